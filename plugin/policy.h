@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "plugin/error.h"
+
+namespace vfiohooks {
+
+// What vfio-hooks does with a domain's (or one device's) PCI hostdevs.
+enum class Mode {
+  bind,      // validate, then bind to vfio-pci and restore afterwards (the default)
+  validate,  // validate and refuse on errors, but leave binding to libvirt
+  off,       // ignore
+};
+
+// What to do with the other endpoints of an IOMMU group that the domain did not ask for.
+enum class Companions {
+  refuse,  // the group is not viable: refuse (the default)
+  bind,    // bind them to vfio-pci too, and restore them afterwards
+};
+
+struct PolicyOverrides {
+  std::optional<Mode> mode;
+  std::optional<Companions> companions;
+};
+
+// The effective policy for one domain: defaults, then the config file, then the domain section of
+// the config file, then the domain's own metadata.
+struct Policy {
+  Mode mode = Mode::bind;
+  Companions companions = Companions::refuse;
+  std::chrono::milliseconds unbind_timeout{10000};
+
+  void apply(const PolicyOverrides& overrides);
+};
+
+// The config file's content: global settings plus [domain.NAME] sections.
+struct Config {
+  Policy defaults;
+  std::map<std::string, PolicyOverrides, std::less<>> domains;
+
+  Policy policy_for(std::string_view domain, const PolicyOverrides& metadata) const;
+};
+
+Expected<Mode> parse_mode(std::string_view text);
+Expected<Companions> parse_companions(std::string_view text);
+std::string_view to_string(Mode mode);
+std::string_view to_string(Companions companions);
+
+}  // namespace vfiohooks
