@@ -1,0 +1,264 @@
+# shellcheck shell=bash
+# Helpers for lab scenarios, sourced inside the guest's chroot (bash). A scenario is a plain script:
+# it says what it does with `step`, checks with `assert_*`/`check`, and ends with `pass`; the first
+# failed check ends it with "FAIL: <reason>" and exit status 1.
+set -euo pipefail
+
+readonly SYS_PCI=/sys/bus/pci/devices
+LAB_SCENARIO=$(basename "$0" .sh)
+
+# --- reporting ----------------------------------------------------------------------------------
+step() { printf '\n--- %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+ok() { printf '    ok: %s\n' "$*"; }
+# fail REASON — prints to stderr, so that it shows even from inside $(...), and ends the scenario.
+fail() {
+    printf '\nFAIL: %s: %s\n' "$LAB_SCENARIO" "$*" >&2
+    exit 1
+}
+pass() { printf '\nPASS: %s\n' "$LAB_SCENARIO"; }
+
+# check DESCRIPTION COMMAND... — runs the command; fails the scenario when it fails.
+check() {
+    local what=$1
+    shift
+    "$@" || fail "$what (command failed: $*)"
+    ok "$what"
+}
+
+# shown COMMAND... — prints the command and its output the way a transcript reads; returns its
+# status. Output is also kept in $SHOWN_OUTPUT for later checks.
+SHOWN_OUTPUT=''
+shown() {
+    printf '  # %s\n' "$*"
+    local rc=0
+    SHOWN_OUTPUT=$("$@" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d)\n' "$rc"
+    return "$rc"
+}
+
+# assert_contains TEXT PATTERN WHAT — PATTERN is a fixed string.
+assert_contains() {
+    grep -qF -- "$2" <<<"$1" || fail "$3: expected to find '$2' in: $1"
+    ok "$3"
+}
+assert_not_contains() {
+    if grep -qF -- "$2" <<<"$1"; then fail "$3: did not expect '$2' in: $1"; fi
+    ok "$3"
+}
+
+# --- PCI devices --------------------------------------------------------------------------------
+# driver_of BDF — the bound driver's name, or "none".
+driver_of() {
+    local link=$SYS_PCI/$1/driver
+    if [[ -L $link ]]; then basename "$(readlink "$link")"; else echo none; fi
+}
+
+# override_of BDF — driver_override's content; the kernel shows "(null)" when it is not set.
+override_of() { cat "$SYS_PCI/$1/driver_override"; }
+
+assert_driver() {
+    local bdf=$1 want=$2 got
+    got=$(driver_of "$bdf")
+    [[ $got == "$want" ]] || fail "$bdf is on driver '$got', expected '$want'"
+    if [[ $want == none ]]; then ok "$bdf has no driver"; else ok "$bdf is on $want"; fi
+}
+
+assert_no_override() {
+    local got
+    got=$(override_of "$1")
+    [[ $got == "(null)" ]] || fail "$1 still has driver_override '$got'"
+    ok "$1 has no driver_override"
+}
+
+# bdfs_of_ethernet_with_driver NAME — every Ethernet controller (class 0x0200) on driver NAME.
+bdfs_of_ethernet_with_driver() {
+    local dev
+    for dev in "$SYS_PCI"/*; do
+        [[ $(cat "$dev/class") == 0x0200* ]] || continue
+        [[ $(driver_of "${dev##*/}") == "$1" ]] && echo "${dev##*/}"
+    done
+    return 0
+}
+
+# bdf_of_ethernet_with_driver NAME — the first of those; fails the scenario when there is none.
+bdf_of_ethernet_with_driver() {
+    local bdf
+    bdf=$(bdfs_of_ethernet_with_driver "$1" | head -n 1)
+    [[ -n $bdf ]] || fail "no Ethernet device on driver $1 in this topology"
+    echo "$bdf"
+}
+
+# bridge_of BDF — the PCI bridge the device sits behind ("" when on the root bus).
+bridge_of() {
+    local parent
+    parent=$(basename "$(dirname "$(readlink -f "$SYS_PCI/$1")")")
+    [[ -e $SYS_PCI/$parent ]] && echo "$parent"
+    return 0
+}
+
+iommu_group_of() { basename "$(readlink "$SYS_PCI/$1/iommu_group")"; }
+
+# group_members BDF — every device in BDF's IOMMU group, itself included.
+group_members() { ls "/sys/kernel/iommu_groups/$(iommu_group_of "$1")/devices"; }
+
+# net_if_of BDF — the network interface a NIC's driver created.
+net_if_of() { ls "$SYS_PCI/$1/net"; }
+
+# ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
+ninep_root_bdf() {
+    local v
+    for v in /sys/bus/virtio/devices/virtio*; do
+        [[ -f $v/mount_tag ]] || continue
+        [[ $(tr -d '\0' <"$v/mount_tag") == hostroot ]] || continue
+        basename "$(readlink -f "$v/..")"
+        return 0
+    done
+    fail "no virtio device with mount_tag hostroot"
+}
+
+# show_topology — the IOMMU groups and who drives each device.
+show_topology() {
+    local g d
+    for g in /sys/kernel/iommu_groups/*; do
+        for d in "$g"/devices/*; do
+            printf '  group %-2s %s class %s driver %s\n' "${g##*/}" "${d##*/}" \
+                "$(cat "$d/class")" "$(driver_of "${d##*/}")"
+        done
+    done
+}
+
+# --- project binaries (paths come from the lab's --env) ----------------------------------------
+require_hook() {
+    [[ -n ${VFIO_HOOKS_QEMU:-} ]] || fail "VFIO_HOOKS_QEMU is not set: pass --env VFIO_HOOKS_QEMU=<build>/hooks/vfio-hooks-qemu"
+    [[ -x $VFIO_HOOKS_QEMU ]] || fail "the hook $VFIO_HOOKS_QEMU does not exist or is not executable: build it first"
+}
+
+require_vfioctl() {
+    [[ -n ${VFIOCTL:-} ]] || fail "VFIOCTL is not set: pass --env VFIOCTL=<build>/tools/vfioctl"
+    [[ -x $VFIOCTL ]] || fail "vfioctl $VFIOCTL does not exist or is not executable: build it first"
+}
+
+# --- libvirt ------------------------------------------------------------------------------------
+readonly HOOK_LINK=/etc/libvirt/hooks/qemu.d/50-vfio-hooks
+
+# install_hook — links the built hook where libvirt looks. libvirt discovers hooks when the daemon
+# starts, so call this before start_libvirt.
+install_hook() {
+    require_hook
+    rm -rf /etc/libvirt/hooks
+    mkdir -p "${HOOK_LINK%/*}"
+    ln -s "$VFIO_HOOKS_QEMU" "$HOOK_LINK"
+    ok "hook installed: $HOOK_LINK -> $VFIO_HOOKS_QEMU"
+}
+
+# start_libvirt — virtlogd and libvirtd as root, with the settings a chroot without cgroups,
+# namespaces or security labels needs (see shared/LAB.md).
+start_libvirt() {
+    mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu /run/libvirt
+    rm -rf /etc/libvirt/qemu /etc/libvirt/storage /etc/libvirt/nwfilter
+    mkdir -p /etc/libvirt/qemu
+    cat >/etc/libvirt/qemu.conf <<'CONF'
+user = "root"
+group = "root"
+security_driver = "none"
+cgroup_controllers = [ ]
+namespaces = [ ]
+CONF
+    echo 'unix_sock_group = "root"' >/etc/libvirt/libvirtd.conf
+    pgrep -x virtlogd >/dev/null || virtlogd -d || fail "virtlogd did not start"
+    libvirtd -d || fail "libvirtd did not start"
+    wait_for_libvirtd
+}
+
+wait_for_libvirtd() {
+    local i
+    for ((i = 0; i < 120; i++)); do
+        virsh -c qemu:///system version >/dev/null 2>&1 && { ok "libvirtd answers"; return 0; }
+        sleep 0.5
+    done
+    fail "libvirtd did not answer within 60s: $(tail -n 5 /var/log/libvirt/libvirtd.log 2>/dev/null)"
+}
+
+libvirtd_pid() { pgrep -x libvirtd; }
+
+# restart_libvirtd — kills the daemon hard (the domain keeps running) and starts it again.
+restart_libvirtd() {
+    local pid
+    pid=$(libvirtd_pid) || fail "libvirtd is not running"
+    kill -9 "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+    rm -f /run/libvirtd.pid
+    libvirtd -d || fail "libvirtd did not start again"
+    wait_for_libvirtd
+}
+
+export LIBVIRT_DEFAULT_URI=qemu:///system
+
+# hostdev_xml MANAGED BDF — one <hostdev> element for a PCI device.
+hostdev_xml() {
+    local managed=$1 bdf=$2
+    local dom=${bdf%%:*} rest=${bdf#*:}
+    local bus=${rest%%:*} slotfn=${rest#*:}
+    printf "    <hostdev mode='subsystem' type='pci' managed='%s'>\n" "$managed"
+    printf "      <source><address domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/></source>\n" \
+        "$dom" "$bus" "${slotfn%.*}" "${slotfn#*.}"
+    printf "    </hostdev>\n"
+}
+
+# domain_xml NAME MANAGED BDF... — a small TCG domain (64 MiB, no disk) with the devices as hostdevs.
+domain_xml() {
+    local name=$1 managed=$2 bdf
+    shift 2
+    cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+XML
+    for bdf in "$@"; do hostdev_xml "$managed" "$bdf"; done
+    cat <<XML
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
+
+# define_domain NAME MANAGED BDF... — defines it in libvirt; the XML stays in /tmp/NAME.xml.
+define_domain() {
+    domain_xml "$@" >"/tmp/$1.xml"
+    virsh define "/tmp/$1.xml" >/dev/null || fail "virsh define $1 failed"
+    ok "domain $1 defined (managed='$2': $(printf '%s ' "${@:3}"))"
+}
+
+# qemu_pid_of DOMAIN — the nested QEMU's process id (libvirt's pidfile).
+qemu_pid_of() { cat "/run/libvirt/qemu/$1.pid"; }
+
+# assert_holds_vfio_group PID GROUP — the process has /dev/vfio/GROUP open.
+assert_holds_vfio_group() {
+    local pid=$1 group=$2
+    local fds
+    fds=$(readlink "/proc/$pid"/fd/* 2>/dev/null || true)
+    grep -qx "/dev/vfio/$group" <<<"$fds" || fail "QEMU (pid $pid) does not hold /dev/vfio/$group; its fds: $(tr '\n' ' ' <<<"$fds")"
+    ok "QEMU (pid $pid) holds /dev/vfio/$group"
+}
+
+# assert_no_qemu — no QEMU process is left (a refused start must not leave one behind).
+assert_no_qemu() {
+    if pgrep -f qemu-system-x86_64 >/dev/null; then
+        fail "a QEMU process is still running: $(pgrep -af qemu-system-x86_64)"
+    fi
+    ok "no QEMU process left"
+}
+
+# assert_domain_state DOMAIN STATE — e.g. "running", "shut off".
+assert_domain_state() {
+    local got
+    got=$(virsh domstate "$1" 2>&1)
+    [[ $got == "$2" ]] || fail "domain $1 is '$got', expected '$2'"
+    ok "domain $1 is $2"
+}
