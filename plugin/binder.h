@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plugin/error.h"
+#include "plugin/host.h"
+#include "plugin/planner.h"
+#include "plugin/state_store.h"
+
+namespace vfiohooks {
+
+// Binds every planned device to vfio-pci for `domain`, all or nothing: on any failure every device
+// this call touched is restored, in reverse order, and the error names the device and the step.
+// Call with the state lock held. Never uses new_id (FACTS: it grabs every device with those IDs).
+Expected<void> bind_devices(Host& host, StateStore& store, const std::string& domain,
+                            const std::vector<PlannedDevice>& devices);
+
+}  // namespace vfiohooks

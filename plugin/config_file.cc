@@ -1,0 +1,87 @@
+#include "plugin/config_file.h"
+
+#include <charconv>
+#include <fstream>
+
+#include <boost/program_options/parsers.hpp>
+
+namespace vfiohooks {
+
+namespace po = boost::program_options;
+
+namespace {
+
+Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const std::string& value) {
+  if (key == "mode") {
+    auto mode = parse_mode(value);
+    if (!mode) return tl::unexpected(mode.error());
+    overrides.mode = *mode;
+    return {};
+  }
+  if (key == "companions") {
+    auto companions = parse_companions(value);
+    if (!companions) return tl::unexpected(companions.error());
+    overrides.companions = *companions;
+    return {};
+  }
+  return fail("unknown setting '" + key + "'");
+}
+
+Expected<void> apply_global(Config& config, const std::string& key, const std::string& value) {
+  if (key == "unbind_timeout_ms") {
+    long milliseconds = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), milliseconds);
+    if (error != std::errc() || end != value.data() + value.size() || milliseconds < 100 || milliseconds > 600000) {
+      return fail("unbind_timeout_ms '" + value + "' is not a number from 100 to 600000");
+    }
+    config.defaults.unbind_timeout = std::chrono::milliseconds(milliseconds);
+    return {};
+  }
+  PolicyOverrides overrides;
+  if (auto applied = apply(overrides, key, value); !applied) return applied;
+  config.defaults.apply(overrides);
+  return {};
+}
+
+}  // namespace
+
+Expected<Config> parse_config(std::istream& in, const std::string& name) {
+  Config config;
+  po::parsed_options parsed(nullptr);
+  try {
+    // Every key is "unregistered": Boost parses the syntax, we give the keys their meaning.
+    parsed = po::parse_config_file(in, po::options_description(), /*allow_unregistered=*/true);
+  } catch (const po::error& error) {
+    return fail(name + ": " + error.what());
+  }
+  for (const auto& option : parsed.options) {
+    const std::string& key = option.string_key;
+    const std::string value = option.value.empty() ? "" : option.value.front();
+    Expected<void> applied;
+    if (key.starts_with("domain.")) {
+      const auto dot = key.rfind('.');
+      const std::string domain = key.substr(7, dot - 7);
+      if (dot <= 7 || domain.empty()) {
+        applied = fail("setting '" + key + "' belongs in a [domain.NAME] section");
+      } else {
+        applied = apply(config.domains[domain], key.substr(dot + 1), value);
+      }
+    } else {
+      applied = apply_global(config, key, value);
+    }
+    if (!applied) return fail(name + ": " + applied.error().message);
+  }
+  return config;
+}
+
+Expected<Config> load_config(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) return Config{};
+    return fail(path.string() + ": cannot be read");
+  }
+  return parse_config(in, path.string());
+}
+
+}  // namespace vfiohooks

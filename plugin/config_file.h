@@ -1,0 +1,18 @@
+#pragma once
+
+#include <filesystem>
+#include <istream>
+
+#include "plugin/error.h"
+#include "plugin/policy.h"
+
+namespace vfiohooks {
+
+// Reads /etc/vfio-hooks/vfio-hooks.conf (Boost.Program_options config-file syntax):
+//   mode = bind|validate|off          companions = refuse|bind        unbind_timeout_ms = 10000
+//   [domain.NAME]  mode = ...  companions = ...
+// A missing file gives the defaults. Fails with "FILE: line N: ..." on an unknown key or bad value.
+Expected<Config> load_config(const std::filesystem::path& path);
+Expected<Config> parse_config(std::istream& in, const std::string& name);
+
+}  // namespace vfiohooks

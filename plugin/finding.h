@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vfiohooks {
+
+enum class Severity { error, warning };
+
+// One thing the user must know, naming the device, what is wrong and what to do about it.
+struct Finding {
+  Severity severity = Severity::error;
+  std::string subject;  // "0000:03:00.0", or "host" for host-wide problems
+  std::string problem;
+  std::string fix;
+
+  // The one line virsh and virt-manager show: "vfio-hooks: SUBJECT: PROBLEM; fix: FIX".
+  std::string line() const;
+};
+
+bool has_errors(const std::vector<Finding>& findings);
+// Errors first, then warnings, each group in the order found.
+std::vector<Finding> most_important_first(std::vector<Finding> findings);
+
+}  // namespace vfiohooks

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <chrono>
+
+#include "plugin/host_paths.h"
+#include "plugin/kernel.h"
+#include "plugin/log.h"
+
+namespace vfiohooks {
+
+// Everything a mutating step needs: where the host is, how to change it, where to tell about it.
+struct Host {
+  HostPaths paths;
+  Kernel& kernel;
+  Log& log;
+  std::chrono::milliseconds unbind_timeout{10000};
+};
+
+}  // namespace vfiohooks

@@ -1,0 +1,214 @@
+#include "plugin/host_guard.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "plugin/sysfs_reader.h"
+
+namespace vfiohooks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// mountinfo escapes blanks in paths as octal (\040).
+std::string unescape_octal(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      const std::string digits = text.substr(i + 1, 3);
+      if (digits.find_first_not_of("01234567") == std::string::npos) {
+        out += static_cast<char>(std::stoi(digits, nullptr, 8));
+        i += 3;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::optional<std::string>& content) {
+  std::vector<std::string> lines;
+  if (!content) return lines;
+  std::istringstream in(*content);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs::path& device_dir) {
+  std::vector<std::string> names;
+  const std::string prefix = device_dir.string() + "/";
+  for (const auto& name : list_directory(class_dir)) {
+    const auto target = resolve(class_dir / name);
+    if (target && target->string().starts_with(prefix)) names.push_back(name);
+  }
+  return names;
+}
+
+HostGuard::HostGuard(const HostPaths& paths) : paths_(paths) {
+  // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/self/mountinfo")))) {
+    const auto words = split_words(line);
+    std::size_t dash = 6;
+    while (dash < words.size() && words[dash] != "-") ++dash;
+    if (words.size() < 5 || dash + 2 >= words.size()) continue;
+    mounts_.push_back({words[2], unescape_octal(words[4]), words[dash + 1], unescape_octal(words[dash + 2])});
+  }
+  // /proc/swaps: FILENAME TYPE SIZE USED PRIORITY, after a header line. A swap file lives on a
+  // mounted filesystem, which already counts; a partition or dm device is resolved to its name.
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/swaps")))) {
+    const auto words = split_words(line);
+    if (words.size() < 2 || words[1] != "partition") continue;
+    const auto target = resolve(paths_.under(unescape_octal(words[0])));
+    swap_devices_.insert(target ? target->filename().string() : fs::path(words[0]).filename().string());
+  }
+  // /proc/net/route: IFACE DESTINATION GATEWAY ..., hex, after a header line.
+  const auto ipv4 = split_lines(read_file(paths_.under("/proc/net/route")));
+  for (std::size_t i = 1; i < ipv4.size(); ++i) {
+    const auto words = split_words(ipv4[i]);
+    if (words.size() >= 2) routes_.push_back({words[0], words[1] == "00000000"});
+  }
+  // /proc/net/ipv6_route: DEST PLEN SRC SPLEN NEXTHOP METRIC REFCNT USE FLAGS IFACE. Link-local and
+  // multicast routes exist on every interface that is up, so they say nothing about use.
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/ipv6_route")))) {
+    const auto words = split_words(line);
+    if (words.size() < 10 || words[9] == "lo" || words[0].starts_with("fe80") || words[0].starts_with("ff")) continue;
+    routes_.push_back({words[9], words[0] == std::string(32, '0') && words[1] == "00"});
+  }
+  // /proc/net/if_inet6: ADDRESS IFINDEX PLEN SCOPE FLAGS IFACE; scope 00 is global.
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/if_inet6")))) {
+    const auto words = split_words(line);
+    if (words.size() >= 6 && words[3] == "00") addressed_interfaces_.insert(words[5]);
+  }
+}
+
+std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const {
+  std::vector<std::string> reasons;
+  const auto device_dir = resolve(paths_.pci_device(device.address));
+  if (device_dir) {
+    using DirectoryCheck = std::vector<std::string> (HostGuard::*)(const fs::path&) const;
+    for (DirectoryCheck part : {&HostGuard::storage_dependencies, &HostGuard::virtio_share_dependencies,
+                                &HostGuard::network_dependencies}) {
+      auto found = (this->*part)(*device_dir);
+      reasons.insert(reasons.end(), found.begin(), found.end());
+    }
+  }
+  using DeviceCheck = std::vector<std::string> (HostGuard::*)(const PciDevice&) const;
+  for (DeviceCheck part : {&HostGuard::console_dependencies, &HostGuard::sriov_dependencies}) {
+    auto found = (this->*part)(device);
+    reasons.insert(reasons.end(), found.begin(), found.end());
+  }
+  return reasons;
+}
+
+std::vector<std::string> HostGuard::storage_dependencies(const fs::path& device_dir) const {
+  const fs::path block_class = paths_.under("/sys/class/block");
+  // The device's disks and partitions, then everything stacked on them (dm, md, LVM).
+  std::vector<std::string> blocks = class_entries_below(block_class, device_dir);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    for (const auto& holder : list_directory(block_class / blocks[i] / "holders")) {
+      if (std::find(blocks.begin(), blocks.end(), holder) == blocks.end()) blocks.push_back(holder);
+    }
+  }
+  std::vector<std::string> reasons;
+  for (const auto& block : blocks) {
+    const auto number = read_attribute(block_class / block / "dev");
+    for (const auto& mount : mounts_) {
+      if (number && mount.device_number == *number) {
+        reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " on " + block + ")");
+      }
+    }
+    if (swap_devices_.contains(block)) reasons.push_back("backs active swap on " + block);
+  }
+  return reasons;
+}
+
+std::vector<std::string> HostGuard::virtio_share_dependencies(const fs::path& device_dir) const {
+  std::vector<std::string> reasons;
+  const fs::path virtio_bus = paths_.under("/sys/bus/virtio/devices");
+  for (const auto& virtio : class_entries_below(virtio_bus, device_dir)) {
+    // 9p shows its tag as mount_tag, virtiofs as tag; the mount's source is that tag.
+    auto tag = read_attribute(virtio_bus / virtio / "mount_tag");
+    if (!tag) tag = read_attribute(virtio_bus / virtio / "tag");
+    for (const auto& mount : mounts_) {
+      if (tag && (mount.fs_type == "9p" || mount.fs_type == "virtiofs") && mount.source == *tag) {
+        reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " share '" + *tag + "')");
+      }
+    }
+  }
+  return reasons;
+}
+
+std::vector<std::string> HostGuard::interface_closure(const std::vector<std::string>& interfaces) const {
+  const fs::path net_class = paths_.under("/sys/class/net");
+  std::vector<std::string> closure = interfaces;
+  for (std::size_t i = 0; i < closure.size(); ++i) {
+    for (const auto& entry : list_directory(net_class / closure[i])) {
+      if (!entry.starts_with("upper_")) continue;
+      const std::string upper = entry.substr(6);
+      if (std::find(closure.begin(), closure.end(), upper) == closure.end()) closure.push_back(upper);
+    }
+  }
+  return closure;
+}
+
+std::vector<std::string> HostGuard::network_dependencies(const fs::path& device_dir) const {
+  const auto own = class_entries_below(paths_.under("/sys/class/net"), device_dir);
+  std::vector<std::string> reasons;
+  for (const auto& interface : interface_closure(own)) {
+    const std::string via = std::find(own.begin(), own.end(), interface) == own.end()
+                                ? " (through " + interface + " on " + join(own, ", ") + ")"
+                                : "";
+    bool default_route = false, any_route = false;
+    for (const auto& route : routes_) {
+      if (route.interface != interface) continue;
+      any_route = true;
+      default_route = default_route || route.is_default;
+    }
+    if (default_route) reasons.push_back("network interface " + interface + " carries the default route" + via);
+    else if (any_route) reasons.push_back("network interface " + interface + " carries IP routes" + via);
+    else if (addressed_interfaces_.contains(interface)) {
+      reasons.push_back("network interface " + interface + " has a global IP address" + via);
+    }
+  }
+  return reasons;
+}
+
+std::vector<std::string> HostGuard::console_dependencies(const PciDevice& device) const {
+  if (!device.boot_vga) return {};
+  bool framebuffer = false;
+  for (const auto& name : list_directory(paths_.under("/sys/class/graphics"))) framebuffer |= name.starts_with("fb");
+  bool console = false;
+  const fs::path vtconsoles = paths_.under("/sys/class/vtconsole");
+  for (const auto& name : list_directory(vtconsoles)) {
+    const auto bound = read_attribute(vtconsoles / name / "bind");
+    const auto kind = read_attribute(vtconsoles / name / "name");
+    console |= bound == "1" && kind && kind->find("frame buffer") != std::string::npos;
+  }
+  if (!framebuffer && !console) return {};
+  return {std::string("is the boot VGA device and the host console") + (console ? " (fbcon)" : " framebuffer") + " is on it"};
+}
+
+std::vector<std::string> HostGuard::sriov_dependencies(const PciDevice& device) const {
+  if (device.sriov_numvfs == 0) return {};
+  return {"is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
+          " VFs enabled (vfio-pci refuses it and the VFs depend on it)"};
+}
+
+}  // namespace vfiohooks

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "plugin/pci_address.h"
+
+namespace vfiohooks {
+
+// Every path vfio-hooks touches, derived from one host root ("/" in production, a fake host's
+// directory in tests). Nothing below main() builds a path any other way.
+class HostPaths {
+ public:
+  explicit HostPaths(std::filesystem::path root = "/");
+
+  const std::filesystem::path& root() const { return root_; }
+  // Maps an absolute host path ("/proc/swaps") under the root.
+  std::filesystem::path under(std::string_view absolute) const;
+
+  std::filesystem::path pci_devices() const { return under("/sys/bus/pci/devices"); }
+  std::filesystem::path pci_device(const PciAddress& address) const;
+  std::filesystem::path pci_drivers() const { return under("/sys/bus/pci/drivers"); }
+  std::filesystem::path pci_driver(std::string_view name) const;
+  std::filesystem::path drivers_probe() const { return under("/sys/bus/pci/drivers_probe"); }
+  std::filesystem::path iommu_groups() const { return under("/sys/kernel/iommu_groups"); }
+  std::filesystem::path vfio_group_node(unsigned group) const;
+  std::filesystem::path proc() const { return under("/proc"); }
+  std::filesystem::path state_dir() const { return under("/run/vfio-hooks"); }
+  std::filesystem::path config_file() const { return under("/etc/vfio-hooks/vfio-hooks.conf"); }
+  std::filesystem::path libvirt_hooks_dir() const { return under("/etc/libvirt/hooks/qemu.d"); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace vfiohooks

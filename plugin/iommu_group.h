@@ -1,0 +1,18 @@
+#pragma once
+
+#include <vector>
+
+#include "plugin/host_paths.h"
+#include "plugin/pci_address.h"
+#include "plugin/pci_device.h"
+
+namespace vfiohooks {
+
+// The members of IOMMU group `group`, in address order; empty when the group does not exist.
+std::vector<PciAddress> iommu_group_members(const HostPaths& paths, unsigned group);
+
+// True when `member` does not stop its group from being used by vfio: it is unbound, on vfio-pci or a
+// vfio variant, on pci-stub or pcieport, or a bridge (FACTS: kernel group viability).
+bool is_viable_member(const PciDevice& member);
+
+}  // namespace vfiohooks

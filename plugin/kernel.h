@@ -1,0 +1,34 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "plugin/error.h"
+#include "plugin/host_paths.h"
+
+namespace vfiohooks {
+
+// The only ways vfio-hooks changes the host: writing sysfs attributes and loading modules.
+// Production uses LinuxKernel; unit tests use a fake kernel that gives these writes the kernel's
+// semantics on a fake host root.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Writes `value` to the attribute in one write(2); fails with the errno the kernel returned.
+  virtual Expected<void> write_attribute(const std::filesystem::path& path, std::string_view value) = 0;
+  // Loads a module (modprobe NAME); succeeds when it is already loaded.
+  virtual Expected<void> load_module(std::string_view name) = 0;
+};
+
+// The real kernel under `paths.root()`.
+class LinuxKernel : public Kernel {
+ public:
+  explicit LinuxKernel(HostPaths paths) : paths_(std::move(paths)) {}
+  Expected<void> write_attribute(const std::filesystem::path& path, std::string_view value) override;
+  Expected<void> load_module(std::string_view name) override;
+
+ private:
+  HostPaths paths_;
+};
+
+}  // namespace vfiohooks

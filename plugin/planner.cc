@@ -1,0 +1,195 @@
+#include "plugin/planner.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+
+#include "plugin/host_guard.h"
+#include "plugin/host_readiness.h"
+#include "plugin/iommu_group.h"
+
+namespace vfiohooks {
+
+namespace {
+
+Finding error(std::string subject, std::string problem, std::string fix) {
+  return {Severity::error, std::move(subject), std::move(problem), std::move(fix)};
+}
+
+std::string hex4(unsigned value) {
+  char buffer[8];
+  std::snprintf(buffer, sizeof buffer, "%04x", value);
+  return buffer;
+}
+
+// Host-wide problems that stop every assignment; empty when the host is ready.
+std::vector<Finding> check_host(const HostPaths& paths) {
+  const HostReadiness host = read_host_readiness(paths);
+  std::vector<Finding> findings;
+  if (!host.iommu_enabled) {
+    findings.push_back(error("host", "the IOMMU is off (/sys/kernel/iommu_groups is empty)",
+                             "enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on"));
+    return findings;
+  }
+  if (!host.vfio_pci_available) {
+    findings.push_back(error("host", "vfio-pci is neither loaded nor installed as a module for this kernel",
+                             "install a kernel built with CONFIG_VFIO_PCI"));
+  }
+  if (!host.interrupt_remapping && !host.unsafe_interrupts_allowed) {
+    findings.push_back(error("host", "interrupt remapping is off, so vfio_iommu_type1 will refuse every device",
+                             "enable interrupt remapping (x2APIC/intremap in the firmware), or accept the risk with "
+                             "vfio_iommu_type1 allow_unsafe_interrupts=1"));
+  }
+  return findings;
+}
+
+class Planner {
+ public:
+  Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
+      : paths_(paths), domain_(domain), policy_(policy), held_(held), guard_(paths) {
+    for (const auto& device : domain.devices) {
+      if (device.mode.value_or(policy.mode) != Mode::off) active_.insert(device.address);
+    }
+  }
+
+  Plan run() {
+    if (active_.empty()) return {};
+    plan_.findings = check_host(paths_);
+    if (!plan_.refused()) {
+      for (const auto& requested : domain_.devices) {
+        if (active_.contains(requested.address)) check_requested(requested);
+      }
+    }
+    plan_.findings = most_important_first(std::move(plan_.findings));
+    if (plan_.refused()) plan_.to_bind.clear();
+    return std::move(plan_);
+  }
+
+ private:
+  void check_requested(const RequestedDevice& requested) {
+    const std::string subject = requested.address.str();
+    auto read = read_pci_device(paths_, requested.address);
+    if (!read) {
+      plan_.findings.push_back(error(subject, "no such PCI device on this host",
+                                     "correct the <hostdev> source address (vfioctl list shows the host's devices)"));
+      return;
+    }
+    const PciDevice& device = *read;
+    const Mode mode = requested.mode.value_or(policy_.mode);
+    const std::size_t errors_before = error_count();
+
+    check_identity(requested, device);
+    if (device.is_bridge()) {
+      plan_.findings.push_back(error(subject, "is a PCI bridge (header type " + std::to_string(device.header_type & 0x7f) +
+                                                  "); vfio-pci only takes endpoints",
+                                     "assign the devices behind the bridge instead"));
+    }
+    if (requested.kind == HostdevKind::interface && !device.physfn) {
+      plan_.findings.push_back(error(subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
+                                     "assign it with <hostdev mode='subsystem' type='pci'> instead"));
+    }
+    if (!requested.allow_host_critical) check_host_use(subject, device);
+    check_holder(subject, device.address, "is");
+    if (!device.iommu_group) {
+      plan_.findings.push_back(error(subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
+      return;
+    }
+    const auto companions = check_group(subject, device, mode);
+    if (mode == Mode::validate && !requested.managed && device.driver != kVfioPci && !device.vfio_variant) {
+      plan_.findings.push_back(error(subject, "has managed='no' but is on host driver " + describe_driver(device) +
+                                                  "; libvirt will refuse to start the domain",
+                                     "bind it first (vfioctl bind " + subject + ") or set managed='yes'"));
+    }
+    if (mode != Mode::bind || error_count() != errors_before) return;
+    add_to_bind(device, false);
+    for (const auto& companion : companions) add_to_bind(companion, true);
+  }
+
+  void check_identity(const RequestedDevice& requested, const PciDevice& device) {
+    const bool vendor_moved = requested.pinned_vendor && *requested.pinned_vendor != device.vendor;
+    const bool device_moved = requested.pinned_device && *requested.pinned_device != device.device;
+    if (!vendor_moved && !device_moved) return;
+    const std::string pinned = hex4(requested.pinned_vendor.value_or(device.vendor)) + ":" +
+                               hex4(requested.pinned_device.value_or(device.device));
+    plan_.findings.push_back(error(requested.address.str(),
+                                   "is now " + device.ids() + ", but the domain metadata pins " + pinned +
+                                       " (the hardware moved)",
+                                   "point the <hostdev> at the device's new address, or update the pin"));
+  }
+
+  void check_host_use(const std::string& subject, const PciDevice& device) {
+    for (const auto& reason : guard_.dependencies(device)) {
+      const std::string what = subject == device.address.str() ? reason : device.address.str() + " " + reason;
+      plan_.findings.push_back(error(subject, "the host depends on it: " + what,
+                                     "assign a device the host does not use, or set allow-host-critical='yes' "
+                                     "in its <vfio:device> metadata if you really mean it"));
+    }
+  }
+
+  void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {
+    for (const auto& record : held_) {
+      if (record.address != address || record.domain == domain_.name) continue;
+      const std::string who = verb == "is" ? "is" : address.str() + " " + verb;
+      plan_.findings.push_back(error(subject, who + " held by domain " + record.domain,
+                                     "stop domain " + record.domain + " first, or run vfioctl restore " + address.str()));
+    }
+  }
+
+  // Returns the members to bind as companions; records a finding for each member that blocks the group.
+  std::vector<PciDevice> check_group(const std::string& subject, const PciDevice& device, Mode mode) {
+    std::vector<PciDevice> companions;
+    const unsigned group = *device.iommu_group;
+    for (const auto& address : iommu_group_members(paths_, group)) {
+      if (address == device.address) continue;
+      check_holder(subject, address, "in its IOMMU group " + std::to_string(group) + " is");
+      if (active_.contains(address)) continue;
+      auto member = read_pci_device(paths_, address);
+      if (!member || is_viable_member(*member)) continue;
+      if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
+        check_host_use(subject, *member);
+        companions.push_back(*member);
+        continue;
+      }
+      if (!reported_members_.insert(address).second) continue;
+      plan_.findings.push_back(
+          error(subject,
+                "IOMMU group " + std::to_string(group) + " is not viable: " + address.str() +
+                    " is bound to host driver " + member->driver,
+                "add " + address.str() + " to the domain too (vfioctl attach " + domain_.name +
+                    " --with-group " + subject + "), or set companions = bind"));
+    }
+    return companions;
+  }
+
+  void add_to_bind(const PciDevice& device, bool companion) {
+    const bool present = std::any_of(plan_.to_bind.begin(), plan_.to_bind.end(),
+                                     [&](const PlannedDevice& p) { return p.device.address == device.address; });
+    if (!present) plan_.to_bind.push_back({device, companion});
+  }
+
+  static std::string describe_driver(const PciDevice& device) { return device.driver.empty() ? "(none)" : device.driver; }
+
+  std::size_t error_count() const {
+    return static_cast<std::size_t>(std::count_if(plan_.findings.begin(), plan_.findings.end(),
+                                                  [](const Finding& f) { return f.severity == Severity::error; }));
+  }
+
+  const HostPaths& paths_;
+  const DomainRequest& domain_;
+  const Policy& policy_;
+  const std::vector<Record>& held_;
+  HostGuard guard_;
+  std::set<PciAddress> active_;
+  std::set<PciAddress> reported_members_;
+  Plan plan_;
+};
+
+}  // namespace
+
+Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
+               const std::vector<Record>& held) {
+  return Planner(paths, domain, policy, held).run();
+}
+
+}  // namespace vfiohooks

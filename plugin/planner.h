@@ -1,0 +1,32 @@
+#pragma once
+
+#include <vector>
+
+#include "plugin/domain_request.h"
+#include "plugin/finding.h"
+#include "plugin/host_paths.h"
+#include "plugin/pci_device.h"
+#include "plugin/policy.h"
+#include "plugin/state_store.h"
+
+namespace vfiohooks {
+
+struct PlannedDevice {
+  PciDevice device;        // as sysfs showed it when planning
+  bool companion = false;  // shares a group with a requested device; bound by `companions = bind`
+};
+
+// What the hook will do for a domain, and why it would refuse.
+struct Plan {
+  std::vector<PlannedDevice> to_bind;  // requested devices in domain order, then companions
+  std::vector<Finding> findings;       // most important first
+  bool refused() const { return has_errors(findings); }
+};
+
+// The one decision, shared by the hook's prepare and `vfioctl check`: reads the host under `paths`,
+// checks every PCI device the domain asks for against the policy and the records in `held`, and
+// returns the devices to bind plus every finding. Changes nothing.
+Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
+               const std::vector<Record>& held);
+
+}  // namespace vfiohooks

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <vector>
+
+#include "plugin/error.h"
+#include "plugin/finding.h"
+#include "plugin/host.h"
+#include "plugin/state_store.h"
+
+namespace vfiohooks {
+
+// Gives one device back: unbind from vfio-pci, write back the original driver_override (or clear
+// it), bind the original driver, verify, delete the record. Call with the state lock held.
+// Fails naming the step; the record is then kept so that a later restore can finish.
+Expected<void> restore_device(Host& host, StateStore& store, const Record& record);
+
+// Restores every record given, in reverse address order, never stopping at a failure.
+// Returns one finding per device that could not be restored.
+std::vector<Finding> restore_devices(Host& host, StateStore& store, std::vector<Record> records);
+
+}  // namespace vfiohooks

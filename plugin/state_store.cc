@@ -1,0 +1,165 @@
+#include "plugin/state_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/sysfs_reader.h"
+
+namespace vfiohooks {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kRecordSuffix = ".json";
+
+Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
+
+Expected<void> ensure_directory(const fs::path& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return fail("cannot create " + dir.string() + ": " + error.message(), error.value());
+  return {};
+}
+
+Expected<void> fsync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return tl::unexpected(os_error("cannot open " + path.string(), errno));
+  const int rc = ::fsync(fd);
+  const int code = errno;
+  ::close(fd);
+  if (rc != 0) return tl::unexpected(os_error("cannot sync " + path.string(), code));
+  return {};
+}
+
+json to_json(const Record& record) {
+  json out = {{"address", record.address.str()},
+              {"domain", record.domain},
+              {"original_driver", record.original_driver},
+              {"original_override", record.original_override},
+              {"companion", record.companion},
+              {"phase", to_string(record.phase)},
+              {"since", record.since}};
+  if (record.iommu_group) out["iommu_group"] = *record.iommu_group;
+  return out;
+}
+
+Expected<Record> from_json(const std::string& text) {
+  const json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (in.is_discarded() || !in.is_object()) return fail("not a JSON object");
+  try {
+    Record record;
+    auto address = parse_pci_address(in.at("address").get<std::string>());
+    if (!address) return tl::unexpected(address.error());
+    record.address = *address;
+    record.domain = in.at("domain").get<std::string>();
+    record.original_driver = in.at("original_driver").get<std::string>();
+    record.original_override = in.at("original_override").get<std::string>();
+    record.companion = in.value("companion", false);
+    const auto phase = in.at("phase").get<std::string>();
+    if (phase != "intent" && phase != "bound") return fail("unknown phase '" + phase + "'");
+    record.phase = phase == "bound" ? Phase::bound : Phase::intent;
+    record.since = in.value("since", std::int64_t{0});
+    if (in.contains("iommu_group")) record.iommu_group = in.at("iommu_group").get<unsigned>();
+    return record;
+  } catch (const json::exception& error) {
+    return fail(std::string("missing or mistyped field (") + error.what() + ")");
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Phase phase) { return phase == Phase::bound ? "bound" : "intent"; }
+
+StateStore::StateStore(fs::path state_dir) : dir_(std::move(state_dir)) {}
+
+fs::path StateStore::record_path(const PciAddress& address) const {
+  return dir_ / "devices" / (address.str() + std::string(kRecordSuffix));
+}
+
+Expected<void> StateStore::save(const Record& record) {
+  const fs::path target = record_path(record.address);
+  if (auto made = ensure_directory(target.parent_path()); !made) return made;
+  const fs::path temp = target.string() + ".tmp";
+  const std::string text = to_json(record).dump(2) + "\n";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return tl::unexpected(os_error("cannot write " + temp.string(), errno));
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool synced = written && ::fsync(fd) == 0;
+  const int code = errno;
+  ::close(fd);
+  if (!synced) return tl::unexpected(os_error("cannot write " + temp.string(), code ? code : EIO));
+  if (::rename(temp.c_str(), target.c_str()) != 0) return tl::unexpected(os_error("cannot rename " + temp.string(), errno));
+  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
+Expected<void> StateStore::remove(const PciAddress& address) {
+  const fs::path target = record_path(address);
+  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
+    return tl::unexpected(os_error("cannot remove " + target.string(), errno));
+  }
+  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY).or_else([](const Error&) -> Expected<void> { return {}; });
+}
+
+std::optional<Record> StateStore::find(const PciAddress& address) const {
+  const auto text = read_file(record_path(address));
+  if (!text) return std::nullopt;
+  auto record = from_json(*text);
+  if (!record || record->address != address) return std::nullopt;
+  return *record;
+}
+
+StateStore::Contents StateStore::load() const {
+  Contents contents;
+  for (const auto& name : list_directory(dir_ / "devices")) {
+    if (!name.ends_with(kRecordSuffix)) continue;
+    const fs::path file = dir_ / "devices" / name;
+    const auto text = read_file(file);
+    auto record = text ? from_json(*text) : Expected<Record>(fail("unreadable"));
+    if (record && record->address.str() + std::string(kRecordSuffix) != name) {
+      record = fail("its address " + record->address.str() + " does not match its file name");
+    }
+    if (record) contents.records.push_back(*record);
+    else contents.corrupt.push_back({file, record.error().message});
+  }
+  return contents;
+}
+
+Expected<StateLock> StateLock::acquire(const fs::path& state_dir, std::chrono::milliseconds wait) {
+  if (auto made = ensure_directory(state_dir); !made) return tl::unexpected(made.error());
+  const fs::path file = state_dir / "lock";
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return tl::unexpected(os_error("cannot open " + file.string(), errno));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const int code = errno;
+      ::close(fd);
+      return tl::unexpected(os_error("cannot lock " + file.string(), code));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return fail("another vfio-hooks process holds " + file.string() + " (waited " +
+                      std::to_string(wait.count() / 1000) + " s)",
+                  EWOULDBLOCK);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return StateLock(fd);
+}
+
+StateLock::StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+StateLock::~StateLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace vfiohooks

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/error.h"
+#include "plugin/pci_address.h"
+
+namespace vfiohooks {
+
+// Where a device is in its bind: the intent is written before anything changes, so a crash at any
+// point leaves a record that says what to restore.
+enum class Phase { intent, bound };
+
+// What vfio-hooks holds: one record per device it took from the host.
+struct Record {
+  PciAddress address;
+  std::string domain;
+  std::string original_driver;    // empty: the device was unbound
+  std::string original_override;  // empty: there was none
+  std::optional<unsigned> iommu_group;
+  bool companion = false;         // bound because it shares the group, not because the domain asked
+  Phase phase = Phase::intent;
+  std::int64_t since = 0;         // seconds since the epoch
+};
+
+// A record file that could not be read; reported, never fatal.
+struct CorruptRecord {
+  std::filesystem::path file;
+  std::string reason;
+};
+
+// Durable records under the state directory (/run/vfio-hooks/devices/<address>.json).
+class StateStore {
+ public:
+  explicit StateStore(std::filesystem::path state_dir);
+
+  // Writes the record atomically and durably (temp file, fsync, rename, fsync of the directory).
+  Expected<void> save(const Record& record);
+  // Deletes the device's record; succeeds when there was none.
+  Expected<void> remove(const PciAddress& address);
+  std::optional<Record> find(const PciAddress& address) const;
+
+  struct Contents {
+    std::vector<Record> records;  // in address order
+    std::vector<CorruptRecord> corrupt;
+  };
+  Contents load() const;
+
+  const std::filesystem::path& directory() const { return dir_; }
+
+ private:
+  std::filesystem::path record_path(const PciAddress& address) const;
+  std::filesystem::path dir_;
+};
+
+// The one lock that serializes every mutating step of the hooks and vfioctl (flock on
+// /run/vfio-hooks/lock). Released when destroyed, or by the kernel when the process dies.
+class StateLock {
+ public:
+  // Waits up to `wait` for the lock; fails naming the lock file when it stays busy.
+  static Expected<StateLock> acquire(const std::filesystem::path& state_dir, std::chrono::milliseconds wait);
+  StateLock(StateLock&& other) noexcept;
+  StateLock& operator=(StateLock&&) = delete;
+  ~StateLock();
+
+ private:
+  explicit StateLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+std::string_view to_string(Phase phase);
+
+}  // namespace vfiohooks
