@@ -1,0 +1,49 @@
+#include "xml/domain_reader.h"
+
+#include "xml/domain_hostdevs.h"
+#include "xml/domain_metadata.h"
+#include "xml/xml_document.h"
+
+namespace vfiohooks {
+
+Expected<DomainRequest> read_domain_xml(std::string_view xml) {
+  auto doc = parse_xml_document(xml, "domain XML");
+  if (!doc) return tl::unexpected(doc.error());
+  auto name = domain_name(doc->get());
+  if (!name) return tl::unexpected(name.error());
+  auto hostdevs = find_pci_hostdevs(doc->get(), *name);
+  if (!hostdevs) return tl::unexpected(hostdevs.error());
+  auto metadata = read_domain_metadata(doc->get(), *name, kMetadataNamespace);
+  if (!metadata) return tl::unexpected(metadata.error());
+
+  DomainRequest request;
+  const xmlNode* root = xmlDocGetRootElement(doc->get());
+  request.name = text_content(child_element(root, "name"));
+  if (const xmlNode* uuid = child_element(root, "uuid")) request.uuid = text_content(uuid);
+  request.metadata = metadata->overrides;
+  for (const PciHostdevElement& hostdev : *hostdevs) {
+    RequestedDevice device;
+    device.address = hostdev.address;
+    device.kind = hostdev.kind;
+    device.managed = hostdev.managed;
+    request.devices.push_back(device);
+  }
+
+  for (const DeviceMetadata& entry : metadata->devices) {
+    RequestedDevice* target = nullptr;
+    for (RequestedDevice& device : request.devices) {
+      if (device.address == entry.address) target = &device;
+    }
+    if (target == nullptr) {
+      return fail("domain '" + *name + "': line " + std::to_string(entry.line) + ": metadata names " +
+                  entry.address.str() + " which is not a hostdev of this domain");
+    }
+    target->mode = entry.mode;
+    target->pinned_vendor = entry.pinned_vendor;
+    target->pinned_device = entry.pinned_device;
+    target->allow_host_critical = entry.allow_host_critical;
+  }
+  return request;
+}
+
+}  // namespace vfiohooks

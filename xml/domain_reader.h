@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string_view>
+
+#include "plugin/domain_request.h"
+#include "plugin/error.h"
+
+namespace vfiohooks {
+
+// The namespace of vfio-hooks' element in a domain's <metadata>, and the prefix we write.
+inline constexpr std::string_view kMetadataNamespace = "urn:vfio-hooks:1";
+inline constexpr std::string_view kMetadataPrefix = "vfio";
+
+// Reads what vfio-hooks needs from a libvirt domain XML (the hook's stdin, or GetXMLDesc): name,
+// uuid (empty when absent), every PCI assignment in <devices> (<hostdev mode='subsystem'
+// type='pci'> and <interface type='hostdev'>; other hostdevs are ignored) with its numbers read
+// exactly as libvirt reads them, and <metadata><vfio:hooks> merged into the devices it names.
+// Fails with one line naming the domain and line: untrusted-input limits (size, <!DOCTYPE>),
+// malformed XML, a root other than <domain>, no <name>, a PCI hostdev without a valid source
+// address, an address assigned twice, bad metadata, or metadata naming an address the domain does
+// not assign. Reentrant; prints nothing.
+Expected<DomainRequest> read_domain_xml(std::string_view xml);
+
+}  // namespace vfiohooks

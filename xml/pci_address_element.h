@@ -1,0 +1,17 @@
+#pragma once
+
+// Internal to xml/ (includes libxml2 through xml_document.h).
+
+#include "plugin/pci_address.h"
+#include "xml/xml_document.h"
+
+namespace vfiohooks {
+
+// Reads `<address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>` as libvirt's
+// virPCIDeviceAddressParseXML does: each number via parse_c_unsigned(.., 0) (so "010" is 8, " 3"
+// is 3, "0x1g" and "-1" are refused), a missing domain is 0, then the PCI ranges. Stricter than
+// libvirt in one way: a missing bus, slot or function is an error, not 0 (libvirt always writes
+// all four). Fails with a message naming the attribute and its value, without location.
+Expected<PciAddress> read_pci_address_element(const xmlNode* address);
+
+}  // namespace vfiohooks

@@ -1,0 +1,57 @@
+#pragma once
+
+// Internal to xml/: this header includes libxml2, which only xml/ may see (it is linked PRIVATE).
+// Public headers of xml/ must not include it.
+
+#include <libxml/tree.h>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "plugin/error.h"
+
+namespace vfiohooks {
+
+// Anything larger is refused before libxml2 sees it. Real domain XML is a few KiB.
+inline constexpr std::size_t kMaxXmlBytes = 4 * 1024 * 1024;
+
+struct XmlDocFree {
+  void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
+};
+using XmlDocument = std::unique_ptr<xmlDoc, XmlDocFree>;
+
+// Parses `text` as an untrusted XML document: refuses more than kMaxXmlBytes and any <!DOCTYPE>
+// (which is where external entities and entity-expansion bombs live; libvirt never writes one),
+// never touches the network or loads a DTD, keeps whitespace, and prints nothing. Fails with one
+// line, "WHAT: line N: libxml2's message" (`what` is e.g. "domain XML"). Reentrant.
+Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what);
+
+// True when `node` is an element named `name` in no namespace (as libvirt's XPath sees its XML).
+bool is_element(const xmlNode* node, std::string_view name);
+
+// True when `node` is an element named `name` in namespace `href` (any prefix).
+bool is_element_ns(const xmlNode* node, std::string_view name, std::string_view href);
+
+// The first child element of `parent` named `name` in no namespace, or null.
+xmlNode* child_element(const xmlNode* parent, std::string_view name);
+
+// The value of attribute `name` (in no namespace), or nullopt when it is absent.
+std::optional<std::string> attribute(const xmlNode* node, const char* name);
+
+// The text content of `node` and its descendants.
+std::string text_content(const xmlNode* node);
+
+// `text` cut to `max_bytes` with control characters replaced, safe to quote in a one-line message.
+std::string printable(std::string_view text, std::size_t max_bytes = 64);
+
+// The line `node` started on in the source (0 when unknown).
+long line_of(const xmlNode* node);
+
+// Serializes every top-level node of `doc` (no XML declaration), byte for byte where the tree was
+// not changed apart from attribute quoting.
+std::string serialize_document(xmlDoc* doc);
+
+}  // namespace vfiohooks
