@@ -18,14 +18,19 @@ class Binding {
  public:
   Binding(Host& host, StateStore& store, const std::string& domain) : host_(host), store_(store), domain_(domain) {}
 
-  Expected<void> run(const std::vector<PlannedDevice>& devices) {
+  std::vector<Finding> run(const std::vector<PlannedDevice>& devices) {
     for (const auto& planned : devices) {
-      if (auto bound = bind_one(planned); !bound) {
-        host_.log.error("binding " + planned.device.address.str() + " for domain " + domain_ +
-                        " failed: " + bound.error().message + "; rolling back");
-        roll_back();
-        return fail(planned.device.address.str() + ": " + bound.error().message, bound.error().code);
-      }
+      auto bound = bind_one(planned);
+      if (bound) continue;
+      const std::string address = planned.device.address.str();
+      host_.log.error("binding " + address + " for domain " + domain_ + " failed: " + bound.error().message +
+                      "; rolling back");
+      std::vector<Finding> findings{{Severity::error, address,
+                                     "could not be bound to vfio-pci (" + bound.error().message +
+                                         "); the domain's devices were given back to their drivers",
+                                     "see dmesg, and vfioctl show " + address}};
+      roll_back(findings);
+      return findings;
     }
     return {};
   }
@@ -93,11 +98,14 @@ class Binding {
     return {};
   }
 
-  void roll_back() {
+  void roll_back(std::vector<Finding>& findings) {
     for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
       if (auto restored = restore_device(host_, store_, *it); !restored) {
-        host_.log.error("rollback of " + it->address.str() + " failed: " + restored.error().message +
+        const std::string address = it->address.str();
+        host_.log.error("rollback of " + address + " failed: " + restored.error().message +
                         "; its record is kept for vfioctl restore");
+        findings.push_back({Severity::error, address, "was not given back to its driver: " + restored.error().message,
+                            "run vfioctl restore " + address});
       }
     }
   }
@@ -111,8 +119,8 @@ class Binding {
 
 }  // namespace
 
-Expected<void> bind_devices(Host& host, StateStore& store, const std::string& domain,
-                            const std::vector<PlannedDevice>& devices) {
+std::vector<Finding> bind_devices(Host& host, StateStore& store, const std::string& domain,
+                                  const std::vector<PlannedDevice>& devices) {
   return Binding(host, store, domain).run(devices);
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "plugin/error.h"
+#include "plugin/finding.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
 #include "plugin/state_store.h"
@@ -11,9 +12,10 @@
 namespace vfiohooks {
 
 // Binds every planned device to vfio-pci for `domain`, all or nothing: on any failure every device
-// this call touched is restored, in reverse order, and the error names the device and the step.
+// this call touched is restored, in reverse order. Returns no findings on success; else one naming
+// the device and the step that failed, plus one for each device the rollback could not restore.
 // Call with the state lock held. Never uses new_id (FACTS: it grabs every device with those IDs).
-Expected<void> bind_devices(Host& host, StateStore& store, const std::string& domain,
-                            const std::vector<PlannedDevice>& devices);
+std::vector<Finding> bind_devices(Host& host, StateStore& store, const std::string& domain,
+                                  const std::vector<PlannedDevice>& devices);
 
 }  // namespace vfiohooks

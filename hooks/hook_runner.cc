@@ -1,0 +1,151 @@
+#include "hooks/hook_runner.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "plugin/binder.h"
+#include "plugin/config_file.h"
+#include "plugin/host.h"
+#include "plugin/planner.h"
+#include "plugin/restorer.h"
+#include "plugin/state_store.h"
+#include "xml/domain_reader.h"
+
+namespace vfiohooks {
+
+namespace {
+
+// Larger than any domain XML the reader accepts, so the reader gives the size error.
+constexpr std::size_t kMaxInput = 8u << 20;
+
+std::string read_input(std::istream& in) {
+  std::string text;
+  char buffer[65536];
+  while (text.size() <= kMaxInput && in.read(buffer, sizeof buffer).gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  return text;
+}
+
+int report(std::ostream& err, Log& log, const Finding& finding) {
+  err << finding.line() << '\n';
+  log.error(finding.line());
+  return 1;
+}
+
+std::vector<Record> records_of(const StateStore::Contents& contents, const std::string& domain) {
+  std::vector<Record> mine;
+  std::copy_if(contents.records.begin(), contents.records.end(), std::back_inserter(mine),
+               [&](const Record& r) { return r.domain == domain; });
+  return mine;
+}
+
+class HookRun {
+ public:
+  HookRun(const HookEnvironment& env, std::string domain, std::ostream& err)
+      : env_(env), domain_(std::move(domain)), err_(err), store_(env.paths.state_dir()) {}
+
+  // prepare begin: plan, then refuse or bind every planned device, all or nothing.
+  int prepare(std::istream& in) {
+    auto request = read_domain_xml(read_input(in));
+    if (!request) {
+      return report(err_, env_.log, {Severity::error, "domain " + domain_, request.error().message,
+                                     "fix the domain XML (virsh edit " + domain_ + ")"});
+    }
+    // A domain without PCI hostdevs costs a process start and an XML parse: no sysfs, no lock.
+    if (request->devices.empty()) return 0;
+    request->name = domain_;
+    auto config = load_config(env_.paths.config_file());
+    if (!config) {
+      return report(err_, env_.log, {Severity::error, "config", config.error().message,
+                                     "correct " + env_.paths.config_file().string() + " (man vfio-hooks.conf)"});
+    }
+    const Policy policy = config->policy_for(domain_, request->metadata);
+    if (policy.mode == Mode::off) return 0;
+
+    auto lock = StateLock::acquire(env_.paths.state_dir(), env_.lock_wait);
+    if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "try again"});
+    const auto contents = load_state();
+    const Plan plan = make_plan(env_.paths, *request, policy, contents.records);
+    for (const auto& finding : plan.findings) {
+      err_ << finding.line() << '\n';
+      (finding.severity == Severity::error ? env_.log.error(finding.line()) : env_.log.warning(finding.line()));
+    }
+    if (plan.refused()) {
+      env_.log.error("refused to start domain " + domain_);
+      return 1;
+    }
+    Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
+    const auto failures = bind_devices(host, store_, domain_, plan.to_bind);
+    for (const auto& failure : failures) report(err_, env_.log, failure);
+    return failures.empty() ? 0 : 1;
+  }
+
+  // release end: give back every device this domain holds, never stopping at the first failure.
+  int release() {
+    if (records_of(store_.load(), domain_).empty()) return 0;
+    auto lock = StateLock::acquire(env_.paths.state_dir(), env_.lock_wait);
+    if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "run vfioctl restore --all"});
+    Host host{env_.paths, env_.kernel, env_.log, timeout()};
+    const auto failures = restore_devices(host, store_, records_of(load_state(), domain_));
+    for (const auto& failure : failures) err_ << failure.line() << '\n';
+    return failures.empty() ? 0 : 1;
+  }
+
+  // reconnect begin: libvirtd restarted while the domain runs. Check, rebind nothing; a failure
+  // here would make libvirt kill the domain, so this always allows.
+  int reconnect() {
+    for (const auto& record : records_of(store_.load(), domain_)) {
+      auto device = read_pci_device(env_.paths, record.address);
+      const std::string driver = device ? device->driver : "gone";
+      if (driver == kVfioPci) continue;
+      const Finding finding{Severity::warning, record.address.str(),
+                            "is recorded as held by domain " + domain_ + " but is on " +
+                                (driver.empty() ? std::string("no driver") : driver),
+                            "check the device; vfioctl status shows what vfio-hooks holds"};
+      err_ << finding.line() << '\n';
+      env_.log.warning(finding.line());
+    }
+    return 0;
+  }
+
+ private:
+  StateStore::Contents load_state() {
+    auto contents = store_.load();
+    for (const auto& corrupt : contents.corrupt) {
+      env_.log.warning("ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
+    }
+    return contents;
+  }
+
+  std::chrono::milliseconds timeout() const {
+    auto config = load_config(env_.paths.config_file());
+    return config ? config->defaults.unbind_timeout : Policy{}.unbind_timeout;
+  }
+
+  const HookEnvironment& env_;
+  std::string domain_;
+  std::ostream& err_;
+  StateStore store_;
+};
+
+}  // namespace
+
+int run_hook(const HookEnvironment& env, const std::vector<std::string>& args, std::istream& in, std::ostream& err) {
+  if (args.size() < 3) {
+    err << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA] (run by libvirt with the domain XML on stdin)\n";
+    return 1;
+  }
+  // qemu:///session runs the same hooks as an ordinary user, who can bind nothing.
+  if (!env.is_root) return 0;
+  const std::string& op = args[1];
+  const std::string& subop = args[2];
+  HookRun run(env, args[0], err);
+  if (op == "prepare" && subop == "begin") return run.prepare(in);
+  if (op == "release" && subop == "end") return run.release();
+  if (op == "reconnect" && subop == "begin") return run.reconnect();
+  // migrate/restore begin filter the XML: anything on stdout would replace it. Print nothing.
+  return 0;
+}
+
+}  // namespace vfiohooks

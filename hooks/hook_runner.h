@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "plugin/host_paths.h"
+#include "plugin/kernel.h"
+#include "plugin/log.h"
+
+namespace vfiohooks {
+
+// What the hook runs against: production passes "/", the real kernel and syslog.
+struct HookEnvironment {
+  HostPaths paths;
+  Kernel& kernel;
+  Log& log;
+  bool is_root = true;
+  std::chrono::milliseconds lock_wait{120000};
+};
+
+// libvirt's qemu hook: `args` is NAME OP SUBOP EXTRA, `in` carries the domain XML, `err` is what the
+// user reads inside libvirt's "Hook script execution failed" message. Returns the exit status:
+// 0 to let libvirt go on, 1 to refuse (prepare) or to report a failure (release).
+int run_hook(const HookEnvironment& env, const std::vector<std::string>& args, std::istream& in, std::ostream& err);
+
+}  // namespace vfiohooks
