@@ -1,5 +1,7 @@
 #include "xml/domain_metadata.h"
 
+#include <algorithm>
+
 namespace vfiohooks {
 namespace {
 
@@ -68,6 +70,12 @@ Expected<DeviceMetadata> read_device(const xmlNode* element, std::string_view do
   return device;
 }
 
+bool names_any(const xmlNode* device, const std::vector<PciAddress>& addresses) {
+  const auto text = attribute(device, "address");
+  const auto address = text ? parse_pci_address(*text) : fail("no address");
+  return address && std::find(addresses.begin(), addresses.end(), *address) != addresses.end();
+}
+
 Expected<DomainMetadata> read_hooks(const xmlNode* hooks, std::string_view domain,
                                     std::string_view href) {
   DomainMetadata result;
@@ -113,6 +121,27 @@ Expected<DomainMetadata> read_domain_metadata(xmlDoc* doc, std::string_view name
   }
   if (hooks == nullptr) return DomainMetadata{};
   return read_hooks(hooks, name, namespace_href);
+}
+
+void remove_device_metadata(xmlDoc* doc, const std::vector<PciAddress>& addresses,
+                            std::string_view namespace_href) {
+  const xmlNode* metadata = child_element(xmlDocGetRootElement(doc), "metadata");
+  if (metadata == nullptr) return;
+  for (xmlNode* hooks = metadata->children; hooks != nullptr; hooks = hooks->next) {
+    if (!is_element_ns(hooks, "hooks", namespace_href)) continue;
+    for (xmlNode* child = hooks->children; child != nullptr;) {
+      xmlNode* next = child->next;
+      if (is_element_ns(child, "device", namespace_href) && names_any(child, addresses)) {
+        if (xmlNode* before = child->prev; before != nullptr && xmlIsBlankNode(before)) {
+          xmlUnlinkNode(before);
+          xmlFreeNode(before);
+        }
+        xmlUnlinkNode(child);
+        xmlFreeNode(child);
+      }
+      child = next;
+    }
+  }
 }
 
 }  // namespace vfiohooks

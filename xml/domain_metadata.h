@@ -36,4 +36,10 @@ struct DomainMetadata {
 Expected<DomainMetadata> read_domain_metadata(xmlDoc* doc, std::string_view name,
                                               std::string_view namespace_href);
 
+// Removes the <vfio:device> entries naming any of `addresses` (with the indentation before each),
+// so that taking a hostdev out of a domain does not leave metadata the reader refuses. Entries
+// whose address does not parse are left alone.
+void remove_device_metadata(xmlDoc* doc, const std::vector<PciAddress>& addresses,
+                            std::string_view namespace_href);
+
 }  // namespace vfiohooks

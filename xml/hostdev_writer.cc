@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "xml/domain_hostdevs.h"
+#include "xml/domain_metadata.h"
+#include "xml/domain_reader.h"
 #include "xml/xml_document.h"
 
 namespace vfiohooks {
@@ -211,6 +213,7 @@ Expected<std::string> remove_hostdevs(std::string_view domain_xml,
     xmlUnlinkNode(element);
     xmlFreeNode(element);
   }
+  remove_device_metadata(doc->get(), addresses, kMetadataNamespace);
   return serialize_document(doc->get());
 }
 

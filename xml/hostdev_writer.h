@@ -39,8 +39,8 @@ std::string hostdev_xml(const HostdevSpec& spec);
 // `specs`, on a guest address out of range, or on boot order 0.
 Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vector<HostdevSpec>& specs);
 
-// Returns `domain_xml` without the <hostdev>/<interface type='hostdev'> assigning each address,
-// everything else left as it was. Fails, changing nothing, on XML the reader refuses or naming
+// Returns `domain_xml` without the <hostdev>/<interface type='hostdev'> assigning each address
+// and without the <vfio:device> metadata naming it, everything else left as it was. Fails, changing nothing, on XML the reader refuses or naming
 // every address the domain does not assign.
 Expected<std::string> remove_hostdevs(std::string_view domain_xml,
                                       const std::vector<PciAddress>& addresses);

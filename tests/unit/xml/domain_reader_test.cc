@@ -1,0 +1,243 @@
+#include "xml/domain_reader.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/unit/xml/domain_fixtures.h"
+#include "tests/unit/xml/error_matchers.h"
+
+namespace vfiohooks {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+using testing::domain_with_source_address;
+using testing::FailsWith;
+using testing::kVirtManagerDomain;
+using testing::small_domain;
+
+PciAddress pci(const char* text) { return parse_pci_address(text).value(); }
+
+TEST(DomainReader, ReadsAVirtManagerDomain) {
+  const auto request = read_domain_xml(kVirtManagerDomain);
+  ASSERT_TRUE(request) << request.error().message;
+  EXPECT_EQ(request->name, "win11");
+  EXPECT_EQ(request->uuid, "4dea22b3-1d52-d8f3-2516-782e98ab3fa0");
+  EXPECT_EQ(request->metadata.mode, Mode::bind);
+  EXPECT_EQ(request->metadata.companions, Companions::refuse);
+  EXPECT_THAT(request->devices,
+              ElementsAre(Field(&RequestedDevice::address, pci("0000:03:10.1")),
+                          Field(&RequestedDevice::address, pci("0000:0b:00.0")),
+                          Field(&RequestedDevice::address, pci("0000:0b:00.1")),
+                          Field(&RequestedDevice::address, pci("0000:0c:00.0"))));
+
+  const RequestedDevice& vf = request->devices[0];
+  EXPECT_EQ(vf.kind, HostdevKind::interface);
+  EXPECT_TRUE(vf.managed);
+  EXPECT_FALSE(vf.mode);
+
+  const RequestedDevice& gpu = request->devices[1];
+  EXPECT_EQ(gpu.kind, HostdevKind::hostdev);
+  EXPECT_TRUE(gpu.managed);
+  EXPECT_EQ(gpu.pinned_vendor, 0x10de);
+  EXPECT_EQ(gpu.pinned_device, 0x2484);
+  EXPECT_FALSE(gpu.allow_host_critical);
+
+  const RequestedDevice& audio = request->devices[2];
+  EXPECT_EQ(audio.mode, Mode::validate);
+  EXPECT_FALSE(audio.pinned_vendor);
+
+  // No managed attribute and no mode: libvirt reads mode='subsystem', managed='no'.
+  const RequestedDevice& nic = request->devices[3];
+  EXPECT_EQ(nic.kind, HostdevKind::hostdev);
+  EXPECT_FALSE(nic.managed);
+}
+
+TEST(DomainReader, ADomainWithoutPciHostdevsHasNoDevices) {
+  const auto request = read_domain_xml(small_domain("    <disk type='file' device='disk'/>\n"));
+  ASSERT_TRUE(request) << request.error().message;
+  EXPECT_THAT(request->devices, IsEmpty());
+  EXPECT_FALSE(request->metadata.mode);
+  EXPECT_FALSE(request->metadata.companions);
+}
+
+TEST(DomainReader, UuidIsOptionalNameIsNot) {
+  const auto request = read_domain_xml("<domain><name>a</name></domain>");
+  ASSERT_TRUE(request) << request.error().message;
+  EXPECT_EQ(request->uuid, "");
+  EXPECT_THAT(read_domain_xml("<domain><uuid>x</uuid></domain>"), FailsWith("has no <name>"));
+  EXPECT_THAT(read_domain_xml("<domain><name></name></domain>"), FailsWith("has no <name>"));
+}
+
+TEST(DomainReader, RefusesAnotherRoot) {
+  EXPECT_THAT(read_domain_xml("<network><name>default</name></network>"),
+              FailsWith("the root element is <network>, not <domain>"));
+  // libvirt's XPath sees no <domain> in a namespace either.
+  EXPECT_THAT(read_domain_xml("<domain xmlns='urn:x'><name>a</name></domain>"),
+              FailsWith("not <domain>"));
+}
+
+TEST(DomainReader, ManagedIsYesOnlyWhenSaidSo) {
+  for (const auto& [attribute, managed] :
+       {std::pair{"managed='yes'", true}, {"managed='no'", false}, {"", false}, {"managed='YES'", false}}) {
+    const auto request = read_domain_xml(small_domain(
+        std::string("<hostdev mode='subsystem' type='pci' ") + attribute +
+        "><source><address domain='0' bus='3' slot='0' function='0'/></source></hostdev>\n"));
+    ASSERT_TRUE(request) << request.error().message;
+    ASSERT_EQ(request->devices.size(), 1u);
+    EXPECT_EQ(request->devices[0].managed, managed) << attribute;
+  }
+}
+
+TEST(DomainReader, InterfaceHostdevNeedsAPciSourceAddress) {
+  const auto usb = read_domain_xml(small_domain(
+      "<interface type='hostdev'><source><address type='usb' bus='1' device='2'/></source></interface>\n"
+      "<interface type='hostdev'><source><vendor id='0x1'/><product id='0x2'/></source></interface>\n"));
+  ASSERT_TRUE(usb) << usb.error().message;
+  EXPECT_THAT(usb->devices, IsEmpty());
+
+  EXPECT_THAT(read_domain_xml(small_domain(
+                  "<interface type='hostdev'><source><address bus='3' slot='0' function='0'/></source></interface>\n")),
+              FailsWith("domain 'vm': line 6: <interface type='hostdev'> has no <source><address type='pci'"));
+  EXPECT_THAT(read_domain_xml(small_domain("<interface type='hostdev'><mac address='52:54:00:00:00:01'/></interface>\n")),
+              FailsWith("<interface type='hostdev'> has no <source>"));
+}
+
+TEST(DomainReader, PciHostdevWithoutSourceAddressFailsNamingDomainAndElement) {
+  EXPECT_THAT(read_domain_xml(small_domain("    <hostdev mode='subsystem' type='pci'><source/></hostdev>\n")),
+              FailsWith("domain 'vm': line 6: <hostdev type='pci'> has no <source><address"));
+  EXPECT_THAT(read_domain_xml(small_domain("    <hostdev mode='subsystem' type='pci'/>\n")),
+              FailsWith("<hostdev type='pci'> has no <source><address"));
+  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' slot='0x00' function='0x0'")),
+              FailsWith("domain 'vm': line 6: <hostdev type='pci'>: <address> has no 'bus' attribute"));
+  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' bus='0x03' slot='0x00'")),
+              FailsWith("has no 'function' attribute"));
+}
+
+TEST(DomainReader, TheSameAddressTwiceFails) {
+  EXPECT_THAT(read_domain_xml(small_domain(
+                  "    <hostdev mode='subsystem' type='pci'><source><address bus='0x03' slot='0' function='0'/></source></hostdev>\n"
+                  "    <interface type='hostdev'><source><address type='pci' domain='0' bus='3' slot='0x0' function='00'/></source></interface>\n")),
+              FailsWith("0000:03:00.0 is assigned twice (first at line 6)"));
+}
+
+// Each attribute value is read as libvirt's virStrToLong_uip(value, NULL, 0) would.
+struct NumberCase {
+  const char* attributes;
+  const char* expected;  // address, or a fragment of the error
+};
+
+class SourceAddressNumbers : public ::testing::TestWithParam<NumberCase> {};
+
+TEST_P(SourceAddressNumbers, ParseLikeLibvirt) {
+  const NumberCase& c = GetParam();
+  const auto request = read_domain_xml(domain_with_source_address(c.attributes));
+  if (parse_pci_address(c.expected)) {
+    ASSERT_TRUE(request) << c.attributes << ": " << request.error().message;
+    ASSERT_EQ(request->devices.size(), 1u);
+    EXPECT_EQ(request->devices[0].address.str(), c.expected) << c.attributes;
+  } else {
+    EXPECT_THAT(request, FailsWith(c.expected)) << c.attributes;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    DomainReader, SourceAddressNumbers,
+    ::testing::Values(
+        NumberCase{"domain='0x0000' bus='0x03' slot='0x00' function='0x0'", "0000:03:00.0"},
+        NumberCase{"bus='0x03' slot='0x00' function='0x0'", "0000:03:00.0"},  // no domain: 0
+        NumberCase{"domain='0' bus='11' slot='31' function='7'", "0000:0b:1f.7"},
+        NumberCase{"domain='0xFFFF' bus='0XFF' slot='0x1F' function='0x7'", "ffff:ff:1f.7"},
+        NumberCase{"domain='0' bus='010' slot='0' function='0'", "0000:08:00.0"},  // octal, as C
+        NumberCase{"domain='0' bus='0377' slot='037' function='07'", "0000:ff:1f.7"},
+        NumberCase{"domain='0' bus=' 3' slot='0' function='0'", "0000:03:00.0"},  // strtoul skips it
+        NumberCase{"domain='0' bus='+3' slot='0' function='0'", "0000:03:00.0"},  // and a '+'
+        NumberCase{"domain='0' bus='&#9;0x3' slot='0' function='0'", "0000:03:00.0"},
+        NumberCase{"domain='0' bus='0x1g' slot='0' function='0'", "<address bus='0x1g'> is not a number"},
+        NumberCase{"domain='0' bus='-1' slot='0' function='0'", "<address bus='-1'> is not a number"},
+        NumberCase{"domain='0' bus='-0' slot='0' function='0'", "<address bus='-0'> is not a number"},
+        NumberCase{"domain='0' bus='3 ' slot='0' function='0'", "<address bus='3 '> is not a number"},
+        NumberCase{"domain='0' bus='' slot='0' function='0'", "<address bus=''> is not a number"},
+        NumberCase{"domain='0' bus='0x' slot='0' function='0'", "<address bus='0x'> is not a number"},
+        NumberCase{"domain='0' bus='08' slot='0' function='0'", "<address bus='08'> is not a number"},
+        NumberCase{"domain='0' bus='3h' slot='0' function='0'", "<address bus='3h'> is not a number"},
+        NumberCase{"domain='0' bus='4294967296' slot='0' function='0'", "<address bus='4294967296'> is not a number"},
+        NumberCase{"domain='0' bus='0x100' slot='0' function='0'", "bus=0x100 slot=0x0 function=0x0> PCI address out of range"},
+        NumberCase{"domain='0' bus='0' slot='0x20' function='0'", "out of range"},
+        NumberCase{"domain='0' bus='0' slot='0' function='8'", "out of range"},
+        NumberCase{"domain='0x10000' bus='0' slot='0' function='0'", "out of range"},
+        NumberCase{"domain='0' bus='4294967295' slot='0' function='0'", "out of range"}));
+
+TEST(DomainReader, MetadataWorksWithAnyPrefixAndIgnoresOtherNamespaces) {
+  const std::string devices =
+      "<hostdev mode='subsystem' type='pci'><source><address bus='3' slot='0' function='0'/></source></hostdev>\n";
+  const auto prefixed = read_domain_xml(small_domain(
+      devices, "<v:hooks xmlns:v='urn:vfio-hooks:1' mode='off'><v:device address='pci_0000_03_00_0' "
+               "allow-host-critical='yes' vendor='8086' device='10C9'/></v:hooks>"));
+  ASSERT_TRUE(prefixed) << prefixed.error().message;
+  EXPECT_EQ(prefixed->metadata.mode, Mode::off);
+  EXPECT_TRUE(prefixed->devices[0].allow_host_critical);
+  EXPECT_EQ(prefixed->devices[0].pinned_vendor, 0x8086);
+  EXPECT_EQ(prefixed->devices[0].pinned_device, 0x10c9);
+
+  const auto unprefixed = read_domain_xml(
+      small_domain(devices, "<hooks xmlns='urn:vfio-hooks:1' companions='bind'><device address='03:00.0' mode='off'/></hooks>"));
+  ASSERT_TRUE(unprefixed) << unprefixed.error().message;
+  EXPECT_EQ(unprefixed->metadata.companions, Companions::bind);
+  EXPECT_EQ(unprefixed->devices[0].mode, Mode::off);
+
+  const auto other = read_domain_xml(small_domain(
+      devices, "<hooks mode='nonsense'/><x:hooks xmlns:x='urn:vfio-hooks:2' mode='nonsense'/>"));
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_FALSE(other->metadata.mode);
+}
+
+TEST(DomainReader, BadMetadataFails) {
+  const std::string devices =
+      "<hostdev mode='subsystem' type='pci'><source><address bus='3' slot='0' function='0'/></source></hostdev>\n";
+  const auto with = [&](const std::string& hooks) {
+    return read_domain_xml(small_domain(devices, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'" + hooks));
+  };
+  EXPECT_THAT(with(" mode='fast'/>"), FailsWith("domain 'vm': line 4: <vfio:hooks>: mode 'fast' is not one of"));
+  EXPECT_THAT(with(" companions='maybe'/>"), FailsWith("companions 'maybe' is not one of refuse, bind"));
+  EXPECT_THAT(with("><vfio:device/></vfio:hooks>"), FailsWith("<vfio:device> has no address attribute"));
+  EXPECT_THAT(with("><vfio:device address='3:0.0'/></vfio:hooks>"), FailsWith("'3:0.0' is not a PCI address"));
+  EXPECT_THAT(with("><vfio:device address='03:00.0' mode='x'/></vfio:hooks>"), FailsWith("mode 'x' is not one of"));
+  EXPECT_THAT(with("><vfio:device address='03:00.0' vendor='0xzz'/></vfio:hooks>"),
+              FailsWith("<vfio:device vendor='0xzz'> is not a PCI id"));
+  EXPECT_THAT(with("><vfio:device address='03:00.0' device='0x12345'/></vfio:hooks>"),
+              FailsWith("<vfio:device device='0x12345'> is not a PCI id"));
+  EXPECT_THAT(with("><vfio:device address='03:00.0' allow-host-critical='true'/></vfio:hooks>"),
+              FailsWith("allow-host-critical='true'> is not yes or no"));
+  EXPECT_THAT(with("><vfio:device address='03:00.0'/><vfio:device address='0000:03:00.0'/></vfio:hooks>"),
+              FailsWith("<vfio:device> names 0000:03:00.0 again"));
+  EXPECT_THAT(with("/><vfio:hooks xmlns:vfio='urn:vfio-hooks:1'/>"), FailsWith("a second <vfio:hooks>"));
+  EXPECT_THAT(with("><vfio:device address='0000:0d:00.0'/></vfio:hooks>"),
+              FailsWith("metadata names 0000:0d:00.0 which is not a hostdev of this domain"));
+}
+
+TEST(DomainReader, IsReentrant) {
+  const std::string bad = domain_with_source_address("bus='0x1g' slot='0' function='0'");
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        const auto good = read_domain_xml(kVirtManagerDomain);
+        if (!good || good->devices.size() != 4) ++failures;
+        const auto refused = read_domain_xml(bad);
+        if (refused || refused.error().message.find("0x1g") == std::string::npos) ++failures;
+        if (read_domain_xml("<domain><name>x</name>")) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace vfiohooks
