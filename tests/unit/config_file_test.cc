@@ -1,0 +1,112 @@
+#include "plugin/config_file.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/unit/fake_host.h"
+
+namespace vfiohooks {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Expected<Config> parse(const std::string& text) {
+  std::istringstream in(text);
+  return parse_config(in, "/etc/vfio-hooks/vfio-hooks.conf");
+}
+
+TEST(ConfigFileTest, EmptyFileGivesTheDefaults) {
+  const auto config = parse("# nothing set\n\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.mode, Mode::bind);
+  EXPECT_EQ(config->defaults.companions, Companions::refuse);
+  EXPECT_EQ(config->defaults.unbind_timeout, std::chrono::milliseconds(10000));
+  EXPECT_TRUE(config->domains.empty());
+}
+
+TEST(ConfigFileTest, GlobalKeys) {
+  const auto config = parse("mode = validate\ncompanions = bind\nunbind_timeout_ms = 2500\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.mode, Mode::validate);
+  EXPECT_EQ(config->defaults.companions, Companions::bind);
+  EXPECT_EQ(config->defaults.unbind_timeout, std::chrono::milliseconds(2500));
+}
+
+TEST(ConfigFileTest, DomainSectionsLayerUnderTheDomainsMetadata) {
+  const auto config = parse(
+      "companions = bind\n"
+      "[domain.win10]\nmode = off\n"
+      "[domain.lab.vm-2]\ncompanions = refuse\nmode = validate\n");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->domains.size(), 2u);
+  const Policy win10 = config->policy_for("win10", {});
+  EXPECT_EQ(win10.mode, Mode::off);
+  EXPECT_EQ(win10.companions, Companions::bind);  // inherited from the global setting
+  const Policy lab = config->policy_for("lab.vm-2", {});  // dots in a domain name are kept
+  EXPECT_EQ(lab.mode, Mode::validate);
+  EXPECT_EQ(lab.companions, Companions::refuse);
+  const Policy other = config->policy_for("other", {});
+  EXPECT_EQ(other.mode, Mode::bind);
+  // The domain's own <vfio:hooks> metadata wins over its section.
+  const Policy overridden = config->policy_for("win10", PolicyOverrides{Mode::bind, Companions::refuse});
+  EXPECT_EQ(overridden.mode, Mode::bind);
+  EXPECT_EQ(overridden.companions, Companions::refuse);
+}
+
+struct BadInput {
+  const char* text;
+  const char* message;
+};
+
+class ConfigFileRejects : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(ConfigFileRejects, NamingTheFileAndWhatIsWrong) {
+  const auto config = parse(GetParam().text);
+  ASSERT_FALSE(config) << "accepted: " << GetParam().text;
+  EXPECT_THAT(config.error().message, StartsWith("/etc/vfio-hooks/vfio-hooks.conf: "));
+  EXPECT_THAT(config.error().message, HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, ConfigFileRejects,
+    ::testing::Values(BadInput{"mode = maybe\n", "mode 'maybe' is not one of bind, validate, off"},
+                      BadInput{"mode =\n", "mode '' is not one of bind, validate, off"},
+                      BadInput{"companions = all\n", "companions 'all' is not one of refuse, bind"},
+                      BadInput{"colour = red\n", "unknown setting 'colour'"},
+                      BadInput{"[domain.win10]\ncolour = red\n", "unknown setting 'colour'"},
+                      BadInput{"[domain.win10]\nunbind_timeout_ms = 500\n", "unknown setting 'unbind_timeout_ms'"},
+                      BadInput{"[hooks]\nmode = bind\n", "unknown setting 'hooks.mode'"},
+                      BadInput{"domain.mode = off\n", "belongs in a [domain.NAME] section"},
+                      BadInput{"unbind_timeout_ms = fast\n", "'fast' is not a number from 100 to 600000"},
+                      BadInput{"unbind_timeout_ms = 10s\n", "'10s' is not a number from 100 to 600000"},
+                      BadInput{"unbind_timeout_ms = 99\n", "'99' is not a number from 100 to 600000"},
+                      BadInput{"unbind_timeout_ms = 600001\n", "'600001' is not a number from 100 to 600000"},
+                      BadInput{"mode bind\n", "mode bind"}));
+
+TEST(ConfigFileTest, MissingFileGivesTheDefaults) {
+  testing::FakeHost host;
+  const auto config = load_config(host.paths().config_file());
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.mode, Mode::bind);
+}
+
+TEST(ConfigFileTest, LoadsFromTheHostRoot) {
+  testing::FakeHost host;
+  const auto path = host.paths().config_file();
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << "mode = off\n";
+  const auto config = load_config(path);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.mode, Mode::off);
+  std::ofstream(path) << "mode = sometimes\n";
+  const auto bad = load_config(path);
+  ASSERT_FALSE(bad);
+  EXPECT_THAT(bad.error().message, StartsWith(path.string() + ": "));
+}
+
+}  // namespace
+}  // namespace vfiohooks

@@ -1,0 +1,616 @@
+#include "tests/unit/fake_host.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace vfiohooks::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRelease = "6.8.0-fake";
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("FakeHost: cannot write " + path.string());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<std::string> words_of(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string hex(unsigned value, int width) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%0*x", width, value);
+  return buffer;
+}
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string module_key(std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+bool is_pci_address(const std::string& name) {
+  return name.size() == 12 && name[4] == ':' && name[7] == ':' && name[10] == '.';
+}
+
+Expected<void> kernel_error(int code, const fs::path& path, std::string_view value) {
+  return fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code);
+}
+
+}  // namespace
+
+FakeHost::FakeHost() {
+  std::string pattern = (fs::temp_directory_path() / "vfio-fake-host-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("FakeHost: mkdtemp failed");
+  root_ = fs::canonical(pattern);
+  owner_pid_ = ::getpid();
+
+  for (const char* dir : {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block",
+                          "/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/bus/virtio/devices",
+                          "/sys/kernel/iommu_groups", "/sys/module", "/sys/class/block", "/sys/class/net",
+                          "/sys/class/graphics", "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc",
+                          "/.fake-kernel/drivers"}) {
+    fs::create_directories(at(dir));
+  }
+  write_text(at("/sys/bus/pci/drivers_probe"), "");
+  write_text(at("/dev/vfio/vfio"), "");
+  write_text(at("/proc/sys/kernel/osrelease"), std::string(kRelease) + "\n");
+  write_text(at("/lib/modules") / kRelease / "modules.dep",
+             "kernel/drivers/vfio/vfio.ko:\n"
+             "kernel/drivers/vfio/vfio_iommu_type1.ko: kernel/drivers/vfio/vfio.ko\n"
+             "kernel/drivers/vfio/pci/vfio-pci-core.ko: kernel/drivers/vfio/vfio.ko\n"
+             "kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio.ko\n");
+  set_interrupt_remapping(true);
+  write_text(at("/proc/self/mountinfo"),
+             "22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+             "23 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+             "25 1 0:24 / /run rw,nosuid,nodev,noexec,relatime shared:2 - tmpfs tmpfs rw,size=1612384k,mode=755\n");
+  write_text(at("/proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+  write_text(at("/proc/net/route"),
+             "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
+  write_text(at("/proc/net/ipv6_route"),
+             "00000000000000000000000000000001 80 00000000000000000000000000000000 00 "
+             "00000000000000000000000000000000 00000000 00000001 00000000 00000001       lo\n");
+  write_text(at("/proc/net/if_inet6"), "00000000000000000000000000000001 01 80 10 80       lo\n");
+  write_text(at("/.fake-kernel/faults"), "");
+  write_text(root_ / ".fake-kernel-writes", "");
+
+  // Every kernel has these: vfio-pci as a module, pci-stub and pcieport built in.
+  add_driver({"vfio-pci", {}, "vfio-pci", false});
+  add_driver({"pci-stub", {}, "", true});
+  add_driver({"pcieport", {"class:0604"}, "", true});
+}
+
+FakeHost::~FakeHost() {
+  if (::getpid() != owner_pid_) return;
+  std::error_code error;
+  fs::remove_all(root_, error);
+}
+
+fs::path FakeHost::at(std::string_view absolute) const {
+  while (!absolute.empty() && absolute.front() == '/') absolute.remove_prefix(1);
+  return root_ / absolute;
+}
+
+// ---- building ----------------------------------------------------------------------------------
+
+void FakeHost::relink(const fs::path& link, const fs::path& target) const {
+  fs::create_directories(link.parent_path());
+  std::error_code error;
+  fs::remove(link, error);
+  // Relative, like sysfs, so that canonical() works wherever the root is.
+  fs::create_symlink(target.lexically_relative(link.parent_path()), link);
+}
+
+void FakeHost::append(const fs::path& file, const std::string& line) const {
+  fs::create_directories(file.parent_path());
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("FakeHost: cannot append to " + file.string());
+  const std::string text = line + "\n";
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  ::close(fd);
+  if (written != static_cast<ssize_t>(text.size())) throw std::runtime_error("FakeHost: short append");
+}
+
+void FakeHost::add_driver(const Driver& driver) {
+  const fs::path known = known_driver(driver.name);
+  std::string ids;
+  for (const auto& id : driver.ids) ids += id + "\n";
+  write_text(known / "ids", ids);
+  write_text(known / "module", driver.module + "\n");
+  if (driver.loaded) make_driver_dir(driver.name);
+}
+
+void FakeHost::make_driver_dir(const std::string& driver) {
+  const fs::path dir = driver_dir(driver);
+  for (const char* file : {"bind", "unbind", "new_id", "remove_id", "uevent"}) write_text(dir / file, "");
+  const std::string module = trim(read_text(known_driver(driver) / "module"));
+  if (!module.empty()) {
+    fs::create_directories(at("/sys/module") / module_key(module) / "drivers");
+    relink(dir / "module", at("/sys/module") / module_key(module));
+  }
+}
+
+void FakeHost::add_device(const Device& spec) {
+  const fs::path parent =
+      spec.parent.empty() ? at("/sys/devices/pci" + spec.address.substr(0, 4) + ":00") : device_dir(spec.parent);
+  if (parent.empty()) throw std::runtime_error("FakeHost: no parent " + spec.parent);
+  const fs::path dir = parent / spec.address;
+  fs::create_directories(dir);
+  write_text(dir / "vendor", "0x" + hex(spec.vendor, 4) + "\n");
+  write_text(dir / "device", "0x" + hex(spec.device, 4) + "\n");
+  write_text(dir / "class", "0x" + hex(spec.class_code, 6) + "\n");
+  std::string config(256, '\0');
+  config[0x00] = static_cast<char>(spec.vendor & 0xff);
+  config[0x01] = static_cast<char>(spec.vendor >> 8);
+  config[0x02] = static_cast<char>(spec.device & 0xff);
+  config[0x03] = static_cast<char>(spec.device >> 8);
+  config[0x09] = static_cast<char>(spec.class_code & 0xff);
+  config[0x0a] = static_cast<char>((spec.class_code >> 8) & 0xff);
+  config[0x0b] = static_cast<char>((spec.class_code >> 16) & 0xff);
+  config[0x0e] = static_cast<char>((spec.header_type & 0x7f) | (spec.multifunction ? 0x80 : 0));
+  write_text(dir / "config", config);
+  write_text(dir / "driver_override", spec.driver_override.empty() ? "(null)\n" : spec.driver_override + "\n");
+  if ((spec.class_code >> 16) == 0x03) write_text(dir / "boot_vga", spec.boot_vga ? "1\n" : "0\n");
+  if (spec.sriov_totalvfs > 0) {
+    write_text(dir / "sriov_totalvfs", std::to_string(spec.sriov_totalvfs) + "\n");
+    write_text(dir / "sriov_numvfs", "0\n");
+  }
+  if (spec.vfio_dev) fs::create_directories(dir / "vfio-dev" / "vfio0");
+  relink(at("/sys/bus/pci/devices") / spec.address, dir);
+  if (spec.iommu_group) {
+    const fs::path group = at("/sys/kernel/iommu_groups") / std::to_string(*spec.iommu_group);
+    fs::create_directories(group / "devices");
+    relink(group / "devices" / spec.address, dir);
+    relink(dir / "iommu_group", group);
+  }
+  if (!spec.driver.empty()) {
+    if (!is_loaded(spec.driver)) throw std::runtime_error("FakeHost: driver not loaded: " + spec.driver);
+    attach(spec.driver, spec.address);
+  }
+}
+
+void FakeHost::add_virtfn(const std::string& pf, unsigned index, const std::string& vf) {
+  const fs::path pf_dir = device_dir(pf), vf_dir = device_dir(vf);
+  relink(pf_dir / ("virtfn" + std::to_string(index)), vf_dir);
+  relink(vf_dir / "physfn", pf_dir);
+  unsigned count = 0;
+  for (const auto& name : names_in(pf_dir)) count += name.starts_with("virtfn") ? 1 : 0;
+  write_text(pf_dir / "sriov_numvfs", std::to_string(count) + "\n");
+}
+
+void FakeHost::add_block(const std::string& address, const std::string& subpath, const std::string& dev) {
+  const fs::path dir = device_dir(address) / subpath;
+  write_text(dir / "dev", dev + "\n");
+  fs::create_directories(dir / "holders");
+  relink(at("/sys/class/block") / dir.filename(), dir);
+}
+
+void FakeHost::add_virtual_block(const std::string& name, const std::string& dev,
+                                 const std::vector<std::string>& lowers) {
+  const fs::path dir = at("/sys/devices/virtual/block") / name;
+  write_text(dir / "dev", dev + "\n");
+  fs::create_directories(dir / "holders");
+  relink(at("/sys/class/block") / name, dir);
+  for (const auto& lower : lowers) {
+    const fs::path lower_dir = fs::canonical(at("/sys/class/block") / lower);
+    relink(lower_dir / "holders" / name, dir);
+    relink(dir / "slaves" / lower, lower_dir);
+  }
+}
+
+void FakeHost::add_mount(const std::string& dev, const std::string& mount_point, const std::string& fs_type,
+                         const std::string& source) {
+  const auto id = 30 + lines_of(read_text(at("/proc/self/mountinfo"))).size();
+  append(at("/proc/self/mountinfo"), std::to_string(id) + " 1 " + dev + " / " + mount_point +
+                                         " rw,relatime shared:1 - " + fs_type + " " + source + " rw");
+}
+
+void FakeHost::add_swap(const std::string& filename) {
+  append(at("/proc/swaps"), filename + "                               partition\t8388604\t\t0\t\t-2");
+}
+
+void FakeHost::add_dev_node(const std::string& name, const std::string& mapper_alias) {
+  write_text(at("/dev") / name, "");
+  if (!mapper_alias.empty()) relink(at("/dev/mapper") / mapper_alias, at("/dev") / name);
+}
+
+void FakeHost::add_net(const std::string& address, const std::string& interface) {
+  const fs::path dir = device_dir(address) / "net" / interface;
+  write_text(dir / "operstate", "up\n");
+  relink(at("/sys/class/net") / interface, dir);
+}
+
+void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers) {
+  const fs::path dir = at("/sys/devices/virtual/net") / name;
+  write_text(dir / "operstate", "up\n");
+  relink(at("/sys/class/net") / name, dir);
+  for (const auto& lower : lowers) {
+    const fs::path lower_dir = fs::canonical(at("/sys/class/net") / lower);
+    relink(lower_dir / ("upper_" + name), dir);
+    relink(dir / ("lower_" + lower), lower_dir);
+  }
+}
+
+void FakeHost::add_route(const std::string& interface, bool is_default) {
+  append(at("/proc/net/route"), is_default ? interface + "\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0"
+                                           : interface + "\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0");
+}
+
+void FakeHost::add_global_ipv6(const std::string& interface) {
+  append(at("/proc/net/if_inet6"), "20010db8000000000000000000000042 02 40 00 80 " + interface);
+}
+
+void FakeHost::add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag) {
+  const fs::path dir = device_dir(address) / name;
+  write_text(dir / "mount_tag", mount_tag);  // the kernel prints the tag without a newline
+  relink(at("/sys/bus/virtio/devices") / name, dir);
+}
+
+void FakeHost::add_framebuffer_console(const std::string& address) {
+  const fs::path fb = device_dir(address) / "graphics" / "fb0";
+  write_text(fb / "name", "i915drmfb\n");
+  relink(at("/sys/class/graphics/fb0"), fb);
+  const fs::path vt = at("/sys/devices/virtual/vtconsole");
+  write_text(vt / "vtcon0" / "bind", "0\n");
+  write_text(vt / "vtcon0" / "name", "(S) dummy device\n");
+  write_text(vt / "vtcon1" / "bind", "1\n");
+  write_text(vt / "vtcon1" / "name", "(M) frame buffer device\n");
+  relink(at("/sys/class/vtconsole/vtcon0"), vt / "vtcon0");
+  relink(at("/sys/class/vtconsole/vtcon1"), vt / "vtcon1");
+}
+
+void FakeHost::set_interrupt_remapping(bool on) {
+  const std::string chip = on ? "IR-PCI-MSI" : "PCI-MSI";
+  write_text(at("/proc/interrupts"),
+             "            CPU0       CPU1       \n"
+             "   0:         26          0   IO-APIC    2-edge      timer\n"
+             " 120:          0         17  " + chip + " 327680-edge      xhci_hcd\n"
+             " 121:       1534          0  " + chip + " 524288-edge      nvme0q0\n");
+}
+
+void FakeHost::set_allow_unsafe_interrupts(bool allowed) {
+  write_text(at("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), allowed ? "Y\n" : "N\n");
+}
+
+void FakeHost::remove_iommu() {
+  for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
+    std::error_code error;
+    fs::remove(device_dir(address) / "iommu_group", error);
+  }
+  for (const auto& group : names_in(at("/sys/kernel/iommu_groups"))) fs::remove_all(at("/sys/kernel/iommu_groups") / group);
+}
+
+void FakeHost::uninstall_module(const std::string& module) {
+  const fs::path dep = at("/lib/modules") / kRelease / "modules.dep";
+  std::string kept;
+  for (const auto& line : lines_of(read_text(dep))) {
+    if (line.find("/" + module + ".ko:") == std::string::npos) kept += line + "\n";
+  }
+  write_text(dep, kept);
+  for (const auto& driver : known_drivers()) {
+    if (module_key(trim(read_text(known_driver(driver) / "module"))) == module_key(module) && !is_loaded(driver)) {
+      fs::remove_all(known_driver(driver));
+    }
+  }
+}
+
+// ---- faults ------------------------------------------------------------------------------------
+
+void FakeHost::fail_writes(const std::string& path_suffix, int error, const std::string& value) {
+  append(at("/.fake-kernel/faults"), "fail " + path_suffix + " " + std::to_string(error) + " " + value);
+}
+
+void FakeHost::block_writes(const std::string& path_suffix, int ms, const std::string& value) {
+  append(at("/.fake-kernel/faults"), "block " + path_suffix + " " + std::to_string(ms) + " " + value);
+}
+
+void FakeHost::probe_binds_nothing() { append(at("/.fake-kernel/faults"), "probe-nothing"); }
+
+void FakeHost::vanish_on_write(const std::string& path_suffix, const std::string& address) {
+  append(at("/.fake-kernel/faults"), "vanish " + path_suffix + " " + address);
+}
+
+void FakeHost::fail_module_load(const std::string& module) {
+  append(at("/.fake-kernel/faults"), "load-fail " + module_key(module));
+}
+
+void FakeHost::clear_faults() { write_text(at("/.fake-kernel/faults"), ""); }
+
+// ---- looking -----------------------------------------------------------------------------------
+
+fs::path FakeHost::device_dir(const std::string& address) const {
+  std::error_code error;
+  fs::path dir = fs::canonical(at("/sys/bus/pci/devices") / address, error);
+  return error ? fs::path() : dir;
+}
+
+fs::path FakeHost::driver_dir(const std::string& driver) const { return at("/sys/bus/pci/drivers") / driver; }
+fs::path FakeHost::known_driver(const std::string& driver) const { return at("/.fake-kernel/drivers") / driver; }
+std::vector<std::string> FakeHost::known_drivers() const { return names_in(at("/.fake-kernel/drivers")); }
+bool FakeHost::is_loaded(const std::string& driver) const { return fs::is_directory(driver_dir(driver)); }
+bool FakeHost::device_exists(const std::string& address) const { return !device_dir(address).empty(); }
+
+std::vector<std::string> FakeHost::ids_of(const std::string& driver) const {
+  return lines_of(read_text(known_driver(driver) / "ids"));
+}
+
+std::string FakeHost::driver_of(const std::string& address) const {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(at("/sys/bus/pci/devices") / address / "driver", error);
+  return error ? "" : target.filename().string();
+}
+
+std::string FakeHost::override_of(const std::string& address) const {
+  const std::string value = trim(read_text(at("/sys/bus/pci/devices") / address / "driver_override"));
+  return value == "(null)" ? "" : value;
+}
+
+bool FakeHost::has_vfio_node(unsigned group) const { return fs::exists(at("/dev/vfio") / std::to_string(group)); }
+
+std::optional<unsigned> FakeHost::group_of(const std::string& address) const {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(at("/sys/bus/pci/devices") / address / "iommu_group", error);
+  if (error) return std::nullopt;
+  return static_cast<unsigned>(std::stoul(target.filename().string()));
+}
+
+bool FakeHost::is_vfio_driver(const std::string& driver) const { return driver.find("vfio") != std::string::npos; }
+
+std::string FakeHost::snapshot() const {
+  std::string out;
+  for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
+    out += address + " driver=" + driver_of(address) + " override=" + override_of(address) + "\n";
+  }
+  out += "/dev/vfio:";
+  for (const auto& node : names_in(at("/dev/vfio"))) out += " " + node;
+  return out + "\n";
+}
+
+std::vector<std::string> FakeHost::writes() const { return lines_of(read_text(root_ / ".fake-kernel-writes")); }
+void FakeHost::clear_writes() { write_text(root_ / ".fake-kernel-writes", ""); }
+
+// ---- kernel semantics --------------------------------------------------------------------------
+
+bool FakeHost::ids_match(const std::string& driver, const std::string& address) const {
+  const fs::path dir = device_dir(address);
+  const std::string vendor = trim(read_text(dir / "vendor")), device = trim(read_text(dir / "device"));
+  const std::string ids = vendor.substr(2) + ":" + device.substr(2);
+  const std::string klass = "class:" + trim(read_text(dir / "class")).substr(2, 4);
+  for (const auto& id : ids_of(driver)) {
+    if (id == ids || id == klass) return true;
+  }
+  return false;
+}
+
+// FACTS: with driver_override set only that driver matches; otherwise the driver's ID table decides
+// (vfio-pci and pci-stub have none, so they match only through driver_override or new_id).
+bool FakeHost::matches(const std::string& driver, const std::string& address) const {
+  const std::string override_value = override_of(address);
+  if (!override_value.empty()) return override_value == driver;
+  return ids_match(driver, address);
+}
+
+// FACTS: vfio-pci refuses non-endpoints (-EINVAL) and an SR-IOV PF with VFs enabled (-EBUSY).
+int FakeHost::probe(const std::string& driver, const std::string& address) {
+  if (driver != "vfio-pci") return 0;
+  const fs::path dir = device_dir(address);
+  const std::string config = read_text(dir / "config");
+  if (config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0) return EINVAL;
+  if (fs::exists(dir / "sriov_numvfs") && trim(read_text(dir / "sriov_numvfs")) != "0") return EBUSY;
+  return 0;
+}
+
+void FakeHost::attach(const std::string& driver, const std::string& address) {
+  const fs::path dir = device_dir(address);
+  relink(dir / "driver", driver_dir(driver));
+  relink(driver_dir(driver) / address, dir);
+  // FACTS: /dev/vfio/N appears when the first device of group N binds to a vfio driver.
+  if (const auto group = group_of(address); group && is_vfio_driver(driver)) {
+    write_text(at("/dev/vfio") / std::to_string(*group), "");
+  }
+}
+
+void FakeHost::detach(const std::string& address) {
+  const std::string driver = driver_of(address);
+  if (driver.empty()) return;
+  std::error_code error;
+  fs::remove(at("/sys/bus/pci/devices") / address / "driver", error);
+  fs::remove(driver_dir(driver) / address, error);
+  const auto group = group_of(address);
+  if (!group || !is_vfio_driver(driver)) return;
+  for (const auto& member : names_in(at("/sys/kernel/iommu_groups") / std::to_string(*group) / "devices")) {
+    if (member != address && is_vfio_driver(driver_of(member))) return;
+  }
+  fs::remove(at("/dev/vfio") / std::to_string(*group), error);
+}
+
+void FakeHost::remove_device(const std::string& address) {
+  const fs::path dir = device_dir(address);
+  if (dir.empty()) return;
+  detach(address);
+  std::error_code error;
+  if (const auto group = group_of(address)) {
+    fs::remove(at("/sys/kernel/iommu_groups") / std::to_string(*group) / "devices" / address, error);
+  }
+  fs::remove(at("/sys/bus/pci/devices") / address, error);
+  fs::remove_all(dir, error);
+}
+
+void FakeHost::probe_unbound_devices(const std::string& driver) {
+  for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
+    if (driver_of(address).empty() && matches(driver, address) && probe(driver, address) == 0) attach(driver, address);
+  }
+}
+
+Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view value) {
+  const std::string given(value);
+  std::string shown = given;
+  for (std::size_t at_newline; (at_newline = shown.find('\n')) != std::string::npos;) shown.replace(at_newline, 1, "\\n");
+  append(root_ / ".fake-kernel-writes", "/" + path.lexically_relative(root_).string() + " " + shown);
+
+  const std::string text = path.string();
+  const std::string bare = trim(given);
+  for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
+    const auto words = words_of(line);
+    if (words.size() >= 3 && words[0] == "vanish" && text.ends_with(words[1])) remove_device(words[2]);
+  }
+  for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
+    const auto words = words_of(line);
+    if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
+    if (words[0] == "block") std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(words[2])));
+  }
+  for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
+    const auto words = words_of(line);
+    if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
+    if (words[0] == "fail") return kernel_error(std::stoi(words[2]), path, value);
+  }
+  // One kernel: writes from several processes apply one at a time.
+  const int lock = ::open(at("/.fake-kernel/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ::flock(lock, LOCK_EX);
+  auto result = apply_write(path, given);
+  ::close(lock);
+  return result;
+}
+
+Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
+  std::error_code error;
+  const fs::path parent = fs::canonical(path.parent_path(), error);
+  if (error || !fs::exists(parent / path.filename())) return kernel_error(ENOENT, path, value);
+  const std::string name = path.filename().string();
+  const fs::path where = parent.lexically_relative(root_);
+  const std::string address = trim(value);
+
+  if (where == "sys/bus/pci" && name == "drivers_probe") {
+    if (!device_exists(address)) return kernel_error(ENODEV, path, value);
+    if (!driver_of(address).empty()) return {};
+    if (read_text(at("/.fake-kernel/faults")).find("probe-nothing") != std::string::npos) return {};
+    // FACTS: the write succeeds even when no driver binds (a failed probe shows only in dmesg).
+    const std::string override_value = override_of(address);
+    if (!override_value.empty()) {
+      if (is_loaded(override_value) && probe(override_value, address) == 0) attach(override_value, address);
+      return {};
+    }
+    for (const auto& driver : names_in(at("/sys/bus/pci/drivers"))) {
+      if (!ids_match(driver, address)) continue;
+      if (probe(driver, address) == 0) attach(driver, address);
+      return {};
+    }
+    return {};
+  }
+
+  if (where.parent_path() == "sys/bus/pci/drivers") {
+    const std::string driver = where.filename().string();
+    if (name == "bind") {
+      if (!device_exists(address) || !matches(driver, address)) return kernel_error(ENODEV, path, value);
+      if (!driver_of(address).empty()) return kernel_error(EBUSY, path, value);
+      if (const int code = probe(driver, address); code != 0) return kernel_error(code, path, value);
+      attach(driver, address);
+      return {};
+    }
+    if (name == "unbind") {
+      if (!device_exists(address) || driver_of(address) != driver) return kernel_error(ENODEV, path, value);
+      detach(address);
+      return {};
+    }
+    if (name == "new_id" || name == "remove_id") {
+      const auto words = words_of(value);
+      if (words.size() < 2 || words[0].size() != 4 || words[1].size() != 4) return kernel_error(EINVAL, path, value);
+      const std::string id = words[0] + ":" + words[1];
+      auto ids = ids_of(driver);
+      const auto found = std::find(ids.begin(), ids.end(), id);
+      if (name == "new_id") {
+        if (found != ids.end()) return kernel_error(EEXIST, path, value);
+        append(known_driver(driver) / "ids", id);
+        // FACTS: new_id binds every unbound device with those IDs, now and on later probes.
+        probe_unbound_devices(driver);
+        return {};
+      }
+      if (found == ids.end()) return kernel_error(ENODEV, path, value);
+      ids.erase(found);
+      std::string kept;
+      for (const auto& each : ids) kept += each + "\n";
+      write_text(known_driver(driver) / "ids", kept);  // FACTS: remove_id unbinds nothing
+      return {};
+    }
+  }
+
+  if (name == "driver_override" && is_pci_address(parent.filename().string()) &&
+      device_dir(parent.filename().string()) == parent) {
+    // FACTS: stores the name minus one trailing newline; "" or "\n" clears; neither unbinds nor probes.
+    if (!value.empty() && value.back() == '\n') value.pop_back();
+    write_text(parent / "driver_override", value.empty() ? "(null)\n" : value + "\n");
+    return {};
+  }
+  return kernel_error(EACCES, path, value);
+}
+
+Expected<void> FakeHost::load_module(std::string_view name) {
+  const std::string key = module_key(std::string(name));
+  if (read_text(at("/.fake-kernel/faults")).find("load-fail " + key + "\n") != std::string::npos) {
+    return fail("modprobe " + std::string(name) + " failed", ENOENT);
+  }
+  if (fs::exists(at("/sys/module") / key)) return {};
+  for (const auto& driver : known_drivers()) {
+    const std::string module = trim(read_text(known_driver(driver) / "module"));
+    if (module.empty() || module_key(module) != key) continue;
+    if (!is_loaded(driver)) {
+      make_driver_dir(driver);
+      probe_unbound_devices(driver);  // registering a driver probes every unbound device it matches
+    }
+    return {};
+  }
+  return fail("modprobe: FATAL: Module " + std::string(name) + " not found", ENOENT);
+}
+
+}  // namespace vfiohooks::testing

@@ -1,0 +1,146 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/host_paths.h"
+#include "plugin/kernel.h"
+
+namespace vfiohooks::testing {
+
+// A host root in a temp directory, laid out like sysfs/procfs/devfs, and a Kernel that gives writes
+// the kernel's semantics there (FACTS.md): bind/unbind move the `driver` links, driver_override is
+// read at probe time, drivers_probe succeeds even when nothing binds, vfio-pci matches only through
+// driver_override, /dev/vfio/N comes and goes with the group's first and last vfio device.
+//
+// ALL state lives in the tree (the library writes from forked children, tests race processes):
+//   <root>/.fake-kernel/drivers/<D>/{ids,module}   what the fake knows about each driver (loaded or not)
+//   <root>/.fake-kernel/faults                      injected faults, one per line
+//   <root>/.fake-kernel-writes                      every write attempted: "/abs/path value" per line
+// Only the process that made the host removes its directory.
+class FakeHost : public Kernel {
+ public:
+  // A healthy, empty host: IOMMU on (groups appear as devices are added), interrupt remapping,
+  // vfio-pci installed as a module but not loaded, no devices.
+  FakeHost();
+  ~FakeHost() override;
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  const std::filesystem::path& root() const { return root_; }
+  HostPaths paths() const { return HostPaths(root_); }
+  // "<root>/sys/..." for "/sys/...".
+  std::filesystem::path at(std::string_view absolute) const;
+
+  // ---- Kernel -------------------------------------------------------------------------------
+  Expected<void> write_attribute(const std::filesystem::path& path, std::string_view value) override;
+  Expected<void> load_module(std::string_view name) override;
+
+  // ---- Building the machine -----------------------------------------------------------------
+  struct Driver {
+    std::string name;                  // "e1000e"
+    std::vector<std::string> ids;      // "8086:15bb", or "class:0604" (class/subclass); empty: override only
+    std::string module;                // module name; empty: built in (always loaded)
+    bool loaded = true;
+  };
+  void add_driver(const Driver& driver);
+
+  struct Device {
+    std::string address;               // "0000:05:00.0"
+    std::string parent;                // upstream bridge's address; empty: on the root bus
+    std::uint16_t vendor = 0;
+    std::uint16_t device = 0;
+    std::uint32_t class_code = 0;      // 0x020000
+    std::uint8_t header_type = 0;      // without the multifunction bit
+    bool multifunction = false;
+    std::optional<unsigned> iommu_group;
+    std::string driver;                // bound at boot; must be a loaded driver (or empty)
+    std::string driver_override;
+    bool boot_vga = false;
+    unsigned sriov_totalvfs = 0;       // > 0: an SR-IOV PF
+    bool vfio_dev = false;             // bound to a vfio variant driver: <dev>/vfio-dev exists
+  };
+  void add_device(const Device& device);
+  // Links `vf` to its PF `pf` (physfn, virtfnN) and sets the PF's sriov_numvfs.
+  void add_virtfn(const std::string& pf, unsigned index, const std::string& vf);
+
+  // A block device below a PCI device: `subpath` is relative to the device dir
+  // ("nvme/nvme0/nvme0n1/nvme0n1p2"); its name is the last component; `dev` is "259:2".
+  void add_block(const std::string& address, const std::string& subpath, const std::string& dev);
+  // A virtual block device (dm-0, md0) stacked on `lowers` (their holders/ link to it).
+  void add_virtual_block(const std::string& name, const std::string& dev, const std::vector<std::string>& lowers);
+  void add_mount(const std::string& dev, const std::string& mount_point, const std::string& fs_type,
+                 const std::string& source);
+  void add_swap(const std::string& filename);  // "/dev/dm-1" as /proc/swaps shows it
+  // /dev/<name> (a plain file), and /dev/mapper/<alias> → ../<name> when an alias is given.
+  void add_dev_node(const std::string& name, const std::string& mapper_alias = "");
+
+  void add_net(const std::string& address, const std::string& interface);
+  // A virtual interface (bond, bridge, VLAN) on `lowers`: each lower gets an upper_<name> link.
+  void add_virtual_net(const std::string& name, const std::vector<std::string>& lowers);
+  void add_route(const std::string& interface, bool is_default);
+  void add_global_ipv6(const std::string& interface);
+
+  void add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag);
+  // fb0 below `address` and vtcon1 bound to it as fbcon.
+  void add_framebuffer_console(const std::string& address);
+
+  // Host-wide switches.
+  void set_interrupt_remapping(bool on);
+  void set_allow_unsafe_interrupts(bool allowed);
+  void remove_iommu();              // no groups, no iommu_group links: the IOMMU is off
+  void uninstall_module(const std::string& module);  // gone from modules.dep and unknown to load_module
+
+  // ---- Fault injection (persistent, in the tree; matched on the path's suffix) ---------------
+  // A write whose path ends with `path_suffix` (and whose value is `value`, when given) fails.
+  void fail_writes(const std::string& path_suffix, int error, const std::string& value = "");
+  // Such a write sleeps `ms` first (a blocked sysfs write; killing the writer abandons it).
+  void block_writes(const std::string& path_suffix, int ms, const std::string& value = "");
+  // A write to drivers_probe succeeds and binds nothing (a probe failing in dmesg only).
+  void probe_binds_nothing();
+  // When a write to `path_suffix` arrives, device `address` disappears first (surprise removal).
+  void vanish_on_write(const std::string& path_suffix, const std::string& address);
+  void fail_module_load(const std::string& module);
+  void clear_faults();
+
+  // ---- Looking ------------------------------------------------------------------------------
+  std::string driver_of(const std::string& address) const;    // "" when unbound
+  std::string override_of(const std::string& address) const;  // "" when unset
+  bool has_vfio_node(unsigned group) const;
+  bool device_exists(const std::string& address) const;
+  // Every device's driver and override, and the /dev/vfio nodes: equal snapshots mean nothing changed.
+  std::string snapshot() const;
+  // Every write attempted, "/sys/... value" ("\n" in a value shown as \n), oldest first.
+  std::vector<std::string> writes() const;
+  void clear_writes();
+
+ private:
+  std::filesystem::path device_dir(const std::string& address) const;  // resolved; empty when absent
+  std::filesystem::path driver_dir(const std::string& driver) const;
+  std::filesystem::path known_driver(const std::string& driver) const;
+  std::vector<std::string> known_drivers() const;
+  std::vector<std::string> ids_of(const std::string& driver) const;
+  bool is_loaded(const std::string& driver) const;
+  bool matches(const std::string& driver, const std::string& address) const;
+  bool ids_match(const std::string& driver, const std::string& address) const;
+  int probe(const std::string& driver, const std::string& address);  // 0 or an errno
+  void attach(const std::string& driver, const std::string& address);
+  void detach(const std::string& address);
+  void remove_device(const std::string& address);
+  void make_driver_dir(const std::string& driver);
+  void probe_unbound_devices(const std::string& driver);  // driver registration, new_id
+  std::optional<unsigned> group_of(const std::string& address) const;
+  bool is_vfio_driver(const std::string& driver) const;
+  Expected<void> apply_write(const std::filesystem::path& path, std::string value);
+  void append(const std::filesystem::path& file, const std::string& line) const;
+  void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
+
+  std::filesystem::path root_;
+  int owner_pid_ = 0;
+};
+
+}  // namespace vfiohooks::testing

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/domain_request.h"
+#include "plugin/host.h"
+#include "plugin/log.h"
+#include "plugin/pci_address.h"
+#include "plugin/state_store.h"
+#include "tests/unit/fake_host.h"
+
+namespace vfiohooks::testing {
+
+// Keeps what the library logged, for the tests that care.
+class RecordingLog : public Log {
+ public:
+  void info(std::string_view message) override { lines.push_back("info: " + std::string(message)); }
+  void warning(std::string_view message) override { lines.push_back("warning: " + std::string(message)); }
+  void error(std::string_view message) override { lines.push_back("error: " + std::string(message)); }
+  std::vector<std::string> lines;
+};
+
+inline PciAddress addr(std::string_view text) { return *parse_pci_address(text); }
+
+inline RequestedDevice requested(std::string_view address) {
+  RequestedDevice device;
+  device.address = addr(address);
+  return device;
+}
+
+inline DomainRequest domain_with(const std::string& name, std::vector<RequestedDevice> devices) {
+  DomainRequest domain;
+  domain.name = name;
+  domain.uuid = "c7a5fdbd-edaf-9455-926a-d65c16db1809";
+  domain.devices = std::move(devices);
+  return domain;
+}
+
+// A fake host, the library's view of it, and its state store, wired together.
+struct Bench {
+  FakeHost fake;
+  RecordingLog log;
+  Host host{fake.paths(), fake, log, std::chrono::milliseconds(2000)};
+  StateStore store{fake.paths().state_dir()};
+};
+
+}  // namespace vfiohooks::testing

@@ -1,0 +1,122 @@
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing::topology {
+
+namespace {
+
+constexpr std::uint32_t kEthernet = 0x020000;
+constexpr std::uint32_t kPciBridgeClass = 0x060401;  // subtractive-decode PCI-to-PCI bridge
+constexpr std::uint32_t kRootPortClass = 0x060400;
+
+void root_port(FakeHost& host, const std::string& address, std::uint16_t device, unsigned group) {
+  host.add_device({.address = address, .vendor = 0x8086, .device = device, .class_code = kRootPortClass,
+                   .header_type = 1, .iommu_group = group, .driver = "pcieport"});
+}
+
+}  // namespace
+
+void lone_nic(FakeHost& host) {
+  host.add_driver({"e1000e", {"8086:15bb", "8086:15b8"}, "e1000e"});
+  root_port(host, "0000:00:1c.0", 0xa110, 8);
+  host.add_device({.address = kLoneNic, .parent = "0000:00:1c.0", .vendor = 0x8086, .device = 0x15bb,
+                   .class_code = kEthernet, .iommu_group = kLoneNicGroup, .driver = "e1000e"});
+  host.add_net(kLoneNic, "enp3s0");
+}
+
+void bridge_with_two_nics(FakeHost& host) {
+  host.add_driver({"e1000", {"8086:100e"}, "e1000"});
+  host.add_driver({"8139cp", {"10ec:8139"}, "8139cp"});
+  // A conventional bridge has no driver (pcieport takes PCIe ports only).
+  host.add_device({.address = kPciBridge, .vendor = 0x8086, .device = 0x244e, .class_code = kPciBridgeClass,
+                   .header_type = 1, .iommu_group = kBridgeGroup});
+  host.add_device({.address = kBridgeE1000, .parent = kPciBridge, .vendor = 0x8086, .device = 0x100e,
+                   .class_code = kEthernet, .iommu_group = kBridgeGroup, .driver = "e1000"});
+  host.add_device({.address = kBridgeRtl, .parent = kPciBridge, .vendor = 0x10ec, .device = 0x8139,
+                   .class_code = kEthernet, .iommu_group = kBridgeGroup, .driver = "8139cp"});
+  host.add_net(kBridgeE1000, "ens5");
+  host.add_net(kBridgeRtl, "ens6");
+}
+
+void gpu_with_audio(FakeHost& host) {
+  host.add_driver({"nouveau", {"10de:1b80"}, "nouveau"});
+  host.add_driver({"snd_hda_intel", {"10de:10f0", "8086:a348"}, "snd_hda_intel"});
+  host.add_device({.address = kGpuRootPort, .vendor = 0x8086, .device = 0x1901, .class_code = kRootPortClass,
+                   .header_type = 1, .iommu_group = kGpuGroup, .driver = "pcieport"});
+  host.add_device({.address = kGpu, .parent = kGpuRootPort, .vendor = 0x10de, .device = 0x1b80,
+                   .class_code = 0x030000, .multifunction = true, .iommu_group = kGpuGroup, .driver = "nouveau"});
+  host.add_device({.address = kGpuAudio, .parent = kGpuRootPort, .vendor = 0x10de, .device = 0x10f0,
+                   .class_code = 0x040300, .multifunction = true, .iommu_group = kGpuGroup,
+                   .driver = "snd_hda_intel"});
+}
+
+void sriov_nic(FakeHost& host) {
+  host.add_driver({"igb", {"8086:10c9"}, "igb"});
+  host.add_driver({"igbvf", {"8086:10ca"}, "igbvf"});
+  root_port(host, "0000:00:1c.4", 0xa114, 15);
+  host.add_device({.address = kSriovPf, .parent = "0000:00:1c.4", .vendor = 0x8086, .device = 0x10c9,
+                   .class_code = kEthernet, .iommu_group = kSriovPfGroup, .driver = "igb", .sriov_totalvfs = 7});
+  host.add_device({.address = kSriovVf0, .parent = "0000:00:1c.4", .vendor = 0x8086, .device = 0x10ca,
+                   .class_code = kEthernet, .iommu_group = kSriovVf0Group, .driver = "igbvf"});
+  host.add_device({.address = kSriovVf1, .parent = "0000:00:1c.4", .vendor = 0x8086, .device = 0x10ca,
+                   .class_code = kEthernet, .iommu_group = kSriovVf0Group + 1, .driver = "igbvf"});
+  host.add_virtfn(kSriovPf, 0, kSriovVf0);
+  host.add_virtfn(kSriovPf, 1, kSriovVf1);
+  host.add_net(kSriovPf, "enp2s0");
+}
+
+void nvme_with_root_fs(FakeHost& host) {
+  host.add_driver({"nvme", {"144d:a808"}, "nvme"});
+  root_port(host, "0000:00:1d.0", 0xa118, 9);
+  host.add_device({.address = kNvme, .parent = "0000:00:1d.0", .vendor = 0x144d, .device = 0xa808,
+                   .class_code = 0x010802, .iommu_group = kNvmeGroup, .driver = "nvme"});
+  host.add_block(kNvme, "nvme/nvme0/nvme0n1", "259:0");
+  host.add_block(kNvme, "nvme/nvme0/nvme0n1/nvme0n1p1", "259:1");
+  host.add_block(kNvme, "nvme/nvme0/nvme0n1/nvme0n1p2", "259:2");
+  host.add_virtual_block("dm-0", "253:0", {"nvme0n1p2"});
+  host.add_virtual_block("dm-1", "253:1", {"nvme0n1p2"});
+  host.add_dev_node("dm-0", "vg-root");
+  host.add_dev_node("dm-1", "vg-swap");
+  host.add_mount("253:0", "/", "ext4", "/dev/mapper/vg-root");
+  host.add_mount("259:1", "/boot/efi", "vfat", "/dev/nvme0n1p1");
+  host.add_swap("/dev/dm-1");
+}
+
+namespace {
+void route_nic(FakeHost& host) {
+  host.add_driver({"e1000e", {"8086:15bb", "8086:15b8"}, "e1000e"});
+  root_port(host, "0000:00:1c.2", 0xa112, 10);
+  host.add_device({.address = kRouteNic, .parent = "0000:00:1c.2", .vendor = 0x8086, .device = 0x15b8,
+                   .class_code = kEthernet, .iommu_group = kRouteNicGroup, .driver = "e1000e"});
+  host.add_net(kRouteNic, "enp6s0");
+}
+}  // namespace
+
+void nic_with_default_route(FakeHost& host) {
+  route_nic(host);
+  host.add_route("enp6s0", /*is_default=*/true);
+  host.add_route("enp6s0", /*is_default=*/false);
+}
+
+void nic_in_bond_with_default_route(FakeHost& host) {
+  route_nic(host);
+  host.add_virtual_net("bond0", {"enp6s0"});
+  host.add_route("bond0", /*is_default=*/true);
+}
+
+void boot_vga_console(FakeHost& host) {
+  host.add_driver({"i915", {"8086:3e92"}, "i915"});
+  host.add_device({.address = kBootVga, .vendor = 0x8086, .device = 0x3e92, .class_code = 0x030000,
+                   .iommu_group = kBootVgaGroup, .driver = "i915", .boot_vga = true});
+  host.add_framebuffer_console(kBootVga);
+}
+
+void iommu_off(FakeHost& host) { host.remove_iommu(); }
+
+void vfio_pci_absent(FakeHost& host) { host.uninstall_module("vfio-pci"); }
+
+void no_interrupt_remapping(FakeHost& host, bool allow_unsafe_interrupts) {
+  host.set_interrupt_remapping(false);
+  host.set_allow_unsafe_interrupts(allow_unsafe_interrupts);
+}
+
+}  // namespace vfiohooks::testing::topology

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "tests/unit/fake_host.h"
+
+// Machines the unit tests run on, each mirroring a real one. Addresses and groups do not collide, so
+// a test may build several on one host (except the two default-route variants, which share the NIC).
+namespace vfiohooks::testing::topology {
+
+// A NIC alone in its group, below a root port in a group of its own. e1000e 8086:15bb.
+inline constexpr const char* kLoneNic = "0000:03:00.0";
+inline constexpr unsigned kLoneNicGroup = 12;
+void lone_nic(FakeHost& host);
+
+// The seed's case: a conventional PCI bridge (header type 1, no driver) and two NICs behind it on
+// different drivers, all in one group: e1000 8086:100e and 8139cp 10ec:8139.
+inline constexpr const char* kPciBridge = "0000:00:1e.0";
+inline constexpr const char* kBridgeE1000 = "0000:05:00.0";
+inline constexpr const char* kBridgeRtl = "0000:05:01.0";
+inline constexpr unsigned kBridgeGroup = 7;
+void bridge_with_two_nics(FakeHost& host);
+
+// A GPU (nouveau, 10de:1b80, multifunction) and its HDMI audio (snd_hda_intel, 10de:10f0) in one group
+// with their root port (pcieport).
+inline constexpr const char* kGpuRootPort = "0000:00:01.0";
+inline constexpr const char* kGpu = "0000:01:00.0";
+inline constexpr const char* kGpuAudio = "0000:01:00.1";
+inline constexpr unsigned kGpuGroup = 1;
+void gpu_with_audio(FakeHost& host);
+
+// An SR-IOV PF (igb 8086:10c9) with 2 VFs enabled (igbvf 8086:10ca), each VF in its own group.
+inline constexpr const char* kSriovPf = "0000:02:00.0";
+inline constexpr const char* kSriovVf0 = "0000:02:10.0";
+inline constexpr const char* kSriovVf1 = "0000:02:10.2";
+inline constexpr unsigned kSriovPfGroup = 14;
+inline constexpr unsigned kSriovVf0Group = 30;
+void sriov_nic(FakeHost& host);
+
+// An NVMe controller (class 0x010802) whose nvme0n1p2 holds LVM: / on dm-0 (vg-root), swap on dm-1.
+inline constexpr const char* kNvme = "0000:04:00.0";
+inline constexpr unsigned kNvmeGroup = 13;
+void nvme_with_root_fs(FakeHost& host);
+
+// A NIC (enp6s0) carrying the default route; or the same NIC enslaved to bond0, which has the route.
+inline constexpr const char* kRouteNic = "0000:06:00.0";
+inline constexpr unsigned kRouteNicGroup = 16;
+void nic_with_default_route(FakeHost& host);
+void nic_in_bond_with_default_route(FakeHost& host);
+
+// The boot VGA device (i915, boot_vga=1) with fb0 and fbcon bound on it.
+inline constexpr const char* kBootVga = "0000:00:02.0";
+inline constexpr unsigned kBootVgaGroup = 0;
+void boot_vga_console(FakeHost& host);
+
+// Broken hosts, applied on top of any of the above.
+void iommu_off(FakeHost& host);
+void vfio_pci_absent(FakeHost& host);
+void no_interrupt_remapping(FakeHost& host, bool allow_unsafe_interrupts);
+
+}  // namespace vfiohooks::testing::topology
