@@ -1,6 +1,7 @@
 #include "plugin/host_guard.h"
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "plugin/sysfs_reader.h"
@@ -70,6 +71,9 @@ HostGuard::HostGuard(const HostPaths& paths) : paths_(paths) {
     if (words.size() < 5 || dash + 2 >= words.size()) continue;
     mounts_.push_back({words[2], unescape_octal(words[4]), words[dash + 1], unescape_octal(words[dash + 2])});
   }
+  // Shorter mount points first, so "/" leads the list of what a device backs.
+  std::stable_sort(mounts_.begin(), mounts_.end(),
+                   [](const Mount& a, const Mount& b) { return a.mount_point.size() < b.mount_point.size(); });
   // /proc/swaps: FILENAME TYPE SIZE USED PRIORITY, after a header line. A swap file lives on a
   // mounted filesystem, which already counts; a partition or dm device is resolved to its name.
   for (const auto& line : split_lines(read_file(paths_.under("/proc/swaps")))) {
@@ -126,14 +130,18 @@ std::vector<std::string> HostGuard::storage_dependencies(const fs::path& device_
       if (std::find(blocks.begin(), blocks.end(), holder) == blocks.end()) blocks.push_back(holder);
     }
   }
-  std::vector<std::string> reasons;
+  std::map<std::string, std::string> block_of_number;  // "253:0" → "dm-0"
   for (const auto& block : blocks) {
-    const auto number = read_attribute(block_class / block / "dev");
-    for (const auto& mount : mounts_) {
-      if (number && mount.device_number == *number) {
-        reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " on " + block + ")");
-      }
+    if (auto number = read_attribute(block_class / block / "dev")) block_of_number[*number] = block;
+  }
+  std::vector<std::string> reasons;
+  for (const auto& mount : mounts_) {
+    if (auto block = block_of_number.find(mount.device_number); block != block_of_number.end()) {
+      reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " on " +
+                        block->second + ")");
     }
+  }
+  for (const auto& block : blocks) {
     if (swap_devices_.contains(block)) reasons.push_back("backs active swap on " + block);
   }
   return reasons;

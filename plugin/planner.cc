@@ -118,13 +118,15 @@ class Planner {
                                    "point the <hostdev> at the device's new address, or update the pin"));
   }
 
+  // One finding per device, however many ways the host uses it: the most important comes first.
   void check_host_use(const std::string& subject, const PciDevice& device) {
-    for (const auto& reason : guard_.dependencies(device)) {
-      const std::string what = subject == device.address.str() ? reason : device.address.str() + " " + reason;
-      plan_.findings.push_back(error(subject, "the host depends on it: " + what,
-                                     "assign a device the host does not use, or set allow-host-critical='yes' "
-                                     "in its <vfio:device> metadata if you really mean it"));
-    }
+    const auto reasons = guard_.dependencies(device);
+    if (reasons.empty()) return;
+    std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
+    for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
+    plan_.findings.push_back(error(subject, "the host depends on it: " + what,
+                                   "assign a device the host does not use, or set allow-host-critical='yes' "
+                                   "in its <vfio:device> metadata if you really mean it"));
   }
 
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {

@@ -1,0 +1,262 @@
+// The hook as libvirt runs it: argv, domain XML on stdin, exit status and stderr, against a fake
+// kernel host. Each test asserts what the user sees and which driver every device ends on.
+#include "hooks/hook_runner.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "plugin/sysfs_reader.h"
+#include "tests/unit/test_support.h"
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+std::string hostdev(const std::string& address, const std::string& managed = "yes") {
+  const auto a = addr(address);
+  char source[160];
+  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
+                a.domain, a.bus, a.slot, a.function);
+  return "<hostdev mode='subsystem' type='pci' managed='" + managed + "'><source>" + source + "</source></hostdev>";
+}
+
+std::string domain_xml(const std::vector<std::string>& addresses, const std::string& metadata = "") {
+  std::string xml = "<domain type='kvm'><name>guest</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>";
+  if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
+  xml += "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>";
+  for (const auto& address : addresses) xml += hostdev(address);
+  return xml + "</devices></domain>";
+}
+
+struct HookResult {
+  int status;
+  std::string err;
+};
+
+class HookTest : public ::testing::Test {
+ protected:
+  HookResult run(const std::vector<std::string>& args, const std::string& xml, bool is_root = true) {
+    std::istringstream in(xml);
+    std::ostringstream err;
+    const HookEnvironment env{fake.paths(), fake, log, is_root, std::chrono::milliseconds(2000)};
+    const int status = run_hook(env, args, in, err);
+    return {status, err.str()};
+  }
+  HookResult prepare(const std::string& xml) { return run({"guest", "prepare", "begin", "-"}, xml); }
+  HookResult release(const std::string& xml) { return run({"guest", "release", "end", "-"}, xml); }
+
+  void write_config(const std::string& text) {
+    std::filesystem::create_directories(fake.at("/etc/vfio-hooks"));
+    std::ofstream(fake.at("/etc/vfio-hooks/vfio-hooks.conf")) << text;
+  }
+  std::size_t record_count() { return StateStore(fake.paths().state_dir()).load().records.size(); }
+
+  FakeHost fake;
+  RecordingLog log;
+};
+
+TEST_F(HookTest, PrepareBindsTheNicAndReleaseGivesItBackExactly) {
+  topology::lone_nic(fake);
+  const std::string xml = domain_xml({topology::kLoneNic});
+
+  const auto started = prepare(xml);
+  EXPECT_EQ(started.status, 0) << started.err;
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+  EXPECT_TRUE(fake.has_vfio_node(topology::kLoneNicGroup));
+  EXPECT_EQ(record_count(), 1u);
+
+  const auto stopped = release(xml);
+  EXPECT_EQ(stopped.status, 0) << stopped.err;
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_FALSE(fake.has_vfio_node(topology::kLoneNicGroup));
+  EXPECT_EQ(record_count(), 0u);
+}
+
+TEST_F(HookTest, ReleaseRestoresTheOverrideTheDeviceHadBefore) {
+  topology::lone_nic(fake);
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/devices/0000:03:00.0/driver_override"), "e1000e"));
+  const std::string xml = domain_xml({topology::kLoneNic});
+  ASSERT_EQ(prepare(xml).status, 0);
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "vfio-pci");
+  ASSERT_EQ(release(xml).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "e1000e");
+}
+
+TEST_F(HookTest, RefusesAHalfAssignedGroupNamingTheOtherDeviceAndChangesNothing) {
+  topology::bridge_with_two_nics(fake);
+  const std::string before = fake.snapshot();
+
+  const auto result = prepare(domain_xml({topology::kBridgeE1000}));
+
+  EXPECT_EQ(result.status, 1);
+  EXPECT_EQ(result.err,
+            "vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host driver 8139cp; "
+            "fix: add 0000:05:01.0 to the domain too (vfioctl attach guest --with-group 0000:05:00.0), or set "
+            "companions = bind\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_EQ(record_count(), 0u);
+}
+
+TEST_F(HookTest, TheWholeGroupStartsAndBothNicsComeBack) {
+  topology::bridge_with_two_nics(fake);
+  const std::string xml = domain_xml({topology::kBridgeE1000, topology::kBridgeRtl});
+  ASSERT_EQ(prepare(xml).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "vfio-pci");
+  ASSERT_EQ(release(xml).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "e1000");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "8139cp");
+}
+
+TEST_F(HookTest, CompanionsBindInConfigTakesTheGroupAndRestoresIt) {
+  topology::bridge_with_two_nics(fake);
+  write_config("companions = bind\n");
+  const std::string xml = domain_xml({topology::kBridgeE1000});
+  ASSERT_EQ(prepare(xml).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "vfio-pci");
+  ASSERT_EQ(release(xml).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "e1000");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "8139cp");
+}
+
+TEST_F(HookTest, RefusesTheDeviceHoldingTheRootFilesystem) {
+  topology::nvme_with_root_fs(fake);
+  const std::string before = fake.snapshot();
+  const auto result = prepare(domain_xml({topology::kNvme}));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted "
+                                           "filesystem / "),
+                                HasSubstr("fix: assign a device the host does not use")));
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriver) {
+  topology::lone_nic(fake);
+  topology::gpu_with_audio(fake);
+  fake.fail_writes("drivers/nouveau/unbind", EBUSY);
+  const std::string xml = domain_xml({topology::kLoneNic, topology::kGpu, topology::kGpuAudio});
+
+  const auto result = prepare(xml);
+
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, StartsWith("vfio-hooks: 0000:01:00.0: could not be bound to vfio-pci (unbinding from "
+                                     "nouveau: "));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_EQ(fake.driver_of(topology::kGpu), "nouveau");
+  EXPECT_EQ(fake.override_of(topology::kGpu), "");
+  EXPECT_EQ(record_count(), 0u);
+}
+
+TEST_F(HookTest, ADomainWithoutPciHostdevsTouchesNeitherSysfsNorTheState) {
+  topology::lone_nic(fake);
+  fake.clear_writes();
+  const std::string xml =
+      "<domain type='kvm'><name>guest</name><devices><hostdev mode='subsystem' type='usb'><source><vendor "
+      "id='0x046d'/><product id='0xc52b'/></source></hostdev></devices></domain>";
+  EXPECT_EQ(prepare(xml).status, 0);
+  EXPECT_EQ(release(xml).status, 0);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_FALSE(path_exists(fake.paths().state_dir() / "lock"));
+}
+
+TEST_F(HookTest, AnOrdinaryUserDoesNothing) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+  const auto result = run({"guest", "prepare", "begin", "-"}, domain_xml({topology::kLoneNic}), /*is_root=*/false);
+  EXPECT_EQ(result.status, 0);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, XmlFiltersAndOtherOpsPrintNothingAndChangeNothing) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+  for (const auto& op : std::vector<std::vector<std::string>>{{"guest", "migrate", "begin", "-"},
+                                                              {"guest", "restore", "begin", "-"},
+                                                              {"guest", "start", "begin", "-"},
+                                                              {"guest", "stopped", "end", "-"},
+                                                              {"guest", "attach", "begin", "-"},
+                                                              {"guest", "no-such-op", "whatever", "extra"}}) {
+    const auto result = run(op, domain_xml({topology::kLoneNic}));
+    EXPECT_EQ(result.status, 0) << op[1];
+    EXPECT_EQ(result.err, "") << op[1];
+  }
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, ReconnectChecksAndRebindsNothing) {
+  topology::lone_nic(fake);
+  const std::string xml = domain_xml({topology::kLoneNic});
+  ASSERT_EQ(prepare(xml).status, 0);
+  fake.clear_writes();
+  const auto result = run({"guest", "reconnect", "begin", "-"}, xml);
+  EXPECT_EQ(result.status, 0);
+  EXPECT_EQ(result.err, "");
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+}
+
+TEST_F(HookTest, ReconnectWarnsWhenAHeldDeviceLeftVfio) {
+  topology::lone_nic(fake);
+  const std::string xml = domain_xml({topology::kLoneNic});
+  ASSERT_EQ(prepare(xml).status, 0);
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/drivers/vfio-pci/unbind"), topology::kLoneNic));
+  const auto result = run({"guest", "reconnect", "begin", "-"}, xml);
+  EXPECT_EQ(result.status, 0);
+  EXPECT_EQ(result.err,
+            "vfio-hooks: 0000:03:00.0: warning: is recorded as held by domain guest but is on no driver; fix: check "
+            "the device; vfioctl status shows what vfio-hooks holds\n");
+}
+
+TEST_F(HookTest, MalformedXmlIsRefusedInOneLine) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+  const auto result = prepare("<domain><name>guest</name><devices><hostdev");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, StartsWith("vfio-hooks: domain guest: "));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, ValidateModeChecksButLeavesBindingToLibvirt) {
+  topology::lone_nic(fake);
+  write_config("mode = validate\n");
+  const std::string before = fake.snapshot();
+  EXPECT_EQ(prepare(domain_xml({topology::kLoneNic})).status, 0);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, MetadataCanSwitchADomainOff) {
+  topology::bridge_with_two_nics(fake);
+  const std::string before = fake.snapshot();
+  const auto result = prepare(domain_xml({topology::kBridgeE1000}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='off'/>"));
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(HookTest, ABrokenConfigRefusesWithTheFileAndLine) {
+  topology::lone_nic(fake);
+  write_config("mode = bnid\n");
+  const auto result = prepare(domain_xml({topology::kLoneNic}));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
+}
+
+TEST_F(HookTest, TooFewArgumentsIsAUsageError) {
+  const auto result = run({"guest"}, "");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.err, StartsWith("usage: vfio-hooks-qemu NAME OP SUBOP"));
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
