@@ -1,0 +1,59 @@
+// The cost of a decision: make_plan over a fake host shaped like a workstation (GPU + audio, a
+// bridge group, NVMe with the root filesystem, a NIC with the default route, SR-IOV), and the
+// bind + restore round trip through the fake kernel.
+#include <benchmark/benchmark.h>
+
+#include "plugin/binder.h"
+#include "plugin/planner.h"
+#include "plugin/restorer.h"
+#include "tests/unit/test_support.h"
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+void build_workstation(FakeHost& host) {
+  topology::gpu_with_audio(host);
+  topology::bridge_with_two_nics(host);
+  topology::nvme_with_root_fs(host);
+  topology::nic_with_default_route(host);
+  topology::sriov_nic(host);
+  topology::lone_nic(host);
+}
+
+void plan_gpu_and_audio(benchmark::State& state) {
+  FakeHost host;
+  build_workstation(host);
+  const auto domain = domain_with("win11", {requested(topology::kGpu), requested(topology::kGpuAudio)});
+  for (auto _ : state) {
+    auto plan = make_plan(host.paths(), domain, Policy{}, {});
+    if (plan.refused()) state.SkipWithError("the plan refused");
+    benchmark::DoNotOptimize(plan);
+  }
+}
+BENCHMARK(plan_gpu_and_audio)->Unit(benchmark::kMicrosecond);
+
+void plan_refused_root_disk(benchmark::State& state) {
+  FakeHost host;
+  build_workstation(host);
+  const auto domain = domain_with("oops", {requested(topology::kNvme)});
+  for (auto _ : state) benchmark::DoNotOptimize(make_plan(host.paths(), domain, Policy{}, {}));
+}
+BENCHMARK(plan_refused_root_disk)->Unit(benchmark::kMicrosecond);
+
+void bind_and_restore_gpu_and_audio(benchmark::State& state) {
+  Bench bench;
+  build_workstation(bench.fake);
+  const auto domain = domain_with("win11", {requested(topology::kGpu), requested(topology::kGpuAudio)});
+  for (auto _ : state) {
+    const auto plan = make_plan(bench.fake.paths(), domain, Policy{}, {});
+    if (!bind_devices(bench.host, bench.store, "win11", plan.to_bind).empty()) state.SkipWithError("bind failed");
+    if (!restore_devices(bench.host, bench.store, bench.store.load().records).empty()) {
+      state.SkipWithError("restore failed");
+    }
+  }
+}
+BENCHMARK(bind_and_restore_gpu_and_audio)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace vfiohooks::testing
