@@ -19,6 +19,9 @@ Expected<void> write_with_time_limit(Kernel& kernel, const std::filesystem::path
     return fail(std::string("cannot fork: ") + std::strerror(code), code);
   }
   if (child == 0) {
+    // An abandoned child may outlive us, stuck in the kernel: it must not keep our descriptors,
+    // above all the state lock (flock belongs to the open file, which fork shares).
+    ::close_range(3, ~0U, 0);
     // The child reports the kernel's errno as its exit status (0 = success).
     auto written = kernel.write_attribute(path, value);
     ::_exit(written ? 0 : (written.error().code > 0 && written.error().code < 256 ? written.error().code : EIO));
