@@ -147,6 +147,11 @@ readonly HOOK_LINK=/etc/libvirt/hooks/qemu.d/50-vfio-hooks
 # starts, so call this before start_libvirt.
 install_hook() {
     require_hook
+    if [[ $(readlink "$HOOK_LINK" 2>/dev/null) == "$VFIO_HOOKS_QEMU" ]]; then
+        ok "hook already installed: $HOOK_LINK -> $VFIO_HOOKS_QEMU"
+        return 0
+    fi
+    pgrep -x libvirtd >/dev/null && fail "install_hook after libvirtd started: libvirt would not see it"
     rm -rf /etc/libvirt/hooks
     mkdir -p "${HOOK_LINK%/*}"
     ln -s "$VFIO_HOOKS_QEMU" "$HOOK_LINK"
@@ -154,8 +159,19 @@ install_hook() {
 }
 
 # start_libvirt — virtlogd and libvirtd as root, with the settings a chroot without cgroups,
-# namespaces or security labels needs (see shared/LAB.md).
+# namespaces or security labels needs (see shared/LAB.md). Scenarios sharing a boot share the daemon.
 start_libvirt() {
+    if pgrep -x libvirtd >/dev/null; then
+        wait_for_libvirtd
+        return 0
+    fi
+    # libvirt 9.0 resolves its built-in default user (libvirt-qemu) before it reads qemu.conf, and
+    # fails when that user does not exist (the machine's packages may be unpacked without their
+    # postinst). The guest's /etc is a tmpfs copy, so add the user there.
+    getent passwd libvirt-qemu >/dev/null ||
+        echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >>/etc/passwd
+    getent group libvirt-qemu >/dev/null || echo 'libvirt-qemu:x:64055:' >>/etc/group
+    getent group kvm >/dev/null || echo 'kvm:x:64056:' >>/etc/group
     mkdir -p /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt/qemu /run/libvirt
     rm -rf /etc/libvirt/qemu /etc/libvirt/storage /etc/libvirt/nwfilter
     mkdir -p /etc/libvirt/qemu

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The whole libvirt flow with the hook installed: `virsh start` puts the e1000e on vfio-pci and the
+# nested QEMU holds its group; `virsh destroy` gives it back to e1000e with no driver_override left.
+# Once with managed='no' (libvirt touches nothing) and once with managed='yes'.
+# shellcheck source=../guest/lib.sh
+source "$(dirname "$0")/../guest/lib.sh"
+
+nic=$(bdf_of_ethernet_with_driver e1000e)
+group=$(iommu_group_of "$nic")
+note "device $nic (e1000e), IOMMU group $group"
+install_hook
+start_libvirt
+
+for managed in no yes; do
+    dom=flow-managed-$managed
+    step "managed='$managed': define $dom with $nic as a hostdev"
+    define_domain "$dom" "$managed" "$nic"
+
+    step "managed='$managed': virsh start $dom"
+    shown virsh start "$dom" || fail "virsh start $dom failed"
+    assert_domain_state "$dom" running
+    assert_driver "$nic" vfio-pci
+    pid=$(qemu_pid_of "$dom")
+    assert_holds_vfio_group "$pid" "$group"
+    check "the hook keeps state in /run/vfio-hooks" test -d /run/vfio-hooks
+
+    step "managed='$managed': virsh destroy $dom"
+    shown virsh destroy "$dom" || fail "virsh destroy $dom failed"
+    assert_domain_state "$dom" "shut off"
+    assert_driver "$nic" e1000e
+    assert_no_override "$nic"
+    check "e1000e created a network interface again" test -n "$(net_if_of "$nic")"
+    [[ ! -e /dev/vfio/$group ]] || fail "/dev/vfio/$group still exists after the restore"
+    ok "/dev/vfio/$group is gone"
+    assert_no_qemu
+    virsh undefine "$dom" >/dev/null
+done
+
+pass
