@@ -1,0 +1,355 @@
+// Every finding the planner must make, in the words the user sees, on topologies of real machines.
+#include "plugin/planner.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/unit/test_support.h"
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+namespace topo = topology;
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  Plan plan(std::vector<RequestedDevice> devices, const std::vector<Record>& held = {}) {
+    const std::string before = host.snapshot();
+    Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), policy, held);
+    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
+    EXPECT_THAT(host.writes(), IsEmpty()) << "planning wrote to the host";
+    return result;
+  }
+  static std::vector<std::string> lines(const Plan& plan) {
+    std::vector<std::string> out;
+    for (const auto& finding : plan.findings) out.push_back(finding.line());
+    return out;
+  }
+  static std::vector<std::string> bound(const Plan& plan) {
+    std::vector<std::string> out;
+    for (const auto& device : plan.to_bind) out.push_back(device.device.address.str() + (device.companion ? "+" : ""));
+    return out;
+  }
+  static Record held_by(const std::string& address, const std::string& domain) {
+    Record record;
+    record.address = addr(address);
+    record.domain = domain;
+    record.phase = Phase::bound;
+    return record;
+  }
+
+  FakeHost host;
+  Policy policy;
+};
+
+// ---- the host -------------------------------------------------------------------------------------
+
+TEST_F(PlannerTest, IommuOff) {
+  topo::lone_nic(host);
+  topo::iommu_off(host);
+  const Plan result = plan({requested(topo::kLoneNic)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(bound(result), IsEmpty());
+  EXPECT_THAT(lines(result),
+              ElementsAre("vfio-hooks: host: the IOMMU is off (/sys/kernel/iommu_groups is empty); fix: enable VT-d or "
+                          "AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on"));
+}
+
+TEST_F(PlannerTest, VfioPciUnavailable) {
+  topo::lone_nic(host);
+  topo::vfio_pci_absent(host);
+  const Plan result = plan({requested(topo::kLoneNic)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(lines(result), ElementsAre(HasSubstr(
+                                 "host: vfio-pci is neither loaded nor installed as a module for this kernel")));
+}
+
+TEST_F(PlannerTest, VfioPciLoadedButNotInstalledIsFine) {
+  topo::lone_nic(host);
+  ASSERT_TRUE(host.load_module("vfio-pci"));
+  topo::vfio_pci_absent(host);  // built from source and insmod'ed: no modules.dep entry
+  EXPECT_FALSE(plan({requested(topo::kLoneNic)}).refused());
+}
+
+TEST_F(PlannerTest, NoInterruptRemapping) {
+  topo::lone_nic(host);
+  topo::no_interrupt_remapping(host, /*allow_unsafe_interrupts=*/false);
+  const Plan result = plan({requested(topo::kLoneNic)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(lines(result), ElementsAre(AllOf(HasSubstr("interrupt remapping is off"),
+                                               HasSubstr("allow_unsafe_interrupts=1"))));
+}
+
+TEST_F(PlannerTest, NoInterruptRemappingButUnsafeInterruptsAllowed) {
+  topo::lone_nic(host);
+  topo::no_interrupt_remapping(host, /*allow_unsafe_interrupts=*/true);
+  const Plan result = plan({requested(topo::kLoneNic)});
+  EXPECT_FALSE(result.refused()) << ::testing::PrintToString(lines(result));
+  EXPECT_THAT(bound(result), ElementsAre(topo::kLoneNic));
+}
+
+// ---- the device -----------------------------------------------------------------------------------
+
+TEST_F(PlannerTest, LoneNicIsPlanned) {
+  topo::lone_nic(host);
+  const Plan result = plan({requested(topo::kLoneNic)});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre(topo::kLoneNic));
+  EXPECT_EQ(result.to_bind[0].device.driver, "e1000e");
+}
+
+TEST_F(PlannerTest, NoSuchDevice) {
+  topo::lone_nic(host);
+  EXPECT_THAT(lines(plan({requested("0000:09:00.0")})),
+              ElementsAre("vfio-hooks: 0000:09:00.0: no such PCI device on this host; fix: correct the <hostdev> source "
+                          "address (vfioctl list shows the host's devices)"));
+}
+
+TEST_F(PlannerTest, Bridge) {
+  topo::bridge_with_two_nics(host);
+  const Plan result = plan({requested(topo::kPciBridge)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(lines(result), Contains("vfio-hooks: 0000:00:1e.0: is a PCI bridge (header type 1); vfio-pci only takes "
+                                      "endpoints; fix: assign the devices behind the bridge instead"));
+}
+
+TEST_F(PlannerTest, PinnedIdsMoved) {
+  topo::lone_nic(host);
+  RequestedDevice device = requested(topo::kLoneNic);
+  device.pinned_vendor = 0x8086;
+  device.pinned_device = 0x10d3;
+  EXPECT_THAT(lines(plan({device})),
+              ElementsAre("vfio-hooks: 0000:03:00.0: is now 8086:15bb, but the domain metadata pins 8086:10d3 (the "
+                          "hardware moved); fix: point the <hostdev> at the device's new address, or update the pin"));
+  device.pinned_device = 0x15bb;
+  EXPECT_FALSE(plan({device}).refused());
+}
+
+TEST_F(PlannerTest, DeviceWithoutIommuGroup) {
+  topo::lone_nic(host);
+  host.add_device({.address = "0000:00:1f.3", .vendor = 0x8086, .device = 0xa348, .class_code = 0x040300});
+  EXPECT_THAT(lines(plan({requested("0000:00:1f.3")})), ElementsAre(HasSubstr("0000:00:1f.3: has no IOMMU group")));
+}
+
+// ---- the group ------------------------------------------------------------------------------------
+
+TEST_F(PlannerTest, GroupNotViableNamesTheOtherDeviceAndItsDriver) {
+  topo::bridge_with_two_nics(host);
+  const Plan result = plan({requested(topo::kBridgeE1000)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(bound(result), IsEmpty());
+  // The bridge (no driver) does not block the group; the other NIC does.
+  EXPECT_THAT(lines(result),
+              ElementsAre("vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host driver "
+                          "8139cp; fix: add 0000:05:01.0 to the domain too (vfioctl attach win10 --with-group "
+                          "0000:05:00.0), or set companions = bind"));
+}
+
+TEST_F(PlannerTest, CompanionsBindTurnsTheBlockerIntoACompanion) {
+  topo::bridge_with_two_nics(host);
+  policy.companions = Companions::bind;
+  const Plan result = plan({requested(topo::kBridgeE1000)});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre("0000:05:00.0", "0000:05:01.0+"));  // the bridge is never bound
+}
+
+TEST_F(PlannerTest, BothNicsBehindTheBridgeAreViable) {
+  topo::bridge_with_two_nics(host);
+  const Plan result = plan({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre("0000:05:00.0", "0000:05:01.0"));
+}
+
+TEST_F(PlannerTest, GpuWithAudioAndItsRootPortIsViable) {
+  topo::gpu_with_audio(host);
+  const Plan result = plan({requested(topo::kGpu), requested(topo::kGpuAudio)});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre(topo::kGpu, topo::kGpuAudio));
+}
+
+TEST_F(PlannerTest, GpuWithoutItsAudioIsNotViable) {
+  topo::gpu_with_audio(host);
+  EXPECT_THAT(lines(plan({requested(topo::kGpu)})),
+              ElementsAre(HasSubstr("IOMMU group 1 is not viable: 0000:01:00.1 is bound to host driver snd_hda_intel")));
+}
+
+TEST_F(PlannerTest, MembersOnStubOrVfioVariantDriversAreViable) {
+  topo::gpu_with_audio(host);
+  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/devices/0000:01:00.1/driver/unbind"), topo::kGpuAudio));
+  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/devices/0000:01:00.1/driver_override"), "pci-stub"));
+  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kGpuAudio));
+  ASSERT_EQ(host.driver_of(topo::kGpuAudio), "pci-stub");
+  host.clear_writes();
+  EXPECT_THAT(plan({requested(topo::kGpu)}).findings, IsEmpty());
+}
+
+TEST_F(PlannerTest, HeldByAnotherDomain) {
+  topo::lone_nic(host);
+  EXPECT_THAT(lines(plan({requested(topo::kLoneNic)}, {held_by(topo::kLoneNic, "nas")})),
+              ElementsAre("vfio-hooks: 0000:03:00.0: is held by domain nas; fix: stop domain nas first, or run vfioctl "
+                          "restore 0000:03:00.0"));
+  // Our own record (an interrupted run of this domain) is no obstacle.
+  EXPECT_FALSE(plan({requested(topo::kLoneNic)}, {held_by(topo::kLoneNic, "win10")}).refused());
+}
+
+TEST_F(PlannerTest, GroupMemberHeldByAnotherDomain) {
+  topo::gpu_with_audio(host);
+  EXPECT_THAT(lines(plan({requested(topo::kGpu), requested(topo::kGpuAudio)}, {held_by(topo::kGpuAudio, "nas")})),
+              Contains("vfio-hooks: 0000:01:00.0: 0000:01:00.1 in its IOMMU group 1 is held by domain nas; fix: stop "
+                       "domain nas first, or run vfioctl restore 0000:01:00.1"));
+}
+
+// ---- the host depends on it -----------------------------------------------------------------------
+
+TEST_F(PlannerTest, RootFilesystemThroughLvmAndSwap) {
+  topo::nvme_with_root_fs(host);
+  const Plan result = plan({requested(topo::kNvme)});
+  EXPECT_TRUE(result.refused());
+  // One finding per device, '/' first, every dependency named.
+  EXPECT_THAT(lines(result),
+              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / (ext4 on "
+                          "dm-0), and backs the mounted filesystem /boot/efi (vfat on nvme0n1p1), and backs active swap "
+                          "on dm-1; fix: assign a device the host does not use, or set allow-host-critical='yes' in its "
+                          "<vfio:device> metadata if you really mean it"));
+}
+
+TEST_F(PlannerTest, SwapNamedThroughDevMapper) {
+  topo::nvme_with_root_fs(host);
+  // /proc/swaps may name the LV by its /dev/mapper alias.
+  const auto swaps = host.at("/proc/swaps");
+  std::filesystem::remove(swaps);
+  std::ofstream(swaps) << "Filename\tType\tSize\tUsed\tPriority\n/dev/mapper/vg-swap partition\t8388604\t0\t-2\n";
+  EXPECT_THAT(lines(plan({requested(topo::kNvme)})), Contains(HasSubstr("backs active swap on dm-1")));
+}
+
+TEST_F(PlannerTest, AllowHostCriticalTakesTheDeviceAnyway) {
+  topo::nvme_with_root_fs(host);
+  RequestedDevice device = requested(topo::kNvme);
+  device.allow_host_critical = true;
+  const Plan result = plan({device});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre(topo::kNvme));
+}
+
+TEST_F(PlannerTest, NicWithTheDefaultRoute) {
+  topo::nic_with_default_route(host);
+  EXPECT_THAT(lines(plan({requested(topo::kRouteNic)})),
+              ElementsAre(HasSubstr("0000:06:00.0: the host depends on it: network interface enp6s0 carries the "
+                                    "default route; fix:")));
+}
+
+TEST_F(PlannerTest, NicWhoseBondHasTheDefaultRoute) {
+  topo::nic_in_bond_with_default_route(host);
+  EXPECT_THAT(lines(plan({requested(topo::kRouteNic)})),
+              ElementsAre(HasSubstr("the host depends on it: network interface bond0 carries the default route "
+                                    "(through bond0 on enp6s0)")));
+}
+
+TEST_F(PlannerTest, NicWithOnlyAGlobalIpv6Address) {
+  topo::lone_nic(host);
+  host.add_global_ipv6("enp3s0");
+  EXPECT_THAT(lines(plan({requested(topo::kLoneNic)})),
+              ElementsAre(HasSubstr("network interface enp3s0 has a global IP address")));
+}
+
+TEST_F(PlannerTest, BootVgaWithTheConsole) {
+  topo::boot_vga_console(host);
+  EXPECT_THAT(lines(plan({requested(topo::kBootVga)})),
+              ElementsAre(HasSubstr("0000:00:02.0: the host depends on it: is the boot VGA device and the host console "
+                                    "(fbcon) is on it")));
+}
+
+TEST_F(PlannerTest, SriovPfWithVfsEnabled) {
+  topo::sriov_nic(host);
+  EXPECT_THAT(lines(plan({requested(topo::kSriovPf)})),
+              ElementsAre(HasSubstr("0000:02:00.0: the host depends on it: is an SR-IOV physical function with 2 VFs "
+                                    "enabled")));
+}
+
+TEST_F(PlannerTest, HostCriticalCompanion) {
+  topo::bridge_with_two_nics(host);
+  host.add_route("ens6", /*is_default=*/true);
+  policy.companions = Companions::bind;
+  EXPECT_THAT(lines(plan({requested(topo::kBridgeE1000)})),
+              ElementsAre(HasSubstr("0000:05:00.0: the host depends on it: 0000:05:01.0 network interface ens6 "
+                                    "carries the default route")));
+}
+
+// ---- how the domain asks --------------------------------------------------------------------------
+
+TEST_F(PlannerTest, InterfaceHostdevOnANonVf) {
+  topo::sriov_nic(host);
+  topo::lone_nic(host);
+  RequestedDevice nic = requested(topo::kLoneNic);
+  nic.kind = HostdevKind::interface;
+  EXPECT_THAT(lines(plan({nic})),
+              ElementsAre("vfio-hooks: 0000:03:00.0: is not an SR-IOV VF, but <interface type='hostdev'> takes VFs "
+                          "only; fix: assign it with <hostdev mode='subsystem' type='pci'> instead"));
+  RequestedDevice vf = requested(topo::kSriovVf0);
+  vf.kind = HostdevKind::interface;
+  const Plan result = plan({vf});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre(topo::kSriovVf0));
+}
+
+TEST_F(PlannerTest, ValidateModeWithManagedNo) {
+  topo::lone_nic(host);
+  policy.mode = Mode::validate;
+  RequestedDevice device = requested(topo::kLoneNic);
+  device.managed = false;
+  const Plan result = plan({device});
+  EXPECT_THAT(lines(result),
+              ElementsAre("vfio-hooks: 0000:03:00.0: has managed='no' but is on host driver e1000e; libvirt will "
+                          "refuse to start the domain; fix: bind it first (vfioctl bind 0000:03:00.0) or set "
+                          "managed='yes'"));
+  device.managed = true;
+  const Plan managed = plan({device});
+  EXPECT_THAT(managed.findings, IsEmpty());
+  EXPECT_THAT(bound(managed), IsEmpty());  // validate: libvirt binds
+}
+
+TEST_F(PlannerTest, ValidateModeStillRefuses) {
+  topo::bridge_with_two_nics(host);
+  policy.mode = Mode::validate;
+  const Plan result = plan({requested(topo::kBridgeE1000)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("IOMMU group 7 is not viable")));
+}
+
+TEST_F(PlannerTest, ModeOffForTheDomainLooksAtNothing) {
+  topo::lone_nic(host);
+  topo::iommu_off(host);
+  policy.mode = Mode::off;
+  const Plan result = plan({requested(topo::kLoneNic), requested("0000:09:00.0")});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), IsEmpty());
+}
+
+TEST_F(PlannerTest, ModeOffForOneDevice) {
+  topo::lone_nic(host);
+  topo::bridge_with_two_nics(host);
+  RequestedDevice bridge = requested(topo::kPciBridge);
+  bridge.mode = Mode::off;
+  const Plan result = plan({bridge, requested(topo::kLoneNic)});
+  EXPECT_THAT(result.findings, IsEmpty());
+  EXPECT_THAT(bound(result), ElementsAre(topo::kLoneNic));
+}
+
+TEST_F(PlannerTest, ErrorsComeFirstAndNothingIsBoundOnRefusal) {
+  topo::lone_nic(host);
+  topo::bridge_with_two_nics(host);
+  const Plan result = plan({requested(topo::kLoneNic), requested(topo::kBridgeE1000)});
+  EXPECT_TRUE(result.refused());
+  EXPECT_THAT(bound(result), IsEmpty());  // all or nothing: the lone NIC is fine but not planned
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
