@@ -43,7 +43,7 @@ Expected<DeviceMetadata> read_device(const xmlNode* element, std::string_view do
   const auto address = attribute(element, "address");
   if (!address) return fail(where(domain, element) + "<vfio:device> has no address attribute");
   auto parsed = parse_pci_address(*address);
-  if (!parsed) return fail(where(domain, element) + "<vfio:device>: " + parsed.error().message);
+  if (!parsed) return fail(where(domain, element) + "<vfio:device>: " + printable(parsed.error().message, 160));
   device.address = *parsed;
 
   if (const auto mode = attribute(element, "mode")) {

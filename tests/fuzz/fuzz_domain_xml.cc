@@ -1,0 +1,48 @@
+// Domain XML reader and editor. Invariants: never crash; errors are one line; every PCI device the
+// reader finds can be removed, leaving a domain that reads back with none, and added back again.
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "tests/fuzz/fuzz_check.h"
+#include "xml/domain_reader.h"
+#include "xml/hostdev_writer.h"
+
+using namespace vfiohooks;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view xml(reinterpret_cast<const char*>(data), size);
+  const auto request = read_domain_xml(xml);
+  if (!request) {
+    fuzz::check_one_line(request.error().message);
+    return 0;
+  }
+
+  std::vector<PciAddress> addresses;
+  std::vector<HostdevSpec> specs;
+  for (const RequestedDevice& device : request->devices) {
+    addresses.push_back(device.address);
+    specs.push_back({.address = device.address, .managed = device.managed});
+  }
+  const auto removed = remove_hostdevs(xml, addresses);
+  fuzz::check(removed.has_value(), "remove_hostdevs failed on a readable domain:",
+              removed ? "" : removed.error().message);
+  const auto emptied = read_domain_xml(*removed);
+  fuzz::check(emptied.has_value(), "the domain no longer reads after remove_hostdevs:",
+              emptied ? "" : emptied.error().message);
+  fuzz::check(emptied->devices.empty(), "remove_hostdevs left a device");
+  fuzz::check(emptied->name == request->name, "remove_hostdevs changed the name");
+
+  const auto added = add_hostdevs(*removed, specs);
+  fuzz::check(added.has_value(), "add_hostdevs failed:", added ? "" : added.error().message);
+  const auto back = read_domain_xml(*added);
+  fuzz::check(back.has_value(), "the domain no longer reads after add_hostdevs:",
+              back ? "" : back.error().message);
+  std::set<PciAddress> before(addresses.begin(), addresses.end());
+  std::set<PciAddress> after;
+  for (const RequestedDevice& device : back->devices) after.insert(device.address);
+  fuzz::check(before == after, "add_hostdevs did not give back the same devices");
+  return 0;
+}
