@@ -355,7 +355,9 @@ void FakeHost::block_writes(const std::string& path_suffix, int ms, const std::s
   append(at("/.fake-kernel/faults"), "block " + path_suffix + " " + std::to_string(ms) + " " + value);
 }
 
-void FakeHost::probe_binds_nothing() { append(at("/.fake-kernel/faults"), "probe-nothing"); }
+void FakeHost::probe_binds_nothing(const std::string& address) {
+  append(at("/.fake-kernel/faults"), "probe-nothing " + (address.empty() ? "*" : address));
+}
 
 void FakeHost::vanish_on_write(const std::string& path_suffix, const std::string& address) {
   append(at("/.fake-kernel/faults"), "vanish " + path_suffix + " " + address);
@@ -534,7 +536,10 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
   if (where == "sys/bus/pci" && name == "drivers_probe") {
     if (!device_exists(address)) return kernel_error(ENODEV, path, value);
     if (!driver_of(address).empty()) return {};
-    if (read_text(at("/.fake-kernel/faults")).find("probe-nothing") != std::string::npos) return {};
+    for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
+      const auto words = words_of(line);
+      if (words.size() == 2 && words[0] == "probe-nothing" && (words[1] == "*" || words[1] == address)) return {};
+    }
     // FACTS: the write succeeds even when no driver binds (a failed probe shows only in dmesg).
     const std::string override_value = override_of(address);
     if (!override_value.empty()) {

@@ -100,8 +100,9 @@ class FakeHost : public Kernel {
   void fail_writes(const std::string& path_suffix, int error, const std::string& value = "");
   // Such a write sleeps `ms` first (a blocked sysfs write; killing the writer abandons it).
   void block_writes(const std::string& path_suffix, int ms, const std::string& value = "");
-  // A write to drivers_probe succeeds and binds nothing (a probe failing in dmesg only).
-  void probe_binds_nothing();
+  // A write to drivers_probe (for `address`, or for any device) succeeds and binds nothing: a probe
+  // that fails in dmesg only.
+  void probe_binds_nothing(const std::string& address = "");
   // When a write to `path_suffix` arrives, device `address` disappears first (surprise removal).
   void vanish_on_write(const std::string& path_suffix, const std::string& address);
   void fail_module_load(const std::string& module);

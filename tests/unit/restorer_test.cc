@@ -1,0 +1,181 @@
+// Giving devices back: never stopping at a failure, finishing what a crash left, and respecting
+// whatever the host did to a device meanwhile.
+#include "plugin/restorer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "plugin/binder.h"
+#include "plugin/planner.h"
+#include "tests/unit/test_support.h"
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+namespace topo = topology;
+
+class RestorerTest : public ::testing::Test {
+ protected:
+  void bind(std::vector<RequestedDevice> devices) {
+    const Plan plan = make_plan(b.host.paths, domain_with("win10", std::move(devices)), Policy{}, {});
+    ASSERT_FALSE(plan.refused()) << plan.findings.front().line();
+    ASSERT_THAT(bind_devices(b.host, b.store, "win10", plan.to_bind), IsEmpty());
+  }
+  std::vector<Finding> restore_all() { return restore_devices(b.host, b.store, b.store.load().records); }
+  std::string state(const std::string& address) {
+    return b.fake.driver_of(address) + "/" + b.fake.override_of(address);
+  }
+  std::filesystem::path attribute(const std::string& address, const std::string& name) {
+    return b.fake.at("/sys/bus/pci/devices/" + address + "/" + name);
+  }
+  Record intent_for(const std::string& address, const std::string& original_driver) {
+    Record record;
+    record.address = addr(address);
+    record.domain = "win10";
+    record.original_driver = original_driver;
+    return record;
+  }
+
+  Bench b;
+};
+
+TEST_F(RestorerTest, KeepsGoingPastAFailingDeviceAndReportsIt) {
+  topo::bridge_with_two_nics(b.fake);
+  bind({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
+  // QEMU still has 05:01.0 open: its unbind from vfio-pci fails. Restore goes in reverse address
+  // order, so the failing device comes first.
+  b.fake.fail_writes("drivers/vfio-pci/unbind", EBUSY, topo::kBridgeRtl);
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].subject, topo::kBridgeRtl);
+  EXPECT_THAT(failures[0].line(), HasSubstr("0000:05:01.0: could not be restored to 8139cp: unbinding from vfio-pci: "));
+  EXPECT_THAT(failures[0].line(), HasSubstr("fix: run vfioctl restore 0000:05:01.0 once whatever holds it lets go"));
+  EXPECT_EQ(state(topo::kBridgeE1000), "e1000/");
+  EXPECT_EQ(state(topo::kBridgeRtl), "vfio-pci/vfio-pci");
+  EXPECT_TRUE(b.fake.has_vfio_node(topo::kBridgeGroup));  // 05:01.0 still holds it
+  ASSERT_EQ(b.store.load().records.size(), 1u);           // kept for a later restore
+  EXPECT_THAT(b.log.lines, Contains(HasSubstr("0000:05:01.0 of domain win10 was not restored")));
+
+  b.fake.clear_faults();
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kBridgeRtl), "8139cp/");
+  EXPECT_FALSE(b.fake.has_vfio_node(topo::kBridgeGroup));
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+}
+
+TEST_F(RestorerTest, AnUnbindThatNeverReturnsIsAbandoned) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.host.unbind_timeout = std::chrono::milliseconds(200);
+  b.fake.block_writes("drivers/vfio-pci/unbind", 5000);
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_THAT(failures[0].problem, HasSubstr("did not finish within 200 ms"));
+  EXPECT_TRUE(b.store.find(addr(topo::kLoneNic)));
+}
+
+// ---- a crash between the binder's steps, finished by restore ----------------------------------------
+
+struct Crash {
+  const char* name;
+  int steps_done;  // 0: intent only; 1: + driver_override; 2: + unbind; 3: + probe
+};
+
+class RestorerAfterCrashTest : public RestorerTest, public ::testing::WithParamInterface<Crash> {};
+
+TEST_P(RestorerAfterCrashTest, FinishesTheJob) {
+  topo::lone_nic(b.fake);
+  const std::string before = b.fake.snapshot();
+  Record intent = intent_for(topo::kLoneNic, "e1000e");
+  intent.iommu_group = topo::kLoneNicGroup;
+  ASSERT_TRUE(b.store.save(intent));
+  ASSERT_TRUE(b.fake.load_module("vfio-pci"));
+  const int steps = GetParam().steps_done;
+  if (steps >= 1) {
+    ASSERT_TRUE(b.fake.write_attribute(attribute(topo::kLoneNic, "driver_override"), "vfio-pci"));
+  }
+  if (steps >= 2) {
+    ASSERT_TRUE(b.fake.write_attribute(b.fake.at("/sys/bus/pci/drivers/e1000e/unbind"), topo::kLoneNic));
+  }
+  if (steps >= 3) {
+    ASSERT_TRUE(b.fake.write_attribute(b.fake.at("/sys/bus/pci/drivers_probe"), topo::kLoneNic));
+  }
+  // ... crash. The next hook run (or vfioctl restore --all) restores what the records say.
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_FALSE(b.fake.has_vfio_node(topo::kLoneNicGroup));
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+  EXPECT_EQ(b.fake.snapshot(), before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Steps, RestorerAfterCrashTest,
+                         ::testing::Values(Crash{"AfterIntent", 0}, Crash{"AfterOverride", 1}, Crash{"AfterUnbind", 2},
+                                           Crash{"AfterProbe", 3}),
+                         [](const ::testing::TestParamInfo<Crash>& param) { return std::string(param.param.name); });
+
+// ---- what the host did meanwhile ---------------------------------------------------------------------
+
+TEST_F(RestorerTest, AVanishedDeviceDropsItsRecord) {
+  ASSERT_TRUE(b.store.save(intent_for("0000:09:00.0", "e1000e")));
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+  EXPECT_THAT(b.log.lines, ElementsAre(HasSubstr("0000:09:00.0 of domain win10 is gone from the host")));
+}
+
+TEST_F(RestorerTest, ADeviceSomeoneReboundIsLeftWhereItIs) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  ASSERT_TRUE(b.fake.write_attribute(b.fake.at("/sys/bus/pci/drivers/vfio-pci/unbind"), topo::kLoneNic));
+  ASSERT_TRUE(b.fake.write_attribute(attribute(topo::kLoneNic, "driver_override"), "pci-stub"));
+  ASSERT_TRUE(b.fake.write_attribute(b.fake.at("/sys/bus/pci/drivers_probe"), topo::kLoneNic));
+  b.fake.clear_writes();
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "pci-stub/pci-stub");
+  EXPECT_THAT(b.fake.writes(), IsEmpty());
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+  EXPECT_THAT(b.log.lines, Contains(HasSubstr("someone rebound it")));
+}
+
+TEST_F(RestorerTest, AnUnloadedOriginalDriverIsLoadedAgain) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  std::filesystem::remove_all(b.fake.at("/sys/bus/pci/drivers/e1000e"));  // rmmod e1000e meanwhile
+  std::filesystem::remove_all(b.fake.at("/sys/module/e1000e"));
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+}
+
+TEST_F(RestorerTest, ARefusedBindFallsBackToAProbe) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.fake.fail_writes("drivers/e1000e/bind", ENODEV);
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.fake.writes(), Contains("/sys/bus/pci/drivers_probe 0000:03:00.0"));
+}
+
+TEST_F(RestorerTest, ADriverThatWillNotTakeItBackIsReported) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.fake.fail_writes("drivers/e1000e/bind", ENODEV);
+  b.fake.probe_binds_nothing();
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_THAT(failures[0].problem, HasSubstr("it ended on no driver instead of e1000e"));
+  EXPECT_TRUE(b.store.find(addr(topo::kLoneNic)));  // kept: vfioctl restore can try again
+  EXPECT_EQ(state(topo::kLoneNic), "/");
+  EXPECT_FALSE(b.fake.has_vfio_node(topo::kLoneNicGroup));
+  b.fake.clear_faults();
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
