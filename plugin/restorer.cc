@@ -31,7 +31,9 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& recor
     return store.remove(record.address);  // already as it was: an interrupted bind or restore
   }
   const bool on_vfio = current->driver == kVfioPci;
-  if (!on_vfio && current->driver != record.original_driver) {
+  // An unbound device is ours to finish (a probe that bound nothing, a crash after the unbind);
+  // only another driver means someone else took it.
+  if (!on_vfio && current->is_bound() && current->driver != record.original_driver) {
     host.log.warning(address + " is on " + driver_name(current->driver) + ", not vfio-pci; someone rebound it, "
                      "so it is left there");
     return store.remove(record.address);
