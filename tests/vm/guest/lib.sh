@@ -31,12 +31,15 @@ check() {
 SHOWN_OUTPUT=''
 shown() {
     printf '  # %s\n' "$*"
-    local rc=0
+    local rc=0 started=$EPOCHREALTIME
     SHOWN_OUTPUT=$("$@" 2>&1) || rc=$?
     [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
-    printf '  (exit status %d)\n' "$rc"
+    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
     return "$rc"
 }
+
+# elapsed_since EPOCHREALTIME — seconds since then, one decimal.
+elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # assert_contains TEXT PATTERN WHAT — PATTERN is a fixed string.
 assert_contains() {
@@ -46,6 +49,26 @@ assert_contains() {
 assert_not_contains() {
     if grep -qF -- "$2" <<<"$1"; then fail "$3: did not expect '$2' in: $1"; fi
     ok "$3"
+}
+
+# assert_finding TEXT BDF REGEX WHAT — TEXT (virsh's error or the hook's stderr) holds a finding
+# line in the hook's format, `vfio-hooks: BDF: what is wrong; fix: what to do`, about BDF whose text
+# matches the extended REGEX (case-insensitive). The line is kept in $FINDING.
+FINDING=''
+assert_finding() {
+    local text=$1 bdf=$2 regex=$3 what=$4 line
+    local format='^vfio-hooks: [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: .+; fix: .+'
+    while IFS= read -r line; do
+        [[ $line == *"vfio-hooks: "* ]] || continue
+        line="vfio-hooks: ${line#*vfio-hooks: }"
+        grep -qE -- "$format" <<<"$line" || continue
+        [[ $line == *"$bdf"* ]] || continue
+        grep -qiE -- "$regex" <<<"$line" || continue
+        FINDING=$line
+        ok "$what: $FINDING"
+        return 0
+    done <<<"$text"
+    fail "$what: no line 'vfio-hooks: ADDRESS: ...; fix: ...' naming $bdf and matching /$regex/ in: $text"
 }
 
 # --- PCI devices --------------------------------------------------------------------------------
@@ -189,9 +212,12 @@ CONF
 }
 
 wait_for_libvirtd() {
-    local i
+    local i started=$EPOCHREALTIME
     for ((i = 0; i < 120; i++)); do
-        virsh -c qemu:///system version >/dev/null 2>&1 && { ok "libvirtd answers"; return 0; }
+        if virsh -c qemu:///system version >/dev/null 2>&1; then
+            ok "libvirtd answers ($(elapsed_since "$started") s)"
+            return 0
+        fi
         sleep 0.5
     done
     fail "libvirtd did not answer within 60s: $(tail -n 5 /var/log/libvirt/libvirtd.log 2>/dev/null)"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# The hook run by hand exactly the way libvirt runs it (argv NAME OP SUBOP EXTRA, the domain XML on
+# stdin), with the commands and their output printed as a transcript.
+# shellcheck source=../guest/lib.sh
+source "$(dirname "$0")/../guest/lib.sh"
+require_hook
+
+nic=$(bdf_of_ethernet_with_driver e1000e)
+e1000=$(bdf_of_ethernet_with_driver e1000)
+rtl=$(bdf_of_ethernet_with_driver 8139cp)
+root_dev=$(ninep_root_bdf)
+group=$(iommu_group_of "$nic")
+
+# hook DOMAIN OP SUBOP — runs the hook with /tmp/DOMAIN.xml on stdin, shown like a shell session.
+hook() {
+    local dom=$1 op=$2 sub=$3 rc=0
+    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
+    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d)\n' "$rc"
+    return "$rc"
+}
+
+step "one e1000e: prepare begin binds it, release end gives it back"
+domain_xml by-hand yes "$nic" >/tmp/by-hand.xml
+sed 's/^/  | /' /tmp/by-hand.xml
+hook by-hand prepare begin || fail "prepare begin refused a lone e1000e"
+assert_driver "$nic" vfio-pci
+check "/dev/vfio/$group exists" test -c "/dev/vfio/$group"
+shown ls -l /run/vfio-hooks
+hook by-hand release end || fail "release end failed"
+assert_driver "$nic" e1000e
+assert_no_override "$nic"
+
+step "the e1000e plus the e1000 whose group also holds the 8139cp NIC: refused, nothing moves"
+domain_xml half-group yes "$nic" "$e1000" >/tmp/half-group.xml
+if hook half-group prepare begin; then fail "prepare begin allowed a half-assigned group"; fi
+assert_finding "$SHOWN_OUTPUT" "$rtl" "not viable" "the finding names $rtl"
+assert_driver "$nic" e1000e
+assert_driver "$e1000" e1000
+assert_driver "$rtl" 8139cp
+assert_no_override "$nic"
+assert_no_override "$e1000"
+# libvirt runs stopped/release after a refused prepare as well: that must not disturb anything.
+hook half-group release end || fail "release end after a refused prepare failed"
+assert_driver "$nic" e1000e
+assert_driver "$e1000" e1000
+
+step "the e1000e plus the virtio-9p device behind the root filesystem: refused, nothing moves"
+domain_xml with-root yes "$nic" "$root_dev" >/tmp/with-root.xml
+if hook with-root prepare begin; then fail "prepare begin allowed the root filesystem's device"; fi
+assert_finding "$SHOWN_OUTPUT" "$root_dev" "mount|file ?system" "the finding names the root device"
+assert_driver "$nic" e1000e
+assert_driver "$root_dev" virtio-pci
+assert_no_override "$nic"
+
+step "migrate begin is an XML filter: it prints nothing on stdout"
+out=$("$VFIO_HOOKS_QEMU" by-hand migrate begin - </tmp/by-hand.xml) || fail "migrate begin failed"
+[[ -z $out ]] || fail "migrate begin printed on stdout (libvirt would take it as XML): $out"
+ok "migrate begin: exit 0, stdout empty"
+assert_driver "$nic" e1000e
+
+step "a domain without PCI hostdevs is allowed at once"
+domain_xml no-hostdev yes >/tmp/no-hostdev.xml
+hook no-hostdev prepare begin || fail "prepare begin refused a domain without hostdevs"
+
+pass
