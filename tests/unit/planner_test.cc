@@ -319,7 +319,9 @@ TEST_F(PlannerTest, ValidateModeWithManagedNo) {
 TEST_F(PlannerTest, ValidateModeStillRefuses) {
   topo::bridge_with_two_nics(host);
   policy.mode = Mode::validate;
-  const Plan result = plan({requested(topo::kBridgeE1000)});
+  RequestedDevice device = requested(topo::kBridgeE1000);
+  device.managed = true;
+  const Plan result = plan({device});
   EXPECT_TRUE(result.refused());
   EXPECT_THAT(lines(result), ElementsAre(HasSubstr("IOMMU group 7 is not viable")));
 }
