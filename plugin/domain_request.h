@@ -20,7 +20,7 @@ enum class HostdevKind {
 struct RequestedDevice {
   PciAddress address;
   HostdevKind kind = HostdevKind::hostdev;
-  bool managed = true;
+  bool managed = false;  // libvirt's default
   std::optional<Mode> mode;                   // <vfio:device mode=...>
   std::optional<std::uint16_t> pinned_vendor;  // <vfio:device vendor=...>: hardware must still match
   std::optional<std::uint16_t> pinned_device;
@@ -33,6 +33,7 @@ struct DomainRequest {
   std::string uuid;
   std::vector<RequestedDevice> devices;  // PCI only; USB/SCSI/mdev hostdevs are not listed
   PolicyOverrides metadata;              // <vfio:hooks mode=... companions=...>
+  std::vector<PciAddress> orphan_metadata;  // <vfio:device> entries naming no device of the domain
 };
 
 }  // namespace vfiohooks

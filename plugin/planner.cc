@@ -56,6 +56,11 @@ class Planner {
   Plan run() {
     if (active_.empty()) return {};
     plan_.findings = check_host(paths_);
+    for (const auto& orphan : domain_.orphan_metadata) {
+      plan_.findings.push_back({Severity::warning, orphan.str(),
+                                "the domain's <vfio:device> metadata names it, but the domain does not assign it",
+                                "remove the stale <vfio:device> entry (virsh metadata or vfioctl detach)"});
+    }
     if (!plan_.refused()) {
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);

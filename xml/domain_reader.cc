@@ -35,8 +35,9 @@ Expected<DomainRequest> read_domain_xml(std::string_view xml) {
       if (device.address == entry.address) target = &device;
     }
     if (target == nullptr) {
-      return fail("domain '" + *name + "': line " + std::to_string(entry.line) + ": metadata names " +
-                  entry.address.str() + " which is not a hostdev of this domain");
+      // Left behind when a device is removed in virt-manager: worth a warning, not a refused start.
+      request.orphan_metadata.push_back(entry.address);
+      continue;
     }
     target->mode = entry.mode;
     target->pinned_vendor = entry.pinned_vendor;

@@ -17,8 +17,8 @@ inline constexpr std::string_view kMetadataPrefix = "vfio";
 // exactly as libvirt reads them, and <metadata><vfio:hooks> merged into the devices it names.
 // Fails with one line naming the domain and line: untrusted-input limits (size, <!DOCTYPE>),
 // malformed XML, a root other than <domain>, no <name>, a PCI hostdev without a valid source
-// address, an address assigned twice, bad metadata, or metadata naming an address the domain does
-// not assign. Reentrant; prints nothing.
+// address, an address assigned twice, or bad metadata. Metadata naming an address the domain does not
+// assign is kept in `orphan_metadata` (the planner warns about it). Reentrant; prints nothing.
 Expected<DomainRequest> read_domain_xml(std::string_view xml);
 
 }  // namespace vfiohooks

@@ -216,8 +216,16 @@ TEST(DomainReader, BadMetadataFails) {
   EXPECT_THAT(with("><vfio:device address='03:00.0'/><vfio:device address='0000:03:00.0'/></vfio:hooks>"),
               FailsWith("<vfio:device> names 0000:03:00.0 again"));
   EXPECT_THAT(with("/><vfio:hooks xmlns:vfio='urn:vfio-hooks:1'/>"), FailsWith("a second <vfio:hooks>"));
-  EXPECT_THAT(with("><vfio:device address='0000:0d:00.0'/></vfio:hooks>"),
-              FailsWith("metadata names 0000:0d:00.0 which is not a hostdev of this domain"));
+}
+
+TEST(DomainReader, MetadataForADeviceNoLongerAssignedIsKeptAsAnOrphan) {
+  const std::string devices =
+      "<hostdev mode='subsystem' type='pci'><source><address bus='3' slot='0' function='0'/></source></hostdev>\n";
+  const auto request = read_domain_xml(small_domain(
+      devices, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:0d:00.0'/></vfio:hooks>"));
+  ASSERT_TRUE(request) << request.error().message;
+  ASSERT_EQ(request->orphan_metadata.size(), 1u);
+  EXPECT_EQ(request->orphan_metadata[0].str(), "0000:0d:00.0");
 }
 
 TEST(DomainReader, IsReentrant) {
