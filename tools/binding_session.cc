@@ -1,0 +1,47 @@
+#include "tools/binding_session.h"
+
+#include "plugin/binder.h"
+#include "plugin/config_file.h"
+#include "plugin/host.h"
+#include "plugin/restorer.h"
+#include "tools/failure.h"
+#include "tools/requested_device.h"
+
+namespace vfiohooks::vfioctl {
+
+BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(ctx.paths.state_dir()) {
+  auto config = load_config(ctx.paths.config_file());
+  if (!config) throw Failure(config.error().message);
+  config_ = std::move(*config);
+  if (dry_run) return;
+  auto lock = StateLock::acquire(ctx.paths.state_dir(), ctx.lock_wait);
+  if (!lock) throw Failure(lock.error().message + " (a hook or another vfioctl is busy; try again)");
+  lock_.emplace(std::move(*lock));
+}
+
+Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const {
+  DomainRequest request;
+  request.name = domain;
+  for (const auto& address : addresses) request.devices.push_back(requested_device(address));
+  Policy policy = config_.policy_for(domain, {});
+  policy.mode = Mode::bind;  // asked for by hand: bind, whatever the config says for hook runs
+  Plan plan = make_plan(ctx_.paths, request, policy, store_.load().records);
+  if (!plan.refused() || force == Force::no) return plan;
+  for (const auto& address : addresses) {
+    auto device = read_pci_device(ctx_.paths, address);
+    if (device && !device->is_bridge()) plan.to_bind.push_back({*device, false});
+  }
+  return plan;
+}
+
+std::vector<Finding> BindingSession::bind(const std::string& domain, const std::vector<PlannedDevice>& devices) {
+  Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.policy_for(domain, {}).unbind_timeout};
+  return bind_devices(host, store_, domain, devices);
+}
+
+std::vector<Finding> BindingSession::restore(const std::vector<Record>& records) {
+  Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.defaults.unbind_timeout};
+  return restore_devices(host, store_, records);
+}
+
+}  // namespace vfiohooks::vfioctl

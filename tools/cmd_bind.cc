@@ -1,0 +1,84 @@
+// vfioctl bind: binds devices to vfio-pci by hand, with the hook's checks and records.
+#include "tools/binding_session.h"
+#include "tools/command_support.h"
+#include "tools/commands.h"
+#include "tools/device_resolver.h"
+#include "tools/failure.h"
+#include "tools/output.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands) {
+  require_local_host(ctx, "bind");
+  const std::string domain = vm["domain"].as<std::string>();
+  const Force force = vm["force"].as<bool>() ? Force::yes : Force::no;
+  auto addresses = resolve_devices(ctx.paths, operands, MustExist::yes);
+  if (!addresses) throw Failure(addresses.error().message);
+
+  BindingSession session(ctx, ctx.options.dry_run);
+  const Plan plan = session.plan(domain, *addresses, force);
+  const bool refused = plan.refused() && force == Force::no;
+  std::vector<Finding> failures;
+  if (!refused && !ctx.options.dry_run) failures = session.bind(domain, plan.to_bind);
+
+  if (ctx.options.json) {
+    Json devices = Json::array();
+    for (const auto& planned : plan.to_bind) {
+      devices.push_back(Json{{"device", planned.device.address.str()},
+                             {"from_driver", planned.device.driver.empty() ? Json(nullptr) : Json(planned.device.driver)},
+                             {"companion", planned.companion}});
+    }
+    print_json(ctx.out, Json{{"domain", domain},
+                             {"dry_run", ctx.options.dry_run},
+                             {"refused", refused},
+                             {"findings", findings_json(plan.findings)},
+                             {"devices", refused ? Json::array() : devices},
+                             {"failures", findings_json(failures)}});
+    return refused || !failures.empty() ? 1 : 0;
+  }
+  print_findings(ctx.out, plan.findings);
+  if (refused) {
+    note(ctx, "nothing bound: the hook would refuse these devices (--force overrides the checks)");
+    return 1;
+  }
+  print_findings(ctx.out, failures);
+  if (!failures.empty()) return 1;
+  for (const auto& planned : plan.to_bind) {
+    const std::string from = planned.device.driver.empty() ? "no driver" : planned.device.driver;
+    if (ctx.options.dry_run) {
+      ctx.out << "would bind " << planned.device.address.str() << " to vfio-pci (now on " << from << ")"
+              << (planned.companion ? " as a companion" : "") << '\n';
+    } else if (!ctx.options.quiet) {
+      ctx.out << "bound " << planned.device.address.str() << " to vfio-pci (was on " << from << ") for " << domain
+              << '\n';
+    }
+  }
+  return 0;
+}
+
+void bind_options(po::options_description& options) {
+  options.add_options()
+      ("force", po::bool_switch(), "bind even when the hook's checks refuse (not bridges or missing devices)")
+      ("domain", po::value<std::string>()->default_value("vfioctl")->value_name("NAME"),
+       "record the devices as held by NAME");
+}
+
+}  // namespace
+
+Command bind_command() {
+  return {"bind",
+          "bind DEV... [--force] [--domain NAME] [--dry-run]",
+          "bind devices to vfio-pci by hand, recorded like the hook's",
+          "Binds each DEV to vfio-pci on this machine after the hook's own checks (group viability,\n"
+          "host-critical use, holders; companions per the config), under the state lock, all or\n"
+          "nothing, and records the original driver and driver_override so that 'vfioctl restore'\n"
+          "gives each back exactly. Never uses new_id. Refused on remote and test:/// URIs.",
+          bind_options,
+          1,
+          kMany,
+          run_bind};
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,152 @@
+// vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "plugin/config_file.h"
+#include "plugin/planner.h"
+#include "tools/command_support.h"
+#include "tools/commands.h"
+#include "tools/domain_devices.h"
+#include "tools/failure.h"
+#include "tools/output.h"
+#include "xml/domain_reader.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+std::string read_xml_file(Context& ctx, const std::string& file) {
+  if (file == "-") return std::string(std::istreambuf_iterator<char>(ctx.in), {});
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Failure("cannot read " + file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Verdict {
+  std::string domain;
+  std::vector<Finding> findings;
+  std::vector<PlannedDevice> to_bind;
+  std::string note;  // why the hook would do nothing, when it would
+};
+
+int report(Context& ctx, const Verdict& verdict, const HostFacts* facts) {
+  const bool refused = has_errors(verdict.findings);
+  if (ctx.options.json) {
+    Json bind = Json::array();
+    for (const auto& planned : verdict.to_bind) {
+      bind.push_back(Json{{"device", planned.device.address.str()},
+                          {"driver", planned.device.driver.empty() ? Json(nullptr) : Json(planned.device.driver)},
+                          {"companion", planned.companion}});
+    }
+    print_json(ctx.out, Json{{"domain", verdict.domain},
+                             {"refused", refused},
+                             {"findings", findings_json(verdict.findings)},
+                             {"to_bind", bind},
+                             {"note", verdict.note},
+                             {"facts", facts ? Json(facts->source()) : Json(nullptr)},
+                             {"unchecked", facts ? Json(facts->unchecked()) : Json::array()}});
+    return refused ? 1 : 0;
+  }
+  print_findings(ctx.out, verdict.findings);
+  if (!ctx.options.quiet) {
+    if (refused) {
+      ctx.out << "domain " << verdict.domain << ": the hook would refuse to start it\n";
+    } else if (!verdict.note.empty()) {
+      ctx.out << "domain " << verdict.domain << ": " << verdict.note << '\n';
+    } else {
+      ctx.out << "domain " << verdict.domain << ": the hook would bind";
+      for (const auto& planned : verdict.to_bind) {
+        ctx.out << ' ' << planned.device.address.str() << (planned.companion ? " (companion)" : "");
+      }
+      ctx.out << " to vfio-pci\n";
+    }
+  }
+  if (facts) note_unchecked(ctx, *facts);
+  return refused ? 1 : 0;
+}
+
+// The hook's prepare, step by step (hooks/hook_runner.cc), without the lock and the binding.
+int run_check(Context& ctx, const po::variables_map& vm, const Operands& operands) {
+  const bool from_file = vm.count("xml") != 0;
+  if (from_file == !operands.empty()) throw UsageError("give a DOMAIN or --xml FILE, not both or neither");
+
+  std::string name;
+  std::string xml;
+  if (from_file) {
+    xml = read_xml_file(ctx, vm["xml"].as<std::string>());
+  } else {
+    const Connection connection = connect_or_fail(ctx, Access::read_only);
+    auto domain = read_domain(connection, operands.front());
+    if (!domain) throw Failure(domain.error().message);
+    name = domain->name;
+    xml = std::move(domain->xml);
+  }
+
+  Verdict verdict;
+  auto request = read_domain_xml(xml);
+  if (!request) {
+    verdict.domain = name.empty() ? "(unreadable)" : name;
+    verdict.findings.push_back({Severity::error, "domain " + verdict.domain, request.error().message,
+                                "fix the domain XML (virsh edit " + verdict.domain + ")"});
+    return report(ctx, verdict, nullptr);
+  }
+  if (!name.empty()) request->name = name;  // the hook uses libvirt's argv name
+  verdict.domain = request->name;
+  if (request->devices.empty()) {
+    verdict.note = "assigns no PCI device; the hook does nothing";
+    return report(ctx, verdict, nullptr);
+  }
+
+  const HostFacts facts = facts_or_fail(ctx);
+  Config config;
+  if (facts.is_local()) {
+    auto loaded = load_config(ctx.paths.config_file());
+    if (!loaded) {
+      verdict.findings.push_back({Severity::error, "config", loaded.error().message,
+                                  "correct " + ctx.paths.config_file().string() + " (man vfio-hooks.conf)"});
+      return report(ctx, verdict, &facts);
+    }
+    config = std::move(*loaded);
+  }
+  const Policy policy = config.policy_for(request->name, request->metadata);
+  if (policy.mode == Mode::off) {
+    verdict.note = "policy mode is off; the hook does nothing";
+    return report(ctx, verdict, &facts);
+  }
+  const auto records = facts.records();
+  for (const auto& corrupt : records.corrupt) {
+    note(ctx, "ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
+  }
+  Plan plan = make_plan(facts.paths(), *request, policy, records.records);
+  verdict.findings = std::move(plan.findings);
+  verdict.to_bind = std::move(plan.to_bind);
+  if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {
+    verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
+  }
+  return report(ctx, verdict, &facts);
+}
+
+void check_options(po::options_description& options) {
+  options.add_options()("xml", po::value<std::string>()->value_name("FILE"),
+                        "check this domain XML instead (- reads stdin); needs no libvirt");
+}
+
+}  // namespace
+
+Command check_command() {
+  return {"check",
+          "check DOMAIN | --xml FILE",
+          "what the hook would do at the domain's next start; exit 1 if it would refuse",
+          "Runs the hook's own decision (the same config, records and plan) for DOMAIN's XML, or for\n"
+          "a domain XML file, and prints the hook's exact finding lines without changing anything.\n"
+          "Exit 1 when the hook would refuse to start the domain. Run it before 'virsh start'.",
+          check_options,
+          0,
+          1,
+          run_check};
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,149 @@
+// vfioctl doctor: is this machine ready for vfio-hooks? One line per check, with the fix.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "plugin/config_file.h"
+#include "plugin/host_readiness.h"
+#include "plugin/state_store.h"
+#include "plugin/sysfs_reader.h"
+#include "tools/commands.h"
+#include "tools/connection_uri.h"
+#include "tools/failure.h"
+#include "tools/output.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Check {
+  std::string name;
+  bool ok = false;
+  std::string detail;
+  std::string fix;
+};
+
+constexpr std::string_view kHookName = "50-vfio-hooks";
+
+// The libvirt daemon that runs qemu hooks (monolithic libvirtd, or modular virtqemud) and its
+// start time in seconds since the epoch: /proc/PID/stat field 22 (clock ticks after boot) plus
+// btime from /proc/stat.
+std::optional<std::pair<std::string, std::int64_t>> daemon_start(const HostPaths& paths) {
+  const auto stat = read_file(paths.under("/proc/stat"));
+  if (!stat) return std::nullopt;
+  const auto at = stat->find("\nbtime ");
+  if (at == std::string::npos) return std::nullopt;
+  const std::int64_t boot = std::strtoll(stat->c_str() + at + 7, nullptr, 10);
+  for (const auto& pid : list_directory(paths.proc())) {
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto comm = read_attribute(paths.proc() / pid / "comm");
+    if (!comm || (*comm != "libvirtd" && *comm != "virtqemud")) continue;
+    const auto line = read_file(paths.proc() / pid / "stat");
+    if (!line) continue;
+    const auto close = line->rfind(')');  // comm may hold spaces; fields resume after ')'
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line->substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+      if (i == 22) return std::make_pair(*comm, boot + std::strtoll(field.c_str(), nullptr, 10) / sysconf(_SC_CLK_TCK));
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<Check> run_checks(const Context& ctx) {
+  const HostPaths& paths = ctx.paths;
+  const HostReadiness ready = read_host_readiness(paths);
+  std::vector<Check> checks;
+  checks.push_back({"iommu", ready.iommu_enabled,
+                    ready.iommu_enabled ? std::to_string(list_directory(paths.iommu_groups()).size()) + " IOMMU groups"
+                                        : "no IOMMU groups: the IOMMU is off",
+                    "enable VT-d/AMD-Vi in the firmware; boot with intel_iommu=on or amd_iommu=on"});
+  const bool irq = ready.interrupt_remapping || ready.unsafe_interrupts_allowed;
+  checks.push_back({"interrupt-remapping", irq,
+                    ready.interrupt_remapping ? "on (IR- irq chips in /proc/interrupts)"
+                    : ready.unsafe_interrupts_allowed ? "off, but vfio_iommu_type1 allow_unsafe_interrupts=Y"
+                                                      : "off: vfio_iommu_type1 will refuse every device",
+                    "enable interrupt remapping (x2APIC/intremap) in the firmware"});
+  checks.push_back({"vfio-pci", ready.vfio_pci_available,
+                    ready.vfio_pci_loaded ? "loaded" : ready.vfio_pci_available ? "installed (loaded on first bind)" : "not available",
+                    "install a kernel with CONFIG_VFIO_PCI"});
+
+  const fs::path hook = paths.libvirt_hooks_dir() / std::string(kHookName);
+  struct stat link {};
+  const bool present = ::lstat(hook.c_str(), &link) == 0;
+  struct stat target {};
+  const bool resolves = present && ::stat(hook.c_str(), &target) == 0;
+  const bool executable = resolves && S_ISREG(target.st_mode) && (target.st_mode & S_IXUSR);
+  checks.push_back({"hook", executable,
+                    !present ? hook.string() + " is missing"
+                    : !resolves ? hook.string() + " is a dangling link"
+                    : !executable ? hook.string() + " is not an executable file"
+                                  : hook.string() + " installed",
+                    "ln -s /usr/libexec/vfio-hooks/vfio-hooks-qemu " + hook.string() + " (the package does this)"});
+  if (present) {
+    const auto daemon = daemon_start(paths);
+    const std::int64_t installed = link.st_mtim.tv_sec;
+    // libvirt discovers hooks when the daemon starts (FACTS): one installed later is not run.
+    checks.push_back({"daemon-restarted", daemon && daemon->second >= installed,
+                      !daemon ? "no libvirtd/virqemud process found"
+                      : daemon->second >= installed ? daemon->first + " started " + format_time(daemon->second) + ", after the hook"
+                                                    : daemon->first + " started " + format_time(daemon->second) +
+                                                          ", before the hook was installed (" + format_time(installed) + ")",
+                      "systemctl restart libvirtd (or virtqemud): hooks are read at daemon start"});
+  }
+  auto config = load_config(paths.config_file());
+  checks.push_back({"config", config.has_value(), config ? paths.config_file().string() + " valid (or absent: defaults)" : config.error().message,
+                    "correct " + paths.config_file().string() + " (man vfio-hooks.conf)"});
+  const auto state = StateStore(paths.state_dir()).load();
+  std::size_t leftovers = 0;
+  for (const auto& record : state.records) leftovers += record.phase == Phase::intent ? 1 : 0;
+  checks.push_back({"records", state.corrupt.empty() && leftovers == 0,
+                    std::to_string(state.records.size()) + " held, " + std::to_string(leftovers) + " unfinished, " +
+                        std::to_string(state.corrupt.size()) + " unreadable",
+                    "vfioctl restore --all finishes unfinished binds; vfioctl status lists unreadable records"});
+  return checks;
+}
+
+int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
+  if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
+    throw Failure("doctor checks this machine; run it on the host behind " + ctx.options.uri);
+  }
+  const auto checks = run_checks(ctx);
+  bool all_ok = true;
+  Json list = Json::array();
+  for (const auto& check : checks) {
+    all_ok = all_ok && check.ok;
+    if (ctx.options.json) {
+      list.push_back(Json{{"check", check.name}, {"ok", check.ok}, {"detail", check.detail}, {"fix", check.ok ? "" : check.fix}});
+    } else if (!check.ok || !ctx.options.quiet) {
+      ctx.out << (check.ok ? "ok    " : "FAIL  ") << check.name << ": " << check.detail;
+      if (!check.ok) ctx.out << "; fix: " << check.fix;
+      ctx.out << '\n';
+    }
+  }
+  if (ctx.options.json) print_json(ctx.out, Json{{"ok", all_ok}, {"checks", list}});
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+
+Command doctor_command() {
+  return {"doctor",
+          "doctor [--json]",
+          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, daemon, config",
+          "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
+          "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
+          "libvirtd (or virtqemud) was started after the hook was installed (hooks are read at daemon\n"
+          "start), the config file is valid, and no record is unfinished or unreadable.",
+          nullptr,
+          0,
+          0,
+          run_doctor};
+}
+
+}  // namespace vfiohooks::vfioctl

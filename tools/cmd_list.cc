@@ -1,0 +1,142 @@
+// vfioctl list: every PCI function by IOMMU group, with the hook's verdict on assigning it.
+#include <algorithm>
+#include <optional>
+
+#include "plugin/pci_device.h"
+#include "tools/command_support.h"
+#include "tools/commands.h"
+#include "tools/device_verdict.h"
+#include "tools/domain_devices.h"
+#include "tools/failure.h"
+#include "tools/output.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+// A few words for the table; `show DEV` and --json give the whole finding.
+std::string short_reason(const Verdict& verdict) {
+  const std::string& why = verdict.reason;
+  if (verdict.kind != Verdict::Kind::no && verdict.kind != Verdict::Kind::with_group) return "";
+  if (why.find("IOMMU is off") != std::string::npos) return "iommu off";
+  if (why.find("interrupt remapping") != std::string::npos) return "no irq remap";
+  if (why.find("vfio-pci is neither") != std::string::npos) return "no vfio-pci";
+  if (why.find("PCI bridge") != std::string::npos) return "bridge";
+  if (why.find("host depends") != std::string::npos) return "host uses it";
+  if (why.find("held by") != std::string::npos) return "held";
+  if (why.find("no IOMMU group") != std::string::npos) return "no group";
+  if (why.find("not viable") != std::string::npos) return "group";
+  return "see show";
+}
+
+struct Row {
+  PciDevice device;
+  Verdict verdict;
+  std::optional<Record> record;
+  std::vector<std::string> assigned_in;
+};
+
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
+  const PciDevice& d = row.device;
+  Json held = nullptr;
+  if (row.record) held = Json{{"domain", row.record->domain}, {"phase", std::string(to_string(row.record->phase))}};
+  return Json{{"address", d.address.str()},
+              {"iommu_group", d.iommu_group ? Json(*d.iommu_group) : Json(nullptr)},
+              {"vendor_id", hex_id(d.vendor, 4)},
+              {"device_id", hex_id(d.device, 4)},
+              {"class", hex_id(d.class_code, 6)},
+              {"class_name", class_name(names, d)},
+              {"name", device_name(names, facts, d)},
+              {"driver", d.driver.empty() ? Json(nullptr) : Json(d.driver)},
+              {"driver_override", d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override)},
+              {"bridge", d.is_bridge()},
+              {"assignable", std::string(to_string(row.verdict.kind))},
+              {"reason", row.verdict.reason},
+              {"findings", findings_json(row.verdict.findings)},
+              {"held_by", held},
+              {"assigned_in", row.assigned_in}};
+}
+
+int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
+  std::optional<unsigned> only_group;
+  if (vm.count("group")) only_group = vm["group"].as<unsigned>();
+  const HostFacts facts = facts_or_fail(ctx);
+  const Config config = config_or_fail(ctx, facts);
+  const auto records = facts.records();
+
+  std::map<PciAddress, std::vector<std::string>> assigned;
+  if (auto connection = ctx.connect(ctx.options.uri, Access::read_only)) {
+    assigned = domain_assignments(*connection);
+  } else if (ctx.options.verbose) {
+    note(ctx, "domains not shown: " + connection.error().message);
+  }
+
+  std::vector<Row> rows;
+  for (const auto& address : list_pci_addresses(facts.paths())) {
+    auto device = read_pci_device(facts.paths(), address);
+    if (!device) continue;
+    if (only_group && device->iommu_group != only_group) continue;
+    Row row{*device, assess_device(facts, config.defaults, address, records.records), std::nullopt, {}};
+    for (const auto& record : records.records) {
+      if (record.address == address) row.record = record;
+    }
+    if (auto it = assigned.find(address); it != assigned.end()) row.assigned_in = it->second;
+    rows.push_back(std::move(row));
+  }
+  if (only_group && rows.empty()) throw Failure("no IOMMU group " + std::to_string(*only_group) + " on this host");
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.device.iommu_group.value_or(~0u) < b.device.iommu_group.value_or(~0u);
+  });
+
+  PciNames names;
+  if (ctx.options.json) {
+    Json devices = Json::array();
+    for (const auto& row : rows) devices.push_back(row_json(row, names, facts));
+    print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
+    return 0;
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& row : rows) {
+    const PciDevice& d = row.device;
+    std::string assignable(to_string(row.verdict.kind));
+    if (const std::string why = short_reason(row.verdict); !why.empty()) assignable += " (" + why + ")";
+    std::string domain = "-";
+    if (row.record) {
+      domain = row.record->domain + "*";
+    } else if (!row.assigned_in.empty()) {
+      domain.clear();
+      for (const auto& name : row.assigned_in) domain += (domain.empty() ? "" : ",") + name;
+    }
+    table.push_back({d.iommu_group ? std::to_string(*d.iommu_group) : "-", d.address.str(), d.ids(),
+                     driver_text(d), assignable, domain, class_name(names, d) + ": " + device_name(names, facts, d)});
+  }
+  print_table(ctx.out, {"GROUP", "ADDRESS", "IDS", "DRIVER", "ASSIGNABLE", "DOMAIN", "DEVICE"}, table);
+  if (!ctx.options.quiet) {
+    ctx.out << "\nDOMAIN: domains whose XML assigns it; NAME* = held by vfio-hooks for that domain now.\n"
+               "'vfioctl show DEV' explains a verdict.\n";
+  }
+  note_unchecked(ctx, facts);
+  return 0;
+}
+
+void list_options(po::options_description& options) {
+  options.add_options()("group", po::value<unsigned>()->value_name("N"), "only IOMMU group N");
+}
+
+}  // namespace
+
+Command list_command() {
+  return {"list",
+          "list [--group N] [--json]",
+          "PCI functions by IOMMU group, with driver, verdict and holder",
+          "Lists every PCI function of the host by IOMMU group: address, vendor:device ids, driver,\n"
+          "whether vfio-hooks would let a domain have it (yes, with-group: only together with the\n"
+          "rest of its group, no: and why), and which domain's XML assigns it. On a remote or test:///\n"
+          "URI the facts come from libvirt's node devices.",
+          list_options,
+          0,
+          0,
+          run_list};
+}
+
+}  // namespace vfiohooks::vfioctl

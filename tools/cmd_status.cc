@@ -1,0 +1,65 @@
+// vfioctl status: what vfio-hooks holds on this machine.
+#include "plugin/state_store.h"
+#include "tools/commands.h"
+#include "tools/connection_uri.h"
+#include "tools/failure.h"
+#include "tools/output.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+int run_status(Context& ctx, const po::variables_map&, const Operands&) {
+  if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
+    throw Failure("the records live in /run/vfio-hooks on " + ctx.options.uri + "; run vfioctl status on that host");
+  }
+  const auto contents = StateStore(ctx.paths.state_dir()).load();
+  bool leftovers = false;
+  for (const auto& record : contents.records) leftovers = leftovers || record.phase == Phase::intent;
+
+  if (ctx.options.json) {
+    Json records = Json::array();
+    for (const auto& record : contents.records) records.push_back(record_json(record));
+    Json corrupt = Json::array();
+    for (const auto& bad : contents.corrupt) corrupt.push_back(Json{{"file", bad.file.string()}, {"reason", bad.reason}});
+    print_json(ctx.out, Json{{"records", records}, {"corrupt", corrupt}});
+    return contents.corrupt.empty() ? 0 : 1;
+  }
+  if (contents.records.empty()) {
+    if (!ctx.options.quiet) ctx.out << "vfio-hooks holds no device\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : contents.records) {
+      rows.push_back({r.address.str(), r.domain + (r.companion ? " (companion)" : ""),
+                      r.original_driver.empty() ? "(none)" : r.original_driver,
+                      r.original_override.empty() ? "-" : r.original_override, std::string(to_string(r.phase)),
+                      format_time(r.since)});
+    }
+    print_table(ctx.out, {"DEVICE", "DOMAIN", "ORIGINAL-DRIVER", "OVERRIDE", "PHASE", "SINCE"}, rows);
+  }
+  for (const auto& bad : contents.corrupt) {
+    ctx.out << "corrupt record " << bad.file.string() << ": " << bad.reason << '\n';
+  }
+  if (leftovers && !ctx.options.quiet) {
+    ctx.out << "phase 'intent': a bind that did not finish (crash or kill); 'vfioctl restore --all' finishes it\n";
+  }
+  return contents.corrupt.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+Command status_command() {
+  return {"status",
+          "status [--json]",
+          "the devices vfio-hooks holds: domain, original driver, phase, since",
+          "Shows vfio-hooks' records on this machine (/run/vfio-hooks): each device taken from the\n"
+          "host, the domain holding it, the driver and driver_override it goes back to, the phase\n"
+          "(intent: a bind that did not finish; bound) and since when. Unreadable records are listed\n"
+          "and make the exit status 1.",
+          nullptr,
+          0,
+          0,
+          run_status};
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,75 @@
+#include "tools/device_verdict.h"
+
+#include <algorithm>
+
+#include "plugin/iommu_group.h"
+#include "plugin/pci_device.h"
+#include "plugin/planner.h"
+#include "tools/requested_device.h"
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+Plan plan_for(const HostFacts& facts, const Policy& policy, const std::vector<PciAddress>& addresses,
+              const std::vector<Record>& held) {
+  DomainRequest request;
+  request.name = "vfioctl";
+  for (const auto& address : addresses) request.devices.push_back(requested_device(address));
+  return make_plan(facts.paths(), request, policy, held);
+}
+
+bool only_group_errors(const std::vector<Finding>& findings) {
+  return std::all_of(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.severity != Severity::error || f.problem.find(" is not viable: ") != std::string::npos;
+  });
+}
+
+}  // namespace
+
+std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress& address) {
+  auto device = read_pci_device(paths, address);
+  if (!device || !device->iommu_group) return {address};
+  std::vector<PciAddress> endpoints;
+  for (const auto& member : iommu_group_members(paths, *device->iommu_group)) {
+    auto read = read_pci_device(paths, member);
+    if (read && !read->is_bridge()) endpoints.push_back(member);
+  }
+  if (std::find(endpoints.begin(), endpoints.end(), address) == endpoints.end()) endpoints.push_back(address);
+  std::sort(endpoints.begin(), endpoints.end());
+  return endpoints;
+}
+
+Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
+                      const std::vector<Record>& held) {
+  Policy policy = defaults;
+  policy.mode = Mode::bind;
+  Verdict verdict;
+  const Plan single = plan_for(facts, policy, {address}, held);
+  verdict.findings = single.findings;
+  if (!single.refused()) {
+    verdict.kind = Verdict::Kind::yes;
+    return verdict;
+  }
+  const auto first_error = std::find_if(single.findings.begin(), single.findings.end(),
+                                        [](const Finding& f) { return f.severity == Severity::error; });
+  verdict.reason = first_error->problem;
+  if (only_group_errors(single.findings)) {
+    const auto endpoints = group_endpoints(facts.paths(), address);
+    if (endpoints.size() > 1 && !plan_for(facts, policy, endpoints, held).refused()) {
+      verdict.kind = Verdict::Kind::with_group;
+    }
+  }
+  return verdict;
+}
+
+std::string_view to_string(Verdict::Kind kind) {
+  switch (kind) {
+    case Verdict::Kind::yes: return "yes";
+    case Verdict::Kind::with_group: return "with-group";
+    case Verdict::Kind::no: return "no";
+  }
+  return "no";
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "plugin/finding.h"
+#include "plugin/pci_address.h"
+#include "plugin/policy.h"
+#include "plugin/state_store.h"
+#include "tools/host_facts.h"
+
+namespace vfiohooks::vfioctl {
+
+// Whether one device could be given to a domain, decided by make_plan (the hook's own decision)
+// for a domain that asks for just this device, and if that fails only because its group is not
+// viable, for one that asks for its whole group.
+struct Verdict {
+  enum class Kind { yes, with_group, no } kind = Kind::no;
+  std::string reason;             // the first error's problem; empty when yes
+  std::vector<Finding> findings;  // of the single-device plan
+};
+
+// Decides for `address` on the host `facts`, with the config's default policy (mode bind) and
+// the records in `held`. Reads the host; changes nothing.
+Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
+                      const std::vector<Record>& held);
+
+// The group's endpoints (bridges skipped), in address order; just `address` when it has no group.
+std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress& address);
+
+std::string_view to_string(Verdict::Kind kind);
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,152 @@
+#include "tools/libvirt_client.h"
+
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+// libvirt prints every error to stderr unless an error function is set; we report them ourselves.
+void silent(void*, virErrorPtr) {}
+
+void silence_libvirt() {
+  static const bool done = [] {
+    virSetErrorFunc(nullptr, silent);
+    return true;
+  }();
+  (void)done;
+}
+
+struct FreeString {
+  void operator()(char* text) const { std::free(text); }
+};
+
+}  // namespace
+
+Error libvirt_error(const std::string& what) {
+  const char* message = virGetLastErrorMessage();
+  std::string text = what;
+  if (message != nullptr && *message != '\0') text += ": " + std::string(message);
+  virResetLastError();
+  return Error{std::move(text), 0};
+}
+
+// ---- Connection ------------------------------------------------------------------------------
+
+Expected<Connection> Connection::open(const std::string& uri, Access access) {
+  silence_libvirt();
+  virConnectPtr raw = access == Access::read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
+  if (raw == nullptr) return tl::unexpected(libvirt_error("cannot connect to " + uri));
+  Connection connection(raw);
+  virConnectClose(raw);  // the Connection holds its own reference
+  return connection;
+}
+
+Connection::Connection(virConnectPtr raw) : raw_(raw) {
+  silence_libvirt();
+  if (raw_ != nullptr) virConnectRef(raw_);
+}
+
+Connection::Connection(const Connection& other) : Connection(other.raw_) {}
+
+Connection::Connection(Connection&& other) noexcept : raw_(std::exchange(other.raw_, nullptr)) {}
+
+Connection& Connection::operator=(Connection other) noexcept {
+  std::swap(raw_, other.raw_);
+  return *this;
+}
+
+Connection::~Connection() {
+  if (raw_ != nullptr) virConnectClose(raw_);
+}
+
+Expected<Domain> Connection::domain(const std::string& name) const {
+  virDomainPtr raw = virDomainLookupByName(raw_, name.c_str());
+  if (raw == nullptr) raw = virDomainLookupByUUIDString(raw_, name.c_str());
+  if (raw == nullptr) {
+    virResetLastError();
+    return fail("no domain named '" + name + "'");
+  }
+  return Domain(raw);
+}
+
+Expected<Domain> Connection::define(const std::string& xml) const {
+  virDomainPtr raw = virDomainDefineXML(raw_, xml.c_str());
+  if (raw == nullptr) return tl::unexpected(libvirt_error("libvirt refused the new definition"));
+  return Domain(raw);
+}
+
+Expected<std::vector<Domain>> Connection::all_domains() const {
+  virDomainPtr* raws = nullptr;
+  const int count = virConnectListAllDomains(raw_, &raws, 0);
+  if (count < 0) return tl::unexpected(libvirt_error("cannot list domains"));
+  std::vector<Domain> domains;
+  for (int i = 0; i < count; ++i) domains.emplace_back(raws[i]);
+  std::free(raws);
+  return domains;
+}
+
+Expected<std::vector<std::string>> Connection::pci_node_device_xmls() const {
+  virNodeDevicePtr* devices = nullptr;
+  const int count = virConnectListAllNodeDevices(raw_, &devices, VIR_CONNECT_LIST_NODE_DEVICES_CAP_PCI_DEV);
+  if (count < 0) return tl::unexpected(libvirt_error("cannot list node devices"));
+  std::vector<std::string> xmls;
+  std::optional<Error> error;
+  for (int i = 0; i < count; ++i) {
+    std::unique_ptr<char, FreeString> xml(virNodeDeviceGetXMLDesc(devices[i], 0));
+    if (xml) {
+      xmls.emplace_back(xml.get());
+    } else if (!error) {
+      error = libvirt_error(std::string("cannot read node device ") + virNodeDeviceGetName(devices[i]));
+    }
+    virNodeDeviceFree(devices[i]);
+  }
+  std::free(devices);
+  if (error) return tl::unexpected(*error);
+  return xmls;
+}
+
+// ---- Domain ----------------------------------------------------------------------------------
+
+Domain::Domain(Domain&& other) noexcept : raw_(std::exchange(other.raw_, nullptr)) {}
+
+Domain& Domain::operator=(Domain&& other) noexcept {
+  std::swap(raw_, other.raw_);
+  return *this;
+}
+
+Domain::~Domain() {
+  if (raw_ != nullptr) virDomainFree(raw_);
+}
+
+std::string Domain::name() const {
+  const char* name = virDomainGetName(raw_);
+  return name != nullptr ? name : "";
+}
+
+bool Domain::is_active() const { return virDomainIsActive(raw_) == 1; }
+
+Expected<std::string> Domain::xml(bool inactive) const {
+  std::unique_ptr<char, FreeString> xml(virDomainGetXMLDesc(raw_, inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
+  if (!xml) return tl::unexpected(libvirt_error("cannot read the XML of domain " + name()));
+  return std::string(xml.get());
+}
+
+Expected<void> Domain::attach_device(const std::string& xml, unsigned flags) const {
+  if (virDomainAttachDeviceFlags(raw_, xml.c_str(), flags) < 0) {
+    return tl::unexpected(libvirt_error("libvirt could not attach the device to " + name()));
+  }
+  return {};
+}
+
+Expected<void> Domain::detach_device(const std::string& xml, unsigned flags) const {
+  if (virDomainDetachDeviceFlags(raw_, xml.c_str(), flags) < 0) {
+    return tl::unexpected(libvirt_error("libvirt could not detach the device from " + name()));
+  }
+  return {};
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,80 @@
+#include "tools/output.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+namespace vfiohooks::vfioctl {
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(header.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  };
+  measure(header);
+  for (const auto& row : rows) measure(row);
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << '\n'; }
+
+void print_findings(std::ostream& out, const std::vector<Finding>& findings) {
+  for (const auto& finding : findings) out << finding.line() << '\n';
+}
+
+Json finding_json(const Finding& finding) {
+  return Json{{"severity", finding.severity == Severity::error ? "error" : "warning"},
+              {"subject", finding.subject},
+              {"problem", finding.problem},
+              {"fix", finding.fix},
+              {"line", finding.line()}};
+}
+
+Json findings_json(const std::vector<Finding>& findings) {
+  Json list = Json::array();
+  for (const auto& finding : findings) list.push_back(finding_json(finding));
+  return list;
+}
+
+Json record_json(const Record& record) {
+  return Json{{"device", record.address.str()},
+              {"domain", record.domain},
+              {"original_driver", record.original_driver},
+              {"original_override", record.original_override},
+              {"iommu_group", record.iommu_group ? Json(*record.iommu_group) : Json(nullptr)},
+              {"companion", record.companion},
+              {"phase", std::string(to_string(record.phase))},
+              {"since", record.since}};
+}
+
+void note(const Context& ctx, const std::string& text) {
+  if (!ctx.options.quiet) ctx.err << "vfioctl: " << text << '\n';
+}
+
+std::string hex_id(std::uint32_t value, int digits) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%0*x", digits, value);
+  return buffer;
+}
+
+std::string format_time(std::int64_t seconds) {
+  const std::time_t time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  if (gmtime_r(&time, &utc) == nullptr) return std::to_string(seconds);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace vfiohooks::vfioctl

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/finding.h"
+#include "plugin/state_store.h"
+#include "tools/context.h"
+
+namespace vfiohooks::vfioctl {
+
+using Json = nlohmann::ordered_json;
+
+// Prints `rows` under `header` in aligned columns (two spaces apart, the last column unpadded).
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows);
+
+// Pretty-printed JSON and a newline. Built from values (nlohmann), never from strings.
+void print_json(std::ostream& out, const Json& value);
+
+// Each finding's line, exactly as the hook prints it (Finding::line), one per line.
+void print_findings(std::ostream& out, const std::vector<Finding>& findings);
+
+// {"severity","subject","problem","fix","line"} — the stable JSON form of a finding.
+Json finding_json(const Finding& finding);
+Json findings_json(const std::vector<Finding>& findings);
+// {"device","domain","original_driver","original_override","iommu_group","companion","phase","since"}.
+Json record_json(const Record& record);
+
+// Says `text` on stderr unless -q: notes that are not the command's output.
+void note(const Context& ctx, const std::string& text);
+
+// "0x10de" style ids and "03:00.0" style pieces.
+std::string hex_id(std::uint32_t value, int digits);
+// "2026-11-03 14:02:11" (UTC) for a record's time.
+std::string format_time(std::int64_t seconds);
+
+}  // namespace vfiohooks::vfioctl

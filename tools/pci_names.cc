@@ -1,0 +1,62 @@
+#include "tools/pci_names.h"
+
+extern "C" {
+#include <pci/pci.h>
+}
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+
+namespace vfiohooks::vfioctl {
+
+namespace {
+
+void ignore(char*, ...) {}
+
+// libpci's error callback must not return. Name lookups only warn (a missing pci.ids gives numbers),
+// so this is not expected to run; if it does, say so on one line.
+[[noreturn]] void die(char* format, ...) {
+  std::fputs("vfioctl: libpci: ", stderr);
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(stderr, format, args);
+  va_end(args);
+  std::fputc('\n', stderr);
+  std::exit(1);
+}
+
+std::string lookup(pci_access* access, int flags, unsigned a, unsigned b) {
+  char buffer[256];
+  const char* name =
+      pci_lookup_name(access, buffer, sizeof buffer, flags | PCI_LOOKUP_NO_NUMBERS, static_cast<int>(a), static_cast<int>(b));
+  return name != nullptr ? name : "";
+}
+
+}  // namespace
+
+struct PciNames::Access {
+  pci_access* raw = nullptr;
+};
+
+PciNames::PciNames() : access_(std::make_unique<Access>()) {
+  // No pci_init(): that would open the bus; name lookups need only the id database.
+  access_->raw = pci_alloc();
+  access_->raw->warning = ignore;
+  access_->raw->debug = ignore;
+  access_->raw->error = die;
+}
+
+PciNames::~PciNames() { pci_cleanup(access_->raw); }
+
+std::string PciNames::vendor(std::uint16_t vendor) const { return lookup(access_->raw, PCI_LOOKUP_VENDOR, vendor, 0); }
+
+std::string PciNames::device(std::uint16_t vendor, std::uint16_t device) const {
+  return lookup(access_->raw, PCI_LOOKUP_DEVICE, vendor, device);
+}
+
+std::string PciNames::class_name(std::uint32_t class_code) const {
+  return lookup(access_->raw, PCI_LOOKUP_CLASS, class_code >> 8, 0);
+}
+
+}  // namespace vfiohooks::vfioctl
