@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Builds the .deb (and the .rpm) from the build tree with CPack, into a temp dir, and checks what
+# an admin gets: the install layout, the conffile, the maintainer scripts and the dependencies.
+# Never installs anything.
+#   check_package.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+readonly src=$1 build=$2
+out=$(mktemp -d "${TMPDIR:-/tmp}/vfio-hooks-package.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+has_line() { grep -qxF -- "$2" <<<"$1"; }
+
+for tool in cpack dpkg-deb rpmbuild rpm; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (tests/install-deps installs it)"; exit 1; }
+done
+[[ -f $build/CPackConfig.cmake ]] || { echo "FAIL: no $build/CPackConfig.cmake (packaging/ not configured)"; exit 1; }
+
+# --- Debian -------------------------------------------------------------------------------------
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$out" >"$out/cpack-deb.log" 2>&1 ||
+    { cat "$out/cpack-deb.log"; echo "FAIL: cpack -G DEB failed"; exit 1; }
+deb=$(echo "$out"/vfio-hooks_*.deb)
+[[ -f $deb ]] || { echo "FAIL: cpack wrote no vfio-hooks_*.deb"; exit 1; }
+ok "built ${deb##*/}"
+
+contents=$(dpkg-deb -c "$deb")
+# "MODE OWNER SIZE DATE TIME PATH[ -> TARGET]" -> "MODE PATH[ -> TARGET]"
+entries=$(awk '{ $2 = $3 = $4 = $5 = ""; print }' <<<"$contents" | sed 's/  */ /g; s/ \.\// \//')
+expect_entry() {
+    if has_line "$entries" "$1"; then ok "contains $1"; else fail "the .deb has no '$1'"; fi
+}
+expected_files=(
+    "-rwxr-xr-x /usr/libexec/vfio-hooks/vfio-hooks-qemu"
+    "lrwxrwxrwx /etc/libvirt/hooks/qemu.d/50-vfio-hooks -> /usr/libexec/vfio-hooks/vfio-hooks-qemu"
+    "-rwxr-xr-x /usr/bin/vfioctl"
+    "-rw-r--r-- /etc/vfio-hooks/vfio-hooks.conf"
+    "-rw-r--r-- /usr/lib/tmpfiles.d/vfio-hooks.conf"
+    "-rw-r--r-- /usr/share/man/man1/vfioctl.1.gz"
+    "-rw-r--r-- /usr/share/man/man5/vfio-hooks.conf.5.gz"
+    "-rw-r--r-- /usr/share/man/man8/vfio-hooks-qemu.8.gz"
+    "-rw-r--r-- /usr/share/bash-completion/completions/vfioctl"
+)
+for doc in README GUIDE HOOK ERRORS ARCHITECTURE; do
+    expected_files+=("-rw-r--r-- /usr/share/doc/vfio-hooks/$doc.md")
+done
+for entry in "${expected_files[@]}"; do expect_entry "$entry"; done
+# Nothing else but their directories and the docs other parts of the project add: no headers,
+# static libraries, test binaries or /usr/local.
+declare -A allowed=()
+for entry in "${expected_files[@]}"; do
+    path=${entry#* }
+    path=${path%% -> *}
+    while [[ -n $path ]]; do
+        allowed[$path]=1
+        path=${path%/*}
+    done
+done
+unexpected=()
+while read -r mode path _; do
+    path=${path%/}
+    [[ -n ${allowed[$path]:-} || $path == /usr/share/doc/vfio-hooks/*.md ]] || unexpected+=("$path")
+done <<<"$entries"
+if ((${#unexpected[@]})); then fail "unexpected files in the .deb: ${unexpected[*]}"; else ok "no other files"; fi
+
+x=$out/x
+dpkg-deb -x "$deb" "$x"
+dpkg-deb -e "$deb" "$x/DEBIAN"
+if has_line "$(cat "$x/DEBIAN/conffiles" 2>/dev/null)" /etc/vfio-hooks/vfio-hooks.conf; then
+    ok "conffiles lists /etc/vfio-hooks/vfio-hooks.conf"
+else
+    fail "conffiles does not list /etc/vfio-hooks/vfio-hooks.conf"
+fi
+cmp -s "$x/etc/vfio-hooks/vfio-hooks.conf" "$src/packaging/vfio-hooks.conf" || fail "the packaged config differs from packaging/vfio-hooks.conf"
+for setting in "#mode = bind" "#companions = refuse" "#unbind_timeout_ms = 10000" "#[domain."; do
+    grep -qF -- "$setting" "$x/etc/vfio-hooks/vfio-hooks.conf" || fail "the default config does not show '$setting'"
+done
+if grep -qvE '^\s*(#|$)' "$x/etc/vfio-hooks/vfio-hooks.conf"; then
+    fail "the default config sets something: $(grep -vE '^\s*(#|$)' "$x/etc/vfio-hooks/vfio-hooks.conf" | head -n 3)"
+else
+    ok "the default config only documents the defaults"
+fi
+has_line "$(grep -v '^#' "$x/usr/lib/tmpfiles.d/vfio-hooks.conf")" "d /run/vfio-hooks 0700 root root -" ||
+    fail "tmpfiles.d does not create /run/vfio-hooks 0700 root"
+for page in man1/vfioctl.1 man5/vfio-hooks.conf.5 man8/vfio-hooks-qemu.8; do
+    gzip -dc "$x/usr/share/man/$page.gz" | cmp -s - "$src/docs/man/${page#*/}" || fail "$page.gz is not docs/man/${page#*/}"
+done
+for script in postinst prerm postrm; do
+    [[ -x $x/DEBIAN/$script ]] || { fail "no executable $script"; continue; }
+    sh -n "$x/DEBIAN/$script" || fail "$script has a syntax error"
+done
+grep -q "restart libvirtd" "$x/DEBIAN/postinst" && grep -q "systemd-tmpfiles --create" "$x/DEBIAN/postinst" ||
+    fail "postinst does not create /run/vfio-hooks or does not tell the admin to restart libvirtd"
+ok "maintainer scripts"
+
+control=$(dpkg-deb -f "$deb")
+depends=$(dpkg-deb -f "$deb" Depends)
+for package in libvirt0 libxml2 libboost-program-options1.74.0 libpci3 kmod; do
+    if grep -qE "(^|, )$package( |,|$)" <<<"$depends"; then ok "Depends: $package"; else fail "Depends lacks $package: $depends"; fi
+done
+recommends=$(dpkg-deb -f "$deb" Recommends)
+[[ $recommends == *"libvirt-daemon-system | libvirt-daemon"* ]] || fail "Recommends is '$recommends'"
+grep -qx "Package: vfio-hooks" <<<"$control" || fail "the package is not named vfio-hooks"
+grep -qx "Section: admin" <<<"$control" || fail "Section is not admin"
+
+# --- RPM ----------------------------------------------------------------------------------------
+cpack --config "$build/CPackConfig.cmake" -G RPM -B "$out" >"$out/cpack-rpm.log" 2>&1 ||
+    { cat "$out/cpack-rpm.log"; echo "FAIL: cpack -G RPM failed"; exit 1; }
+rpmfile=$(echo "$out"/vfio-hooks-*.rpm)
+[[ -f $rpmfile ]] || { echo "FAIL: cpack wrote no vfio-hooks-*.rpm"; exit 1; }
+ok "built ${rpmfile##*/}"
+rpm_files=$(rpm -qp --list "$rpmfile" 2>/dev/null)
+deb_files=$(awk '$1 !~ /^d/ { print $2 }' <<<"$entries" | sort)
+if [[ $(sort <<<"$rpm_files" | grep -vxF -f <(awk '$1 ~ /^d/ { print $2 }' <<<"$entries" | sed 's:/$::')) == "$deb_files" ]]; then
+    ok "the .rpm holds the same files as the .deb"
+else
+    fail "the .rpm and the .deb hold different files: $(diff <(sort <<<"$rpm_files") <(echo "$deb_files") | grep '^[<>]' | tr '\n' ' ')"
+fi
+owned_dirs=$(grep -xE '/etc/libvirt(/hooks(/qemu\.d)?)?|/usr/libexec|/usr/lib/tmpfiles\.d|/usr/share/bash-completion(/completions)?|/usr/share/man(/man[158])?|/usr/share/doc|/usr/lib/\.build-id.*' <<<"$rpm_files" || true)
+[[ -z $owned_dirs ]] || fail "the .rpm claims directories other packages own: $(tr '\n' ' ' <<<"$owned_dirs")"
+has_line "$(rpm -qp --configfiles "$rpmfile" 2>/dev/null)" /etc/vfio-hooks/vfio-hooks.conf ||
+    fail "the .rpm does not mark /etc/vfio-hooks/vfio-hooks.conf as %config"
+requires=$(rpm -qp --requires "$rpmfile" 2>/dev/null)
+for soname in libvirt.so.0 libxml2.so.2 libboost_program_options.so.1.74.0 libpci.so.3; do
+    grep -qF "$soname" <<<"$requires" || fail "the .rpm does not require $soname"
+done
+scripts=$(rpm -qp --scripts "$rpmfile" 2>/dev/null)
+for scriptlet in postinstall preuninstall postuninstall; do
+    grep -q "^$scriptlet scriptlet" <<<"$scripts" || fail "the .rpm has no $scriptlet scriptlet"
+done
+ok "rpm metadata"
+
+if ((failures)); then
+    echo "FAIL: $failures package checks failed"
+    exit 1
+fi
+echo "PASS: ${deb##*/} and ${rpmfile##*/}"
