@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 
-OPTION_RE = re.compile(r"^\s+(?:-(\w) \[ )?--([\w-]+)")
+OPTION_RE = re.compile(r"^  (?:-(\w) \[ )?--([\w-]+)")  # continuation lines are indented further
 
 
 def run(vfioctl, *args):
