@@ -38,6 +38,16 @@ shown() {
     return "$rc"
 }
 
+# shown_sh 'SHELL TEXT' — like shown, for a pipeline or loop: prints the text as typed.
+shown_sh() {
+    printf '  # %s\n' "$1"
+    local rc=0 started=$EPOCHREALTIME
+    SHOWN_OUTPUT=$(bash -c "$1" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
+    return "$rc"
+}
+
 # elapsed_since EPOCHREALTIME — seconds since then, one decimal.
 elapsed_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
