@@ -11,7 +11,8 @@ namespace vfiohooks {
 // Reads /etc/vfio-hooks/vfio-hooks.conf (Boost.Program_options config-file syntax):
 //   mode = bind|validate|off          companions = refuse|bind        unbind_timeout_ms = 10000
 //   [domain.NAME]  mode = ...  companions = ...
-// A missing file gives the defaults. Fails with "FILE: line N: ..." on an unknown key or bad value.
+// A missing file gives the defaults. Fails with "FILE: ..." naming the key or value on an unknown
+// key, a bad value or a syntax error (Boost reports no line numbers).
 Expected<Config> load_config(const std::filesystem::path& path);
 Expected<Config> parse_config(std::istream& in, const std::string& name);
 

@@ -113,11 +113,8 @@ std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const 
       reasons.insert(reasons.end(), found.begin(), found.end());
     }
   }
-  using DeviceCheck = std::vector<std::string> (HostGuard::*)(const PciDevice&) const;
-  for (DeviceCheck part : {&HostGuard::console_dependencies, &HostGuard::sriov_dependencies}) {
-    auto found = (this->*part)(device);
-    reasons.insert(reasons.end(), found.begin(), found.end());
-  }
+  auto console = console_dependencies(device);
+  reasons.insert(reasons.end(), console.begin(), console.end());
   return reasons;
 }
 
@@ -211,12 +208,6 @@ std::vector<std::string> HostGuard::console_dependencies(const PciDevice& device
   }
   if (!framebuffer && !console) return {};
   return {std::string("is the boot VGA device and the host console") + (console ? " (fbcon)" : " framebuffer") + " is on it"};
-}
-
-std::vector<std::string> HostGuard::sriov_dependencies(const PciDevice& device) const {
-  if (device.sriov_numvfs == 0) return {};
-  return {"is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
-          " VFs enabled (vfio-pci refuses it and the VFs depend on it)"};
 }
 
 }  // namespace vfiohooks

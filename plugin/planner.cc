@@ -94,6 +94,13 @@ class Planner {
       plan_.findings.push_back(error(subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
+    if (device.sriov_numvfs > 0) {
+      // FACTS: vfio-pci refuses a PF whose VFs are enabled, whatever the policy says.
+      plan_.findings.push_back(error(subject, "is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
+                                                  " VFs enabled; vfio-pci refuses it and the VFs depend on it",
+                                     "assign one of its VFs instead, or disable them first (echo 0 > "
+                                     "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
+    }
     if (!requested.allow_host_critical) check_host_use(subject, device);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {

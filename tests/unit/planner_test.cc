@@ -270,8 +270,12 @@ TEST_F(PlannerTest, BootVgaWithTheConsole) {
 TEST_F(PlannerTest, SriovPfWithVfsEnabled) {
   topo::sriov_nic(host);
   EXPECT_THAT(lines(plan({requested(topo::kSriovPf)})),
-              ElementsAre(HasSubstr("0000:02:00.0: the host depends on it: is an SR-IOV physical function with 2 VFs "
-                                    "enabled")));
+              ElementsAre("vfio-hooks: 0000:02:00.0: is an SR-IOV physical function with 2 VFs enabled; vfio-pci "
+                          "refuses it and the VFs depend on it; fix: assign one of its VFs instead, or disable them "
+                          "first (echo 0 > /sys/bus/pci/devices/0000:02:00.0/sriov_numvfs)"));
+  RequestedDevice allowed = requested(topo::kSriovPf);
+  allowed.allow_host_critical = true;  // no help: the kernel refuses it anyway
+  EXPECT_TRUE(plan({allowed}).refused());
 }
 
 TEST_F(PlannerTest, HostCriticalCompanion) {

@@ -244,7 +244,7 @@ TEST_F(HookTest, MetadataCanSwitchADomainOff) {
   EXPECT_EQ(fake.snapshot(), before);
 }
 
-TEST_F(HookTest, ABrokenConfigRefusesWithTheFileAndLine) {
+TEST_F(HookTest, ABrokenConfigRefusesNamingTheValue) {
   topology::lone_nic(fake);
   write_config("mode = bnid\n");
   const auto result = prepare(domain_xml({topology::kLoneNic}));
