@@ -173,6 +173,27 @@ require_vfioctl() {
     [[ -x $VFIOCTL ]] || fail "vfioctl $VFIOCTL does not exist or is not executable: build it first"
 }
 
+# The hook's record of a device it holds (plugin/state_store.h): JSON with the address, the domain,
+# the original driver and driver_override, and the phase.
+hook_record_of() { echo "/run/vfio-hooks/devices/$1.json"; }
+
+# assert_hook_record BDF DOMAIN ORIGINAL_DRIVER — the hook (not libvirt) bound BDF for DOMAIN and
+# remembers the driver to give it back to.
+assert_hook_record() {
+    local bdf=$1 dom=$2 driver=$3 file
+    file=$(hook_record_of "$bdf")
+    [[ -f $file ]] || fail "the hook keeps no record of $bdf ($file is missing)"
+    grep -qE "\"domain\" *: *\"$dom\"" "$file" || fail "$file does not name domain $dom: $(cat "$file")"
+    grep -qE "\"original_driver\" *: *\"$driver\"" "$file" ||
+        fail "$file does not record original driver $driver: $(cat "$file")"
+    ok "the hook holds $bdf for $dom and remembers $driver"
+}
+
+assert_no_hook_record() {
+    [[ ! -e $(hook_record_of "$1") ]] || fail "the hook still has a record of $1: $(cat "$(hook_record_of "$1")")"
+    ok "the hook has no record of $1"
+}
+
 # --- libvirt ------------------------------------------------------------------------------------
 readonly HOOK_LINK=/etc/libvirt/hooks/qemu.d/50-vfio-hooks
 

@@ -27,10 +27,12 @@ sed 's/^/  | /' /tmp/by-hand.xml
 hook by-hand prepare begin || fail "prepare begin refused a lone e1000e"
 assert_driver "$nic" vfio-pci
 check "/dev/vfio/$group exists" test -c "/dev/vfio/$group"
-shown ls -l /run/vfio-hooks
+shown cat "$(hook_record_of "$nic")"
+assert_hook_record "$nic" by-hand e1000e
 hook by-hand release end || fail "release end failed"
 assert_driver "$nic" e1000e
 assert_no_override "$nic"
+assert_no_hook_record "$nic"
 
 step "the e1000e plus the e1000 whose group also holds the 8139cp NIC: refused, nothing moves"
 domain_xml half-group yes "$nic" "$e1000" >/tmp/half-group.xml

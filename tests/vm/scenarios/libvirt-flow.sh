@@ -22,7 +22,7 @@ for managed in no yes; do
     assert_driver "$nic" vfio-pci
     pid=$(qemu_pid_of "$dom")
     assert_holds_vfio_group "$pid" "$group"
-    check "the hook keeps state in /run/vfio-hooks" test -d /run/vfio-hooks
+    assert_hook_record "$nic" "$dom" e1000e
 
     step "managed='$managed': virsh destroy $dom"
     shown virsh destroy "$dom" || fail "virsh destroy $dom failed"
@@ -32,6 +32,7 @@ for managed in no yes; do
     check "e1000e created a network interface again" test -n "$(net_if_of "$nic")"
     [[ ! -e /dev/vfio/$group ]] || fail "/dev/vfio/$group still exists after the restore"
     ok "/dev/vfio/$group is gone"
+    assert_no_hook_record "$nic"
     assert_no_qemu
     virsh undefine "$dom" >/dev/null
 done

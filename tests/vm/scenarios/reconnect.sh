@@ -13,6 +13,7 @@ step "start reconnect with $nic"
 define_domain reconnect yes "$nic"
 shown virsh start reconnect || fail "virsh start reconnect failed"
 assert_driver "$nic" vfio-pci
+assert_hook_record "$nic" reconnect e1000e
 pid=$(qemu_pid_of reconnect)
 
 step "kill libvirtd hard and start it again"
@@ -21,11 +22,13 @@ assert_domain_state reconnect running
 check "the same QEMU (pid $pid) still runs" kill -0 "$pid"
 assert_driver "$nic" vfio-pci
 assert_holds_vfio_group "$pid" "$group"
+assert_hook_record "$nic" reconnect e1000e
 
 step "virsh destroy reconnect after the restart"
 shown virsh destroy reconnect || fail "virsh destroy reconnect failed"
 assert_driver "$nic" e1000e
 assert_no_override "$nic"
+assert_no_hook_record "$nic"
 assert_no_qemu
 virsh undefine reconnect >/dev/null
 

@@ -23,6 +23,8 @@ assert_driver "$e1000" vfio-pci
 assert_driver "$rtl" vfio-pci
 assert_driver "$bridge" none
 assert_holds_vfio_group "$(qemu_pid_of whole-group)" "$group"
+assert_hook_record "$e1000" whole-group e1000
+assert_hook_record "$rtl" whole-group 8139cp
 
 step "virsh destroy whole-group"
 shown virsh destroy whole-group || fail "virsh destroy whole-group failed"
@@ -31,6 +33,8 @@ assert_driver "$rtl" 8139cp
 assert_no_override "$e1000"
 assert_no_override "$rtl"
 assert_driver "$bridge" none
+assert_no_hook_record "$e1000"
+assert_no_hook_record "$rtl"
 assert_no_qemu
 virsh undefine whole-group >/dev/null
 
