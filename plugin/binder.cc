@@ -1,5 +1,6 @@
 #include "plugin/binder.h"
 
+#include <cerrno>
 #include <chrono>
 
 #include "plugin/restorer.h"
@@ -29,6 +30,10 @@ class Binding {
                                      "could not be bound to vfio-pci (" + bound.error().message +
                                          "); the domain's devices were given back to their drivers",
                                      "see dmesg, and vfioctl show " + address}};
+      // An abandoned unbind may still finish in the kernel: keep that device's record, so that
+      // `vfioctl restore` can give it back once it does.
+      const bool unbind_pending = bound.error().code == ETIMEDOUT;
+      if (unbind_pending) keep_pending(findings);
       roll_back(findings);
       return findings;
     }
@@ -96,6 +101,18 @@ class Binding {
     host_.log.info(address + " bound to vfio-pci for domain " + domain_ + " (was " +
                    (record.original_driver.empty() ? "unbound" : record.original_driver) + ")");
     return {};
+  }
+
+  void keep_pending(std::vector<Finding>& findings) {
+    const Record pending = touched_.back();
+    touched_.pop_back();
+    const std::string address = pending.address.str();
+    const std::string override_value = pending.original_override.empty() ? "\n" : pending.original_override;
+    (void)host_.kernel.write_attribute(host_.paths.pci_device(pending.address) / "driver_override", override_value);
+    findings.push_back({Severity::error, address,
+                        "its unbind from " + pending.original_driver + " did not finish and may still complete; its "
+                        "record is kept",
+                        "run vfioctl restore " + address + " once the driver lets go"});
   }
 
   void roll_back(std::vector<Finding>& findings) {
