@@ -27,10 +27,14 @@ Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddres
   policy.mode = Mode::bind;  // asked for by hand: bind, whatever the config says for hook runs
   Plan plan = make_plan(ctx_.paths, request, policy, store_.load().records);
   if (!plan.refused() || force == Force::no) return plan;
+  std::vector<PlannedDevice> forced;
   for (const auto& address : addresses) {
     auto device = read_pci_device(ctx_.paths, address);
-    if (device && !device->is_bridge()) plan.to_bind.push_back({*device, false});
+    // vfio-pci refuses non-endpoints (FACTS): no force makes a bridge, or a missing device, bindable.
+    if (!device || device->is_bridge()) return plan;
+    forced.push_back({*device, false});
   }
+  plan.to_bind = std::move(forced);
   return plan;
 }
 

@@ -22,8 +22,8 @@ class BindingSession {
   BindingSession(Context& ctx, bool dry_run);
 
   // The plan for giving `addresses` to `domain`, as make_plan makes it for the hook (mode bind).
-  // With Force::yes a refused plan still binds the devices asked for that exist and are not
-  // bridges (vfio-pci cannot take those); its findings are kept for printing.
+  // With Force::yes a refused plan still lists the devices asked for (its findings are kept for
+  // printing), unless one is missing or a bridge, which vfio-pci cannot take: then to_bind is empty.
   Plan plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const;
   // Binds, all or nothing (bind_devices). Returns the failures; none on success.
   std::vector<Finding> bind(const std::string& domain, const std::vector<PlannedDevice>& devices);

@@ -22,7 +22,7 @@ constexpr std::string_view kExitCodes = "Exit status: 0 ok, 1 findings or failur
 
 // The options every command accepts, before or after its name.
 po::options_description global_options() {
-  po::options_description options("Global options");
+  po::options_description options("Global options", 100, 50);
   options.add_options()
       ("connect,c", po::value<std::string>()->value_name("URI"),
        "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)")
@@ -43,7 +43,7 @@ po::options_description hidden_options() {
 }
 
 po::options_description command_options(const Command& command) {
-  po::options_description options(std::string(command.name) + " options");
+  po::options_description options(std::string(command.name) + " options", 100, 50);
   if (command.add_options != nullptr) command.add_options(options);
   return options;
 }

@@ -19,7 +19,7 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
 
   BindingSession session(ctx, ctx.options.dry_run);
   const Plan plan = session.plan(domain, *addresses, force);
-  const bool refused = plan.refused() && force == Force::no;
+  const bool refused = plan.refused() && (force == Force::no || plan.to_bind.empty());
   std::vector<Finding> failures;
   if (!refused && !ctx.options.dry_run) failures = session.bind(domain, plan.to_bind);
 
@@ -40,7 +40,8 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
   }
   print_findings(ctx.out, plan.findings);
   if (refused) {
-    note(ctx, "nothing bound: the hook would refuse these devices (--force overrides the checks)");
+    note(ctx, force == Force::no ? "nothing bound: the hook would refuse these devices (--force overrides the checks)"
+                                 : "nothing bound: vfio-pci cannot take a bridge or a missing device, even with --force");
     return 1;
   }
   print_findings(ctx.out, failures);

@@ -25,14 +25,14 @@ std::string read_xml_file(Context& ctx, const std::string& file) {
   return text.str();
 }
 
-struct Verdict {
+struct CheckResult {
   std::string domain;
   std::vector<Finding> findings;
   std::vector<PlannedDevice> to_bind;
   std::string note;  // why the hook would do nothing, when it would
 };
 
-int report(Context& ctx, const Verdict& verdict, const HostFacts* facts) {
+int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
   const bool refused = has_errors(verdict.findings);
   if (ctx.options.json) {
     Json bind = Json::array();
@@ -85,7 +85,7 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     xml = std::move(domain->xml);
   }
 
-  Verdict verdict;
+  CheckResult verdict;
   auto request = read_domain_xml(xml);
   if (!request) {
     verdict.domain = name.empty() ? "(unreadable)" : name;

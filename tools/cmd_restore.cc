@@ -19,9 +19,9 @@ std::string target_text(const Record& record) {
 }
 
 int run_restore(Context& ctx, const po::variables_map& vm, const Operands& operands) {
-  require_local_host(ctx, "restore");
   const bool all = vm["all"].as<bool>();
   if (all == !operands.empty()) throw UsageError("give DEV... or --all, not both or neither");
+  require_local_host(ctx, "restore");
   auto addresses = resolve_devices(ctx.paths, operands, MustExist::no);
   if (!addresses) throw Failure(addresses.error().message);
 

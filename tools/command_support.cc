@@ -28,6 +28,11 @@ Config config_or_fail(const Context& ctx, const HostFacts& facts) {
 
 void note_unchecked(const Context& ctx, const HostFacts& facts) {
   if (facts.is_local()) return;
+  if (!ctx.options.verbose) {
+    note(ctx, "facts from " + facts.source() + "; " + std::to_string(facts.unchecked().size()) +
+                  " checks are not possible from here (-v lists them)");
+    return;
+  }
   note(ctx, "facts from " + facts.source() + "; not checked from here:");
   for (const auto& what : facts.unchecked()) note(ctx, "  - " + what);
 }

@@ -1,0 +1,91 @@
+// list, show and hostdev-xml against a test:/// host (facts from its node devices) and a fake root.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/unit/tools/fake_sysfs.h"
+#include "tests/unit/tools/vfioctl_runner.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+TEST(VfioctlList, TableOverTestHostNodeDevices) {
+  const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "list"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto rows = lines(run.out);
+  ASSERT_EQ(rows.size(), 10u) << run.out;  // header + 9 functions
+  EXPECT_THAT(rows[0], MatchesRegex("GROUP +ADDRESS +IDS +DRIVER +ASSIGNABLE +DOMAIN +DEVICE"));
+  EXPECT_THAT(run.out, HasSubstr("0000:01:00.0  10de:1b80"));
+  EXPECT_THAT(run.out, MatchesRegex("(.|\n)*7 +0000:00:1e.0 +8086:244e +\\(none\\) +no \\(bridge\\)(.|\n)*"));
+  EXPECT_THAT(run.out, MatchesRegex("(.|\n)*0000:05:01.0 .* halfvm +Ethernet controller(.|\n)*"));
+  // Columns line up: every row has ADDRESS at the same offset.
+  for (const auto& row : rows) EXPECT_EQ(row.find("0000:") == std::string::npos ? 7u : row.find("0000:"), 7u) << row;
+}
+
+TEST(VfioctlList, JsonAndGroupFilter) {
+  const auto run = run_vfioctl_process({"-c", test_host_uri(), "--json", "list", "--group", "7"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  ASSERT_EQ(json["devices"].size(), 3u);
+  EXPECT_EQ(json["devices"][0]["address"], "0000:00:1e.0");
+  EXPECT_EQ(json["devices"][0]["assignable"], "no");
+  EXPECT_EQ(json["devices"][0]["bridge"], true);
+  EXPECT_EQ(json["devices"][1]["assigned_in"], nlohmann::json::array({"halfvm"}));
+  EXPECT_EQ(json["devices"][2]["vendor_id"], "10ec");
+  EXPECT_FALSE(json["unchecked"].empty());
+}
+
+TEST(VfioctlList, LocalFactsShowDriversAndGroupVerdicts) {
+  FakeSysfs host;
+  FakeSysfs::lay_out_lab(host);
+  const auto run = run_vfioctl_process({"--root", host.root().string(), "-c", "test:///default", "--json", "list"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  const auto json = nlohmann::json::parse(run.out);
+  std::map<std::string, nlohmann::json> by_address;
+  for (const auto& device : json["devices"]) by_address[device["address"]] = device;
+  EXPECT_EQ(by_address["0000:01:00.0"]["driver"], "nvidia");
+  EXPECT_EQ(by_address["0000:01:00.0"]["assignable"], "with-group");  // the audio is on snd_hda_intel
+  EXPECT_EQ(by_address["0000:00:19.0"]["assignable"], "yes");
+  EXPECT_EQ(by_address["0000:05:01.0"]["assignable"], "with-group");
+  EXPECT_THAT(by_address["0000:05:01.0"]["reason"].get<std::string>(),
+              HasSubstr("IOMMU group 7 is not viable: 0000:05:02.0 is bound to host driver 8139cp"));
+}
+
+TEST(VfioctlShow, VendorDeviceFormAndGroupMembers) {
+  FakeSysfs host;
+  FakeSysfs::lay_out_lab(host);
+  const auto run = run_vfioctl_process({"--root", host.root().string(), "-c", "test:///default", "show", "10de:1b80"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("0000:01:00.0  NVIDIA Corporation GP104 [GeForce GTX 1080] [10de:1b80]"));
+  EXPECT_THAT(run.out, HasSubstr("0000:01:00.1  snd_hda_intel  blocks the group: bound to host driver snd_hda_intel"));
+  EXPECT_THAT(run.out, HasSubstr("assignable:   with-group"));
+  EXPECT_THAT(run.out, HasSubstr("0000:01:00.1: snd_hda_intel -> vfio-pci"));
+  EXPECT_THAT(run.out, HasSubstr("vfioctl attach DOMAIN --with-group 0000:01:00.0 --config"));
+}
+
+TEST(VfioctlShow, AllDevForms) {
+  for (const std::string dev : {"0000:00:19.0", "00:19.0", "pci_0000_00_19_0", "8086:15bc"}) {
+    const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "--json", "show", dev});
+    ASSERT_EQ(run.status, 0) << dev << run.err;
+    EXPECT_EQ(nlohmann::json::parse(run.out)["address"], "0000:00:19.0") << dev;
+  }
+}
+
+TEST(VfioctlHostdevXml, LibvirtLayout) {
+  const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "hostdev-xml", "03:00.0", "--unmanaged"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "<hostdev mode='subsystem' type='pci' managed='no'>\n"
+            "  <driver name='vfio'/>\n"
+            "  <source>\n"
+            "    <address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>\n"
+            "  </source>\n"
+            "</hostdev>\n");
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
