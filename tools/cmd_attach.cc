@@ -32,14 +32,27 @@ std::vector<HostdevSpec> build_specs(const po::variables_map& vm, const HostFact
   const bool managed = !vm["unmanaged"].as<bool>();
   const bool with_group = vm["with-group"].as<bool>();
   GuestSlotAllocator slots(domain_xml);
+  // Group members the domain assigns already stay as they are: `attach DOMAIN --with-group DEV`
+  // is the fix the planner offers for a half-assigned group, so it must add just the rest.
+  std::vector<PciAddress> assigned;
+  if (auto current = read_domain_xml(domain_xml)) {
+    for (const auto& device : current->devices) assigned.push_back(device.address);
+  }
+  auto in_domain = [&](const PciAddress& a) { return std::find(assigned.begin(), assigned.end(), a) != assigned.end(); };
   std::vector<HostdevSpec> specs;
   auto listed = [&](const PciAddress& a) {
     return std::any_of(specs.begin(), specs.end(), [&](const HostdevSpec& s) { return s.address == a; });
   };
   for (const auto& address : addresses) {
     if (listed(address)) continue;
-    const std::vector<PciAddress> members = with_group ? group_endpoints(facts.paths(), address)
-                                                       : std::vector<PciAddress>{address};
+    std::vector<PciAddress> members{address};
+    if (with_group) {
+      members.clear();
+      for (const auto& member : group_endpoints(facts.paths(), address)) {
+        if (!in_domain(member)) members.push_back(member);
+      }
+      if (members.empty()) throw Failure("every endpoint of " + address.str() + "'s group is assigned already");
+    }
     std::vector<GuestPciAddress> layout;
     if (members.size() > 1) {
       auto taken = slots.take_slot(members.size());
@@ -57,6 +70,7 @@ std::vector<HostdevSpec> build_specs(const po::variables_map& vm, const HostFact
   }
   // Boot order and ROM belong to the first device named (the GPU, the boot NIC).
   auto first = std::find_if(specs.begin(), specs.end(), [&](const HostdevSpec& s) { return s.address == addresses.front(); });
+  if (first == specs.end()) first = specs.begin();
   if (vm.count("boot-order")) first->boot_order = vm["boot-order"].as<unsigned>();
   if (vm.count("rom-file")) first->rom_file = vm["rom-file"].as<std::string>();
   return specs;

@@ -89,6 +89,24 @@ TEST_F(SharedHost, AttachWithGroupLaysOutOneMultifunctionSlotThenDetach) {
   EXPECT_THAT(after, HasSubstr("slot='0x03'"));  // the NIC is untouched
 }
 
+TEST_F(SharedHost, ThePlannersFixMakesCheckPass) {
+  FakeSysfs host;
+  FakeSysfs::lay_out_lab(host);
+  const std::vector<std::string> root{"-q", "--root", host.root().string()};
+  auto with_root = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), root.begin(), root.end());
+    return run(args);
+  };
+  ASSERT_EQ(with_root({"check", "halfvm"}), 1);
+  EXPECT_THAT(out_.str(), HasSubstr("(vfioctl attach halfvm --with-group 0000:05:01.0)"));
+  // The fix, verbatim, then the same check in the same libvirt connection.
+  ASSERT_EQ(with_root({"attach", "halfvm", "--with-group", "0000:05:01.0", "--config"}), 0) << err_.str();
+  EXPECT_EQ(with_root({"check", "halfvm"}), 0) << out_.str();
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(with_root({"--json", "check", "halfvm"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("\"device\": \"0000:05:02.0\""));
+}
+
 TEST_F(SharedHost, AttachDryRunChangesNothing) {
   const std::string before = persistent_xml("gpuvm");
   ASSERT_EQ(run({"--dry-run", "attach", "gpuvm", "00:19.0", "--config", "--boot-order", "1"}), 0) << err_.str();
@@ -142,8 +160,10 @@ TEST(VfioctlAttach, RefusedWhenTheHookWouldRefuseAndForceOverrides) {
 TEST(VfioctlAttach, WithGroupOnTheBridgeGroupSkipsTheBridge) {
   const auto run = run_vfioctl_process(
       {"-q", "-c", test_host_uri(), "attach", "halfvm", "05:02.0", "--with-group", "--config", "--print-xml"});
-  // 05:01.0 is already assigned by halfvm: naming the group twice is refused, nothing changes.
-  EXPECT_EQ(run.status, 1);
+  // The planner's own fix for halfvm: 05:01.0 is assigned already, so only 05:02.0 is added.
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("bus='0x05' slot='0x02'"));
+  EXPECT_EQ(read_domain_xml(run.out)->devices.size(), 2u);
   const auto gpu = run_vfioctl_process(
       {"-q", "-c", test_host_uri(), "attach", "gpuvm", "05:02.0", "--with-group", "--config", "--print-xml"});
   ASSERT_EQ(gpu.status, 0) << gpu.err;
