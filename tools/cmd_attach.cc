@@ -11,6 +11,7 @@
 #include "tools/device_verdict.h"
 #include "tools/failure.h"
 #include "tools/guest_layout.h"
+#include "xml/guest_addresses.h"
 #include "tools/output.h"
 #include "xml/domain_reader.h"
 #include "xml/hostdev_writer.h"
@@ -31,7 +32,7 @@ std::vector<HostdevSpec> build_specs(const po::variables_map& vm, const HostFact
                                      const std::vector<PciAddress>& addresses, const std::string& domain_xml) {
   const bool managed = !vm["unmanaged"].as<bool>();
   const bool with_group = vm["with-group"].as<bool>();
-  GuestSlotAllocator slots(domain_xml);
+  GuestSlotAllocator slots(guest_pci_addresses(domain_xml).value_or(std::vector<GuestPciAddress>{}));
   // Group members the domain assigns already stay as they are: `attach DOMAIN --with-group DEV`
   // is the fix the planner offers for a half-assigned group, so it must add just the rest.
   std::vector<PciAddress> assigned;

@@ -21,9 +21,8 @@ namespace vfiohooks::vfioctl {
 // the slot for us here: it would spread the functions over separate slots.
 class GuestSlotAllocator {
  public:
-  // Reads the guest addresses in use from `domain_xml` (<address type='pci' .../>, the way
-  // libvirt writes them: single or double quotes, any attribute order).
-  explicit GuestSlotAllocator(std::string_view domain_xml);
+  // `in_use`: the guest addresses the domain's devices occupy (guest_pci_addresses()).
+  explicit GuestSlotAllocator(const std::vector<GuestPciAddress>& in_use);
   // Guest addresses for `count` functions (1..8) in one free slot; fails when count > 8 or bus 0
   // has no free slot.
   Expected<std::vector<GuestPciAddress>> take_slot(std::size_t count);
