@@ -4,12 +4,12 @@
 #include <iterator>
 
 #include "plugin/binder.h"
+#include "hooks/prepare_input.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
 #include "plugin/state_store.h"
-#include "xml/domain_reader.h"
 
 namespace vfiohooks {
 
@@ -47,26 +47,15 @@ class HookRun {
 
   // prepare begin: plan, then refuse or bind every planned device, all or nothing.
   int prepare(std::istream& in) {
-    auto request = read_domain_xml(read_input(in));
-    if (!request) {
-      return report(err_, env_.log, {Severity::error, "domain " + domain_, request.error().message,
-                                     "fix the domain XML (virsh edit " + domain_ + ")"});
-    }
-    // A domain without PCI hostdevs costs a process start and an XML parse: no sysfs, no lock.
-    if (request->devices.empty()) return 0;
-    request->name = domain_;
-    auto config = load_config(env_.paths.config_file());
-    if (!config) {
-      return report(err_, env_.log, {Severity::error, "config", config.error().message,
-                                     "correct " + env_.paths.config_file().string() + " (man vfio-hooks.conf)"});
-    }
-    const Policy policy = config->policy_for(domain_, request->metadata);
-    if (policy.mode == Mode::off) return 0;
+    auto input = read_prepare_input(domain_, read_input(in), [&] { return env_.paths.config_file(); });
+    if (!input) return report(err_, env_.log, input.error());
+    if (input->skip != PrepareInput::Skip::no) return 0;
+    const Policy& policy = input->policy;
 
     auto lock = StateLock::acquire(env_.paths.state_dir(), env_.lock_wait);
-    if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "try again"});
+    if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "try again", "lock"});
     const auto contents = load_state();
-    const Plan plan = make_plan(env_.paths, *request, policy, contents.records);
+    const Plan plan = make_plan(env_.paths, input->request, policy, contents.records);
     for (const auto& finding : plan.findings) {
       err_ << finding.line() << '\n';
       (finding.severity == Severity::error ? env_.log.error(finding.line()) : env_.log.warning(finding.line()));
@@ -85,7 +74,10 @@ class HookRun {
   int release() {
     if (records_of(store_.load(), domain_).empty()) return 0;
     auto lock = StateLock::acquire(env_.paths.state_dir(), env_.lock_wait);
-    if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "run vfioctl restore --all"});
+    if (!lock) {
+      return report(err_, env_.log,
+                    {Severity::error, "state", lock.error().message, "run vfioctl restore --all", "lock"});
+    }
     Host host{env_.paths, env_.kernel, env_.log, timeout()};
     const auto failures = restore_devices(host, store_, records_of(load_state(), domain_));
     for (const auto& failure : failures) err_ << failure.line() << '\n';
@@ -102,7 +94,7 @@ class HookRun {
       const Finding finding{Severity::warning, record.address.str(),
                             "is recorded as held by domain " + domain_ + " but is on " +
                                 (driver.empty() ? std::string("no driver") : driver),
-                            "check the device; vfioctl status shows what vfio-hooks holds"};
+                            "check the device; vfioctl status shows what vfio-hooks holds", "left-vfio"};
       err_ << finding.line() << '\n';
       env_.log.warning(finding.line());
     }

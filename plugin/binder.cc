@@ -26,13 +26,15 @@ class Binding {
       const std::string address = planned.device.address.str();
       host_.log.error("binding " + address + " for domain " + domain_ + " failed: " + bound.error().message +
                       "; rolling back");
-      std::vector<Finding> findings{{Severity::error, address,
-                                     "could not be bound to vfio-pci (" + bound.error().message +
-                                         "); the domain's devices were given back to their drivers",
-                                     "see dmesg, and vfioctl show " + address}};
       // An abandoned unbind may still finish in the kernel: keep that device's record, so that
       // `vfioctl restore` can give it back once it does.
       const bool unbind_pending = bound.error().code == ETIMEDOUT;
+      std::vector<Finding> findings{{Severity::error, address,
+                                     "could not be bound to vfio-pci (" + bound.error().message + "); " +
+                                         (unbind_pending ? "the domain's other devices were"
+                                                         : "the domain's devices were") +
+                                         " given back to their drivers",
+                                     "see dmesg, and vfioctl show " + address, "bind-failed"}};
       if (unbind_pending) keep_pending(findings);
       roll_back(findings);
       return findings;
@@ -112,7 +114,7 @@ class Binding {
     findings.push_back({Severity::error, address,
                         "its unbind from " + pending.original_driver + " did not finish and may still complete; its "
                         "record is kept",
-                        "run vfioctl restore " + address + " once the driver lets go"});
+                        "run vfioctl restore " + address + " once the driver lets go", "unbind-pending"});
   }
 
   void roll_back(std::vector<Finding>& findings) {
@@ -122,7 +124,7 @@ class Binding {
         host_.log.error("rollback of " + address + " failed: " + restored.error().message +
                         "; its record is kept for vfioctl restore");
         findings.push_back({Severity::error, address, "was not given back to its driver: " + restored.error().message,
-                            "run vfioctl restore " + address});
+                            "run vfioctl restore " + address, "rollback-failed"});
       }
     }
   }

@@ -13,6 +13,7 @@ struct Finding {
   std::string subject;  // "0000:03:00.0", or "host" for host-wide problems
   std::string problem;
   std::string fix;
+  std::string code;     // stable machine name of the kind of finding ("group-not-viable"), for --json and tables
 
   // The one line virsh and virt-manager show: "vfio-hooks: SUBJECT: PROBLEM; fix: FIX".
   std::string line() const;

@@ -13,8 +13,8 @@ namespace vfiohooks {
 
 namespace {
 
-Finding error(std::string subject, std::string problem, std::string fix) {
-  return {Severity::error, std::move(subject), std::move(problem), std::move(fix)};
+Finding error(std::string code, std::string subject, std::string problem, std::string fix) {
+  return {Severity::error, std::move(subject), std::move(problem), std::move(fix), std::move(code)};
 }
 
 std::string hex4(unsigned value) {
@@ -28,16 +28,16 @@ std::vector<Finding> check_host(const HostPaths& paths) {
   const HostReadiness host = read_host_readiness(paths);
   std::vector<Finding> findings;
   if (!host.iommu_enabled) {
-    findings.push_back(error("host", "the IOMMU is off (/sys/kernel/iommu_groups is empty)",
+    findings.push_back(error("iommu-off", "host", "the IOMMU is off (/sys/kernel/iommu_groups is empty)",
                              "enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on"));
     return findings;
   }
   if (!host.vfio_pci_available) {
-    findings.push_back(error("host", "vfio-pci is neither loaded nor installed as a module for this kernel",
+    findings.push_back(error("vfio-pci-unavailable", "host", "vfio-pci is neither loaded nor installed as a module for this kernel",
                              "install a kernel built with CONFIG_VFIO_PCI"));
   }
   if (!host.interrupt_remapping && !host.unsafe_interrupts_allowed) {
-    findings.push_back(error("host", "interrupt remapping is off, so vfio_iommu_type1 will refuse every device",
+    findings.push_back(error("no-interrupt-remapping", "host", "interrupt remapping is off, so vfio_iommu_type1 will refuse every device",
                              "enable interrupt remapping (x2APIC/intremap in the firmware), or accept the risk with "
                              "vfio_iommu_type1 allow_unsafe_interrupts=1"));
   }
@@ -59,7 +59,8 @@ class Planner {
     for (const auto& orphan : domain_.orphan_metadata) {
       plan_.findings.push_back({Severity::warning, orphan.str(),
                                 "the domain's <vfio:device> metadata names it, but the domain does not assign it",
-                                "remove the stale <vfio:device> entry (virsh metadata or vfioctl detach)"});
+                                "remove the stale <vfio:device> entry (virsh metadata or vfioctl detach)",
+                                "stale-metadata"});
     }
     if (!plan_.refused()) {
       for (const auto& requested : domain_.devices) {
@@ -76,7 +77,7 @@ class Planner {
     const std::string subject = requested.address.str();
     auto read = read_pci_device(paths_, requested.address);
     if (!read) {
-      plan_.findings.push_back(error(subject, "no such PCI device on this host",
+      plan_.findings.push_back(error("no-such-device", subject, "no such PCI device on this host",
                                      "correct the <hostdev> source address (vfioctl list shows the host's devices)"));
       return;
     }
@@ -86,17 +87,17 @@ class Planner {
 
     check_identity(requested, device);
     if (device.is_bridge()) {
-      plan_.findings.push_back(error(subject, "is a PCI bridge (header type " + std::to_string(device.header_type & 0x7f) +
+      plan_.findings.push_back(error("bridge", subject, "is a PCI bridge (header type " + std::to_string(device.header_type & 0x7f) +
                                                   "); vfio-pci only takes endpoints",
                                      "assign the devices behind the bridge instead"));
     }
     if (requested.kind == HostdevKind::interface && !device.physfn) {
-      plan_.findings.push_back(error(subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
+      plan_.findings.push_back(error("not-a-vf", subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
     if (device.sriov_numvfs > 0) {
       // FACTS: vfio-pci refuses a PF whose VFs are enabled, whatever the policy says.
-      plan_.findings.push_back(error(subject, "is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
+      plan_.findings.push_back(error("sriov-pf-enabled", subject, "is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
                                                   " VFs enabled; vfio-pci refuses it and the VFs depend on it",
                                      "assign one of its VFs instead, or disable them first (echo 0 > "
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
@@ -104,12 +105,12 @@ class Planner {
     if (!requested.allow_host_critical) check_host_use(subject, device);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {
-      plan_.findings.push_back(error(subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
+      plan_.findings.push_back(error("no-iommu-group", subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
       return;
     }
     const auto companions = check_group(subject, device, mode);
     if (mode == Mode::validate && !requested.managed && device.driver != kVfioPci && !device.vfio_variant) {
-      plan_.findings.push_back(error(subject, "has managed='no' but is on host driver " + describe_driver(device) +
+      plan_.findings.push_back(error("unmanaged-on-host-driver", subject, "has managed='no' but is on host driver " + describe_driver(device) +
                                                   "; libvirt will refuse to start the domain",
                                      "bind it first (vfioctl bind " + subject + ") or set managed='yes'"));
     }
@@ -124,7 +125,7 @@ class Planner {
     if (!vendor_moved && !device_moved) return;
     const std::string pinned = hex4(requested.pinned_vendor.value_or(device.vendor)) + ":" +
                                hex4(requested.pinned_device.value_or(device.device));
-    plan_.findings.push_back(error(requested.address.str(),
+    plan_.findings.push_back(error("hardware-moved", requested.address.str(),
                                    "is now " + device.ids() + ", but the domain metadata pins " + pinned +
                                        " (the hardware moved)",
                                    "point the <hostdev> at the device's new address, or update the pin"));
@@ -136,7 +137,7 @@ class Planner {
     if (reasons.empty()) return;
     std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
     for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
-    plan_.findings.push_back(error(subject, "the host depends on it: " + what,
+    plan_.findings.push_back(error("host-critical", subject, "the host depends on it: " + what,
                                    "assign a device the host does not use, or set allow-host-critical='yes' "
                                    "in its <vfio:device> metadata if you really mean it"));
   }
@@ -145,7 +146,7 @@ class Planner {
     for (const auto& record : held_) {
       if (record.address != address || record.domain == domain_.name) continue;
       const std::string who = verb == "is" ? "is" : address.str() + " " + verb;
-      plan_.findings.push_back(error(subject, who + " held by domain " + record.domain,
+      plan_.findings.push_back(error("held", subject, who + " held by domain " + record.domain,
                                      "stop domain " + record.domain + " first, or run vfioctl restore " + address.str()));
     }
   }
@@ -167,7 +168,7 @@ class Planner {
       }
       if (!reported_members_.insert(address).second) continue;
       plan_.findings.push_back(
-          error(subject,
+          error("group-not-viable", subject,
                 "IOMMU group " + std::to_string(group) + " is not viable: " + address.str() +
                     " is bound to host driver " + member->driver,
                 "add " + address.str() + " to the domain too (vfioctl attach " + domain_.name +

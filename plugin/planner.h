@@ -18,7 +18,7 @@ struct PlannedDevice {
 
 // What the hook will do for a domain, and why it would refuse.
 struct Plan {
-  std::vector<PlannedDevice> to_bind;  // requested devices in domain order, then companions
+  std::vector<PlannedDevice> to_bind;  // in domain order, each requested device followed by its companions
   std::vector<Finding> findings;       // most important first
   bool refused() const { return has_errors(findings); }
 };

@@ -79,7 +79,8 @@ std::vector<Finding> restore_devices(Host& host, StateStore& store, std::vector<
       host.log.error(record.address.str() + " of domain " + record.domain + " was not restored: " + restored.error().message);
       failures.push_back({Severity::error, record.address.str(),
                           "could not be restored to " + driver_name(record.original_driver) + ": " + restored.error().message,
-                          "run vfioctl restore " + record.address.str() + " once whatever holds it lets go"});
+                          "run vfioctl restore " + record.address.str() + " once whatever holds it lets go",
+                          "restore-failed"});
     }
   }
   return failures;

@@ -1,6 +1,7 @@
 #include "plugin/state_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -23,10 +24,16 @@ constexpr std::string_view kRecordSuffix = ".json";
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
 
+// The records say which devices the host lent out: root's business only (0700, as tmpfiles.d has it).
 Expected<void> ensure_directory(const fs::path& dir) {
   std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) return fail("cannot create " + dir.string() + ": " + error.message(), error.value());
+  if (fs::is_directory(dir, error)) return {};
+  if (auto parent = dir.parent_path(); parent != dir && !fs::is_directory(parent, error)) {
+    if (auto made = ensure_directory(parent); !made) return made;
+  }
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return tl::unexpected(os_error("cannot create " + dir.string(), errno));
+  }
   return {};
 }
 

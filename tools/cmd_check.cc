@@ -3,14 +3,13 @@
 #include <iterator>
 #include <sstream>
 
-#include "plugin/config_file.h"
+#include "hooks/prepare_input.h"
 #include "plugin/planner.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
-#include "xml/domain_reader.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -86,47 +85,41 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   }
 
   CheckResult verdict;
-  auto request = read_domain_xml(xml);
-  if (!request) {
-    verdict.domain = name.empty() ? "(unreadable)" : name;
-    verdict.findings.push_back({Severity::error, "domain " + verdict.domain, request.error().message,
-                                "fix the domain XML (virsh edit " + verdict.domain + ")"});
-    return report(ctx, verdict, nullptr);
+  verdict.domain = name.empty() ? "(unreadable)" : name;
+  // Config only for the local host; a remote host's config is not ours to read.
+  std::optional<HostFacts> facts;
+  const auto config_file = [&]() -> std::optional<std::filesystem::path> {
+    facts.emplace(facts_or_fail(ctx));
+    if (facts->is_local()) return ctx.paths.config_file();
+    return std::nullopt;
+  };
+  auto read = read_prepare_input(name, xml, config_file);
+  if (!read) {
+    verdict.findings.push_back(read.error());
+    return report(ctx, verdict, facts ? &*facts : nullptr);
   }
-  if (!name.empty()) request->name = name;  // the hook uses libvirt's argv name
-  verdict.domain = request->name;
-  if (request->devices.empty()) {
+  PrepareInput& input = *read;
+  verdict.domain = input.request.name;
+  if (input.skip == PrepareInput::Skip::no_pci_hostdev) {
     verdict.note = "assigns no PCI device; the hook does nothing";
     return report(ctx, verdict, nullptr);
   }
-
-  const HostFacts facts = facts_or_fail(ctx);
-  Config config;
-  if (facts.is_local()) {
-    auto loaded = load_config(ctx.paths.config_file());
-    if (!loaded) {
-      verdict.findings.push_back({Severity::error, "config", loaded.error().message,
-                                  "correct " + ctx.paths.config_file().string() + " (man vfio-hooks.conf)"});
-      return report(ctx, verdict, &facts);
-    }
-    config = std::move(*loaded);
-  }
-  const Policy policy = config.policy_for(request->name, request->metadata);
-  if (policy.mode == Mode::off) {
+  if (input.skip == PrepareInput::Skip::mode_off) {
     verdict.note = "policy mode is off; the hook does nothing";
-    return report(ctx, verdict, &facts);
+    return report(ctx, verdict, &*facts);
   }
-  const auto records = facts.records();
+  const Policy& policy = input.policy;
+  const auto records = facts->records();
   for (const auto& corrupt : records.corrupt) {
     note(ctx, "ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
   }
-  Plan plan = make_plan(facts.paths(), *request, policy, records.records);
+  Plan plan = make_plan(facts->paths(), input.request, policy, records.records);
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);
   if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {
     verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
   }
-  return report(ctx, verdict, &facts);
+  return report(ctx, verdict, &*facts);
 }
 
 void check_options(po::options_description& options) {

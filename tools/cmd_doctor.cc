@@ -90,7 +90,7 @@ std::vector<Check> run_checks(const Context& ctx) {
     const std::int64_t installed = link.st_mtim.tv_sec;
     // libvirt discovers hooks when the daemon starts (FACTS): one installed later is not run.
     checks.push_back({"daemon-restarted", daemon && daemon->second >= installed,
-                      !daemon ? "no libvirtd/virqemud process found"
+                      !daemon ? "no libvirtd/virtqemud process found"
                       : daemon->second >= installed ? daemon->first + " started " + format_time(daemon->second) + ", after the hook"
                                                     : daemon->first + " started " + format_time(daemon->second) +
                                                           ", before the hook was installed (" + format_time(installed) + ")",

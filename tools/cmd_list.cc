@@ -1,5 +1,6 @@
 // vfioctl list: every PCI function by IOMMU group, with the hook's verdict on assigning it.
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "plugin/pci_device.h"
@@ -15,18 +16,18 @@ namespace vfiohooks::vfioctl {
 namespace {
 
 // A few words for the table; `show DEV` and --json give the whole finding.
+// The table's few words for why not; --json and `show` carry the whole finding.
 std::string short_reason(const Verdict& verdict) {
-  const std::string& why = verdict.reason;
   if (verdict.kind != Verdict::Kind::no && verdict.kind != Verdict::Kind::with_group) return "";
-  if (why.find("IOMMU is off") != std::string::npos) return "iommu off";
-  if (why.find("interrupt remapping") != std::string::npos) return "no irq remap";
-  if (why.find("vfio-pci is neither") != std::string::npos) return "no vfio-pci";
-  if (why.find("PCI bridge") != std::string::npos) return "bridge";
-  if (why.find("host depends") != std::string::npos) return "host uses it";
-  if (why.find("held by") != std::string::npos) return "held";
-  if (why.find("no IOMMU group") != std::string::npos) return "no group";
-  if (why.find("not viable") != std::string::npos) return "group";
-  return "see show";
+  static const std::map<std::string, std::string, std::less<>> kShort = {
+      {"iommu-off", "iommu off"},          {"no-interrupt-remapping", "no irq remap"},
+      {"vfio-pci-unavailable", "no vfio-pci"}, {"bridge", "bridge"},
+      {"host-critical", "host uses it"},   {"held", "held"},
+      {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
+      {"sriov-pf-enabled", "PF with VFs"},
+  };
+  const auto found = kShort.find(verdict.code);
+  return found != kShort.end() ? found->second : "see show";
 }
 
 struct Row {
@@ -52,6 +53,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
               {"bridge", d.is_bridge()},
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
+              {"reason_code", row.verdict.code},
               {"findings", findings_json(row.verdict.findings)},
               {"held_by", held},
               {"assigned_in", row.assigned_in}};

@@ -21,7 +21,7 @@ Plan plan_for(const HostFacts& facts, const Policy& policy, const std::vector<Pc
 
 bool only_group_errors(const std::vector<Finding>& findings) {
   return std::all_of(findings.begin(), findings.end(), [](const Finding& f) {
-    return f.severity != Severity::error || f.problem.find(" is not viable: ") != std::string::npos;
+    return f.severity != Severity::error || f.code == "group-not-viable";
   });
 }
 
@@ -54,6 +54,7 @@ Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciA
   const auto first_error = std::find_if(single.findings.begin(), single.findings.end(),
                                         [](const Finding& f) { return f.severity == Severity::error; });
   verdict.reason = first_error->problem;
+  verdict.code = first_error->code;
   if (only_group_errors(single.findings)) {
     const auto endpoints = group_endpoints(facts.paths(), address);
     if (endpoints.size() > 1 && !plan_for(facts, policy, endpoints, held).refused()) {

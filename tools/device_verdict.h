@@ -17,6 +17,7 @@ namespace vfiohooks::vfioctl {
 struct Verdict {
   enum class Kind { yes, with_group, no } kind = Kind::no;
   std::string reason;             // the first error's problem; empty when yes
+  std::string code;               // the first error's Finding::code; empty when yes
   std::vector<Finding> findings;  // of the single-device plan
 };
 

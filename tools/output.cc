@@ -35,6 +35,7 @@ void print_findings(std::ostream& out, const std::vector<Finding>& findings) {
 
 Json finding_json(const Finding& finding) {
   return Json{{"severity", finding.severity == Severity::error ? "error" : "warning"},
+              {"code", finding.code},
               {"subject", finding.subject},
               {"problem", finding.problem},
               {"fix", finding.fix},

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+#include "plugin/domain_request.h"
+#include "plugin/finding.h"
+#include "plugin/policy.h"
+
+namespace vfiohooks {
+
+// What the hook's prepare reads before it plans: the domain's PCI hostdevs and the policy for them.
+// Shared by the hook and `vfioctl check`, so that both stop, skip or go on for the same reasons.
+struct PrepareInput {
+  enum class Skip {
+    no,              // plan it
+    no_pci_hostdev,  // the domain assigns no PCI device: nothing to do, nothing to read
+    mode_off,        // the config or the domain's metadata switch vfio-hooks off for it
+  };
+  DomainRequest request;
+  Policy policy;
+  Skip skip = Skip::no;
+};
+
+// Where the config file is, asked only when the domain assigns a PCI device; nullopt means the
+// defaults (a remote host's config is not ours to read).
+using ConfigLocator = std::function<std::optional<std::filesystem::path>()>;
+
+// Reads `xml` (the domain XML on the hook's stdin, or from libvirt), names the domain `name` (libvirt's
+// argv name; the XML's own name when empty), and, only when it assigns a PCI device, the config file.
+// Fails with the one finding that makes the hook refuse: unreadable domain XML or an invalid config.
+tl::expected<PrepareInput, Finding> read_prepare_input(std::string_view name, std::string_view xml,
+                                                       const ConfigLocator& config_file);
+
+}  // namespace vfiohooks
