@@ -1,5 +1,7 @@
 #include "tools/binding_session.h"
 
+#include <algorithm>
+
 #include "plugin/binder.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
@@ -19,6 +21,10 @@ BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(c
   lock_.emplace(std::move(*lock));
 }
 
+bool held_by_another(const Plan& plan) {
+  return std::any_of(plan.findings.begin(), plan.findings.end(), [](const Finding& f) { return f.code == "held"; });
+}
+
 Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const {
   DomainRequest request;
   request.name = domain;
@@ -27,6 +33,9 @@ Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddres
   policy.mode = Mode::bind;  // asked for by hand: bind, whatever the config says for hook runs
   Plan plan = make_plan(ctx_.paths, request, policy, store_.load().records);
   if (!plan.refused() || force == Force::no) return plan;
+  // A device another domain holds is on vfio-pci already: recording it again would replace the
+  // record of its real original driver with "vfio-pci", and nothing would ever give it back.
+  if (held_by_another(plan)) return plan;
   std::vector<PlannedDevice> forced;
   for (const auto& address : addresses) {
     auto device = read_pci_device(ctx_.paths, address);

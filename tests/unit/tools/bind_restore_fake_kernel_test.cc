@@ -1,0 +1,600 @@
+// vfioctl bind/restore/status/doctor run in-process against a FakeHost: the context's host root is
+// the fake's temp dir and its Kernel is the fake, so binds move driver links, /dev/vfio/N comes and
+// goes, and faults can be injected. Each test asserts what the user sees (exit status, the exact
+// lines) and the driver every device ends on; refusals must change nothing.
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "hooks/hook_runner.h"
+#include "plugin/state_store.h"
+#include "tests/unit/test_support.h"
+#include "tests/unit/tools/vfioctl_runner.h"
+#include "tests/unit/topologies.h"
+#include "tools/cli.h"
+#include "tools/context.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+std::string hostdev(const std::string& address) {
+  const auto a = addr(address);
+  char source[160];
+  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
+                a.domain, a.bus, a.slot, a.function);
+  return "<hostdev mode='subsystem' type='pci' managed='yes'><source>" + std::string(source) + "</source></hostdev>";
+}
+
+std::string domain_xml(const std::string& name, const std::vector<std::string>& addresses) {
+  std::string xml = "<domain type='kvm'><name>" + name + "</name><devices>";
+  for (const auto& address : addresses) xml += hostdev(address);
+  return xml + "</devices></domain>";
+}
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+class VfioctlOnFakeKernel : public ::testing::Test {
+ protected:
+  // `vfioctl ARGS...` in this process, on the fake host, with no libvirt behind it.
+  Outcome vfioctl(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    std::istringstream in;
+    vfioctl::Context ctx(
+        fake.paths(), fake, log,
+        [](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
+          ADD_FAILURE() << "a command that changes drivers or reads records connected to " << uri;
+          return fail("no libvirt here");
+        },
+        out, err, in);
+    ctx.lock_wait = std::chrono::milliseconds(2000);
+    const int status = vfioctl::run_vfioctl(ctx, args);
+    return {status, out.str(), err.str()};
+  }
+
+  // The hook itself, as libvirt runs it for `domain` (prepare begin / release end).
+  Outcome hook(const std::string& domain, const std::string& op, const std::vector<std::string>& addresses) {
+    const HookEnvironment env{fake.paths(), fake, log, true, std::chrono::milliseconds(2000)};
+    std::istringstream in(domain_xml(domain, addresses));
+    std::ostringstream err;
+    const int status = run_hook(env, {domain, op, op == "prepare" ? "begin" : "end", "-"}, in, err);
+    return {status, "", err.str()};
+  }
+
+  void write_config(const std::string& text) {
+    std::filesystem::create_directories(fake.at("/etc/vfio-hooks"));
+    std::ofstream(fake.at("/etc/vfio-hooks/vfio-hooks.conf")) << text;
+  }
+
+  std::vector<Record> records() const { return StateStore(fake.paths().state_dir()).load().records; }
+
+  // The hook installed before libvirtd started, so that doctor's last checks pass.
+  void install_hook_and_daemon() {
+    const auto hook = fake.at("/etc/libvirt/hooks/qemu.d/50-vfio-hooks");
+    std::filesystem::create_directories(hook.parent_path());
+    std::ofstream(hook) << "#!/bin/sh\n";
+    ::chmod(hook.c_str(), 0755);
+    const struct utimbuf when{1200, 1200};
+    ::utime(hook.c_str(), &when);
+    std::ofstream(fake.at("/proc/stat")) << "cpu  1 2 3\nbtime 1000\n";
+    std::filesystem::create_directories(fake.at("/proc/4242"));
+    std::ofstream(fake.at("/proc/4242/comm")) << "libvirtd\n";
+    std::string stat = "4242 (libvirtd) S";
+    for (int field = 4; field <= 21; ++field) stat += " 0";
+    std::ofstream(fake.at("/proc/4242/stat")) << stat << ' ' << 500 * sysconf(_SC_CLK_TCK) << " 0 0\n";
+  }
+
+  FakeHost fake;
+  RecordingLog log;
+};
+
+// ---- the lone NIC: bind, status, restore ------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, BindTheLoneNicThenStatusThenRestoreGivesItBackExactly) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+
+  const auto bound = vfioctl({"bind", "0000:03:00.0"});
+  EXPECT_EQ(bound.status, 0) << bound.err;
+  EXPECT_EQ(bound.out, "bound 0000:03:00.0 to vfio-pci (was on e1000e) for vfioctl\n");
+  EXPECT_EQ(bound.err, "");
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "vfio-pci");
+  EXPECT_TRUE(fake.has_vfio_node(topology::kLoneNicGroup));
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].domain, "vfioctl");
+  EXPECT_EQ(records()[0].original_driver, "e1000e");
+  EXPECT_EQ(records()[0].phase, Phase::bound);
+
+  const auto status = vfioctl({"status"});
+  EXPECT_EQ(status.status, 0) << status.err;
+  const auto rows = lines(status.out);
+  ASSERT_EQ(rows.size(), 2u) << status.out;
+  EXPECT_THAT(rows[0], MatchesRegex("DEVICE +DOMAIN +ORIGINAL-DRIVER +OVERRIDE +PHASE +SINCE"));
+  EXPECT_THAT(rows[1], MatchesRegex("0000:03:00.0 +vfioctl +e1000e +- +bound +[0-9]{4}-[0-9]{2}-[0-9]{2} .*"));
+
+  const auto json_status = vfioctl({"--json", "status"});
+  EXPECT_EQ(json_status.status, 0);
+  const auto json = nlohmann::json::parse(json_status.out);
+  ASSERT_EQ(json["records"].size(), 1u);
+  EXPECT_EQ(json["records"][0]["device"], "0000:03:00.0");
+  EXPECT_EQ(json["records"][0]["domain"], "vfioctl");
+  EXPECT_EQ(json["records"][0]["original_driver"], "e1000e");
+  EXPECT_EQ(json["records"][0]["original_override"], "");
+  EXPECT_EQ(json["records"][0]["iommu_group"], topology::kLoneNicGroup);
+  EXPECT_EQ(json["records"][0]["phase"], "bound");
+  EXPECT_EQ(json["corrupt"].size(), 0u);
+
+  const auto restored = vfioctl({"restore", "0000:03:00.0"});
+  EXPECT_EQ(restored.status, 0) << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:03:00.0 to e1000e\n");
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_FALSE(fake.has_vfio_node(topology::kLoneNicGroup));
+  EXPECT_THAT(records(), IsEmpty());
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
+}
+
+TEST_F(VfioctlOnFakeKernel, EveryDevFormBindsAndAnOverrideSetBeforeComesBack) {
+  topology::lone_nic(fake);
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/devices/0000:03:00.0/driver_override"), "e1000e"));
+  const std::string before = fake.snapshot();
+  for (const std::string dev : {"03:00.0", "pci_0000_03_00_0", "8086:15bb"}) {
+    const auto bound = vfioctl({"-q", "bind", dev, "--domain", "lab"});
+    EXPECT_EQ(bound.status, 0) << dev << ": " << bound.out << bound.err;
+    EXPECT_EQ(bound.out, "") << dev;
+    EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci") << dev;
+    const auto status = vfioctl({"status"});
+    EXPECT_THAT(lines(status.out).at(1), MatchesRegex("0000:03:00.0 +lab +e1000e +e1000e +bound +.*")) << dev;
+
+    const auto restored = vfioctl({"restore", dev});
+    EXPECT_EQ(restored.status, 0) << dev << ": " << restored.err;
+    EXPECT_EQ(restored.out, "restored 0000:03:00.0 to e1000e, driver_override e1000e\n");
+    EXPECT_EQ(fake.override_of(topology::kLoneNic), "e1000e");
+    EXPECT_EQ(fake.snapshot(), before) << dev;
+    EXPECT_THAT(records(), IsEmpty());
+  }
+}
+
+// ---- crash leftovers ----------------------------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, RestoreAllFinishesBindsACrashLeftHalfDone) {
+  topology::lone_nic(fake);
+  topology::gpu_with_audio(fake);
+  const std::string before = fake.snapshot();
+  StateStore store(fake.paths().state_dir());
+  // vfio-pci loaded first: registering it would probe (and take) a device left with the override.
+  ASSERT_TRUE(fake.load_module("vfio-pci"));
+  // The NIC: intent recorded, override written, unbound, then the process died before the probe.
+  Record nic;
+  nic.address = addr(topology::kLoneNic);
+  nic.domain = "crashed";
+  nic.original_driver = "e1000e";
+  nic.iommu_group = topology::kLoneNicGroup;
+  nic.since = 1767225600;
+  ASSERT_TRUE(store.save(nic));
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/devices/0000:03:00.0/driver_override"), "vfio-pci"));
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/drivers/e1000e/unbind"), topology::kLoneNic));
+  // The GPU audio: the probe went through (on vfio-pci) but the record was never marked bound.
+  Record audio = nic;
+  audio.address = addr(topology::kGpuAudio);
+  audio.original_driver = "snd_hda_intel";
+  audio.iommu_group = topology::kGpuGroup;
+  ASSERT_TRUE(store.save(audio));
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/devices/0000:01:00.1/driver_override"), "vfio-pci"));
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/drivers/snd_hda_intel/unbind"), topology::kGpuAudio));
+  ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/drivers_probe"), topology::kGpuAudio));
+  ASSERT_EQ(fake.driver_of(topology::kLoneNic), "");
+  ASSERT_EQ(fake.driver_of(topology::kGpuAudio), "vfio-pci");
+
+  const auto status = vfioctl({"status"});
+  EXPECT_EQ(status.status, 0);
+  EXPECT_THAT(lines(status.out),
+              ElementsAre(MatchesRegex("DEVICE .*"), MatchesRegex("0000:01:00.1 +crashed +snd_hda_intel +- +intent +.*"),
+                          MatchesRegex("0000:03:00.0 +crashed +e1000e +- +intent +.*"),
+                          "phase 'intent': a bind that did not finish (crash or kill); 'vfioctl restore --all' "
+                          "finishes it"));
+  const auto doctor = vfioctl({"doctor"});
+  EXPECT_THAT(doctor.out, HasSubstr("FAIL  records: 2 held, 2 unfinished, 0 unreadable; fix: vfioctl restore --all"));
+
+  const auto restored = vfioctl({"restore", "--all"});
+  EXPECT_EQ(restored.status, 0) << restored.out << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:01:00.1 to snd_hda_intel\nrestored 0000:03:00.0 to e1000e\n");
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.driver_of(topology::kGpuAudio), "snd_hda_intel");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(records(), IsEmpty());
+  EXPECT_EQ(vfioctl({"restore", "--all"}).out, "vfio-hooks holds no device\n");
+}
+
+// ---- a half-assigned group --------------------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, HalfAssignedBridgeGroupIsRefusedWithTheHooksLineAndNothingChanges) {
+  topology::bridge_with_two_nics(fake);
+  const std::string before = fake.snapshot();
+
+  const auto hook_run = hook("guest", "prepare", {topology::kBridgeE1000});
+  ASSERT_EQ(hook_run.status, 1);
+  fake.clear_writes();
+  const auto run = vfioctl({"bind", "--domain", "guest", "05:00.0"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.out, hook_run.err);
+  EXPECT_EQ(run.out,
+            "vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host driver 8139cp; "
+            "fix: add 0000:05:01.0 to the domain too (vfioctl attach guest --with-group 0000:05:00.0), or set "
+            "companions = bind\n");
+  EXPECT_EQ(run.err, "vfioctl: nothing bound: the hook would refuse these devices (--force overrides the checks)\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_THAT(records(), IsEmpty());
+
+  const auto json_run = vfioctl({"--json", "bind", "05:00.0"});
+  EXPECT_EQ(json_run.status, 1);
+  const auto json = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(json["refused"], true);
+  EXPECT_EQ(json["devices"].size(), 0u);
+  ASSERT_EQ(json["findings"].size(), 1u);
+  EXPECT_EQ(json["findings"][0]["code"], "group-not-viable");
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(VfioctlOnFakeKernel, TheWholeGroupBindsAndBothNicsComeBackToTheirOwnDrivers) {
+  topology::bridge_with_two_nics(fake);
+  const std::string before = fake.snapshot();
+  const auto run = vfioctl({"bind", "05:00.0", "05:01.0"});
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_EQ(run.out,
+            "bound 0000:05:00.0 to vfio-pci (was on e1000) for vfioctl\n"
+            "bound 0000:05:01.0 to vfio-pci (was on 8139cp) for vfioctl\n");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kPciBridge), "");
+  EXPECT_TRUE(fake.has_vfio_node(topology::kBridgeGroup));
+
+  const auto restored = vfioctl({"restore", "--all"});
+  EXPECT_EQ(restored.status, 0) << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:05:00.0 to e1000\nrestored 0000:05:01.0 to 8139cp\n");
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(VfioctlOnFakeKernel, CompanionsBindTakesTheGroupMateAndRestoreGivesBothBack) {
+  topology::bridge_with_two_nics(fake);
+  write_config("companions = bind\n");
+  const std::string before = fake.snapshot();
+
+  const auto dry = vfioctl({"--dry-run", "bind", "05:00.0"});
+  EXPECT_EQ(dry.status, 0) << dry.err;
+  EXPECT_EQ(dry.out,
+            "would bind 0000:05:00.0 to vfio-pci (now on e1000)\n"
+            "would bind 0000:05:01.0 to vfio-pci (now on 8139cp) as a companion\n");
+  EXPECT_EQ(fake.snapshot(), before);
+
+  const auto run = vfioctl({"bind", "05:00.0"});
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "vfio-pci");
+  const auto status = vfioctl({"status"});
+  EXPECT_THAT(lines(status.out).at(2), MatchesRegex("0000:05:01.0 +vfioctl \\(companion\\) +8139cp +- +bound +.*"));
+
+  EXPECT_EQ(vfioctl({"restore", "--all"}).status, 0);
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(records(), IsEmpty());
+}
+
+TEST_F(VfioctlOnFakeKernel, ForceBindsTheAskedDeviceAloneButNeverABridge) {
+  topology::bridge_with_two_nics(fake);
+  const std::string before = fake.snapshot();
+
+  const auto bridge = vfioctl({"bind", "--force", "00:1e.0"});
+  EXPECT_EQ(bridge.status, 1);
+  EXPECT_THAT(bridge.out, StartsWith("vfio-hooks: 0000:00:1e.0: is a PCI bridge (header type 1); vfio-pci only takes "
+                                     "endpoints; fix: assign the devices behind the bridge instead\n"));
+  EXPECT_EQ(bridge.err, "vfioctl: nothing bound: vfio-pci cannot take a bridge or a missing device, even with --force\n");
+  EXPECT_EQ(fake.snapshot(), before);
+
+  // The finding is still printed; the device asked for is bound, its group mate is left alone.
+  const auto forced = vfioctl({"bind", "--force", "05:00.0"});
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  const auto out = lines(forced.out);
+  ASSERT_EQ(out.size(), 2u) << forced.out;
+  EXPECT_THAT(out[0], StartsWith("vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host "
+                                 "driver 8139cp; "));
+  EXPECT_EQ(out[1], "bound 0000:05:00.0 to vfio-pci (was on e1000) for vfioctl");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeE1000), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kBridgeRtl), "8139cp");
+  ASSERT_EQ(records().size(), 1u);
+
+  EXPECT_EQ(vfioctl({"restore", "05:00.0"}).status, 0);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+// ---- host-critical and held devices ----------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, TheNvmeHoldingRootIsRefusedWithTheHooksLine) {
+  topology::nvme_with_root_fs(fake);
+  const std::string before = fake.snapshot();
+  const auto hook_run = hook("vfioctl", "prepare", {topology::kNvme});
+  ASSERT_EQ(hook_run.status, 1);
+  fake.clear_writes();
+
+  const auto run = vfioctl({"bind", "04:00.0"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / "));
+  EXPECT_THAT(run.out, HasSubstr("; fix: assign a device the host does not use"));
+  EXPECT_EQ(lines(run.out).size(), 1u);
+  EXPECT_EQ(run.out, hook_run.err);
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_THAT(records(), IsEmpty());
+}
+
+TEST_F(VfioctlOnFakeKernel, ADeviceTheHookHoldsForWin10IsRefusedEvenWithForceAndRestoreGivesItBack) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+  ASSERT_EQ(hook("win10", "prepare", {topology::kLoneNic}).status, 0);
+  ASSERT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+  const std::string held = fake.snapshot();
+  fake.clear_writes();
+
+  const std::string line =
+      "vfio-hooks: 0000:03:00.0: is held by domain win10; fix: stop domain win10 first, or run vfioctl restore "
+      "0000:03:00.0\n";
+  const auto run = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.out, line);
+  // --force must not take it either: recording it for another domain would replace the record that
+  // says it came from e1000e with one that says vfio-pci, and nothing would give it back.
+  const auto forced = vfioctl({"bind", "--force", "03:00.0"});
+  EXPECT_EQ(forced.status, 1);
+  EXPECT_EQ(forced.out, line);
+  EXPECT_EQ(forced.err, "vfioctl: nothing bound: a device another domain holds is not taken, even with --force\n");
+  EXPECT_EQ(fake.snapshot(), held);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].domain, "win10");
+  EXPECT_EQ(records()[0].original_driver, "e1000e");
+
+  const auto status = vfioctl({"status"});
+  EXPECT_THAT(lines(status.out).at(1), MatchesRegex("0000:03:00.0 +win10 +e1000e +- +bound +.*"));
+
+  const auto restored = vfioctl({"restore", "03:00.0"});
+  EXPECT_EQ(restored.status, 0) << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:03:00.0 to e1000e\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
+  // win10's release then finds nothing of its own to give back.
+  EXPECT_EQ(hook("win10", "release", {topology::kLoneNic}).status, 0);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(VfioctlOnFakeKernel, BindingAgainForTheSameDomainKeepsTheOriginalDriver) {
+  topology::lone_nic(fake);
+  ASSERT_EQ(vfioctl({"bind", "03:00.0", "--domain", "lab"}).status, 0);
+  const auto again = vfioctl({"bind", "03:00.0", "--domain", "lab"});
+  EXPECT_EQ(again.status, 0) << again.out << again.err;
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].original_driver, "e1000e");
+  EXPECT_EQ(vfioctl({"restore", "03:00.0"}).status, 0);
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+}
+
+// ---- dry runs ---------------------------------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, DryRunBindPrintsThePlanAndWritesNothing) {
+  topology::lone_nic(fake);
+  topology::gpu_with_audio(fake);
+  const std::string before = fake.snapshot();
+  fake.clear_writes();
+
+  const auto run = vfioctl({"--dry-run", "bind", "03:00.0", "01:00.0", "01:00.1"});
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "would bind 0000:03:00.0 to vfio-pci (now on e1000e)\n"
+            "would bind 0000:01:00.0 to vfio-pci (now on nouveau)\n"
+            "would bind 0000:01:00.1 to vfio-pci (now on snd_hda_intel)\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_THAT(records(), IsEmpty());
+
+  ASSERT_EQ(vfioctl({"bind", "03:00.0"}).status, 0);
+  const std::string bound = fake.snapshot();
+  fake.clear_writes();
+  const auto dry_restore = vfioctl({"--dry-run", "restore", "03:00.0"});
+  EXPECT_EQ(dry_restore.status, 0);
+  EXPECT_EQ(dry_restore.out, "would restore 0000:03:00.0 (held by vfioctl, bound) to e1000e\n");
+  EXPECT_EQ(fake.snapshot(), bound);
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_EQ(records().size(), 1u);
+}
+
+// ---- failures and rollback --------------------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriver) {
+  topology::lone_nic(fake);
+  topology::gpu_with_audio(fake);
+  const std::string before = fake.snapshot();
+  fake.fail_writes("drivers/nouveau/unbind", EBUSY);
+
+  const auto run = vfioctl({"bind", "03:00.0", "01:00.0", "01:00.1"});
+  EXPECT_EQ(run.status, 1);
+  const auto out = lines(run.out);
+  ASSERT_EQ(out.size(), 1u) << run.out;
+  EXPECT_THAT(out[0], StartsWith("vfio-hooks: 0000:01:00.0: could not be bound to vfio-pci (unbinding from nouveau: "));
+  EXPECT_THAT(out[0], HasSubstr("); the domain's devices were given back to their drivers; fix: see dmesg, and "
+                                "vfioctl show 0000:01:00.0"));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_EQ(fake.driver_of(topology::kGpu), "nouveau");
+  EXPECT_EQ(fake.driver_of(topology::kGpuAudio), "snd_hda_intel");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(records(), IsEmpty());
+
+  const auto json_run = vfioctl({"--json", "bind", "03:00.0", "01:00.0", "01:00.1"});
+  EXPECT_EQ(json_run.status, 1);
+  const auto json = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(json["refused"], false);
+  ASSERT_EQ(json["failures"].size(), 1u);
+  EXPECT_EQ(json["failures"][0]["code"], "bind-failed");
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+TEST_F(VfioctlOnFakeKernel, ARollbackThatFailsKeepsTheRecordAndRestoreAllFinishesIt) {
+  topology::lone_nic(fake);
+  topology::gpu_with_audio(fake);
+  const std::string before = fake.snapshot();
+  fake.fail_writes("drivers/nouveau/unbind", EBUSY);
+  fake.fail_writes("drivers/vfio-pci/unbind", EBUSY, topology::kLoneNic);
+
+  const auto run = vfioctl({"bind", "03:00.0", "01:00.0", "01:00.1"});
+  EXPECT_EQ(run.status, 1);
+  const auto out = lines(run.out);
+  ASSERT_EQ(out.size(), 2u) << run.out;
+  EXPECT_THAT(out[0], StartsWith("vfio-hooks: 0000:01:00.0: could not be bound to vfio-pci (unbinding from nouveau: "));
+  EXPECT_THAT(out[1], StartsWith("vfio-hooks: 0000:03:00.0: was not given back to its driver: "));
+  EXPECT_THAT(out[1], HasSubstr("; fix: run vfioctl restore 0000:03:00.0"));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+  EXPECT_EQ(fake.driver_of(topology::kGpu), "nouveau");
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].original_driver, "e1000e");
+
+  const auto stuck = vfioctl({"restore", "--all"});
+  EXPECT_EQ(stuck.status, 1);
+  EXPECT_THAT(stuck.out, StartsWith("vfio-hooks: 0000:03:00.0: could not be restored to e1000e: unbinding from vfio-pci: "));
+  EXPECT_EQ(lines(stuck.out).size(), 1u) << stuck.out;
+  EXPECT_EQ(records().size(), 1u);
+
+  fake.clear_faults();
+  const auto restored = vfioctl({"restore", "--all"});
+  EXPECT_EQ(restored.status, 0) << restored.out;
+  EXPECT_EQ(restored.out, "restored 0000:03:00.0 to e1000e\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(records(), IsEmpty());
+}
+
+// ---- doctor, and bind on a host that is not ready ----------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, DoctorOnAReadyHost) {
+  topology::lone_nic(fake);
+  install_hook_and_daemon();
+  const auto run = vfioctl({"doctor"});
+  EXPECT_EQ(run.status, 0) << run.out;
+  const auto out = lines(run.out);
+  ASSERT_GE(out.size(), 3u);
+  EXPECT_THAT(out[0], MatchesRegex("ok    iommu: [0-9]+ IOMMU groups"));
+  EXPECT_EQ(out[1], "ok    interrupt-remapping: on (IR- irq chips in /proc/interrupts)");
+  EXPECT_EQ(out[2], "ok    vfio-pci: installed (loaded on first bind)");
+  for (const auto& line : out) EXPECT_THAT(line, StartsWith("ok    "));
+
+  ASSERT_EQ(vfioctl({"bind", "03:00.0"}).status, 0);
+  const auto held = vfioctl({"doctor"});
+  EXPECT_EQ(held.status, 0) << held.out;
+  EXPECT_THAT(held.out, HasSubstr("ok    vfio-pci: loaded\n"));
+  EXPECT_THAT(held.out, HasSubstr("ok    records: 1 held, 0 unfinished, 0 unreadable\n"));
+}
+
+TEST_F(VfioctlOnFakeKernel, DoctorAndBindWithTheIommuOff) {
+  topology::lone_nic(fake);
+  install_hook_and_daemon();
+  topology::iommu_off(fake);
+  const std::string before = fake.snapshot();
+  const auto run = vfioctl({"doctor"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(lines(run.out).at(0),
+            "FAIL  iommu: no IOMMU groups: the IOMMU is off; fix: enable VT-d/AMD-Vi in the firmware; boot with "
+            "intel_iommu=on or amd_iommu=on");
+  EXPECT_EQ(vfioctl({"-q", "doctor"}).out, lines(run.out).at(0) + "\n");  // the only failing check
+
+  const auto hook_run = hook("vfioctl", "prepare", {topology::kLoneNic});
+  const auto bind = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(bind.status, 1);
+  EXPECT_EQ(bind.out,
+            "vfio-hooks: host: the IOMMU is off (/sys/kernel/iommu_groups is empty); fix: enable VT-d or AMD-Vi in the "
+            "firmware and boot with intel_iommu=on or amd_iommu=on\n");
+  EXPECT_EQ(bind.out, hook_run.err);
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(records(), IsEmpty());
+}
+
+TEST_F(VfioctlOnFakeKernel, DoctorAndBindWithoutInterruptRemapping) {
+  topology::lone_nic(fake);
+  install_hook_and_daemon();
+  topology::no_interrupt_remapping(fake, /*allow_unsafe_interrupts=*/false);
+  const std::string before = fake.snapshot();
+  const auto run = vfioctl({"-q", "doctor"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.out,
+            "FAIL  interrupt-remapping: off: vfio_iommu_type1 will refuse every device; fix: enable interrupt "
+            "remapping (x2APIC/intremap) in the firmware\n");
+  const auto bind = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(bind.status, 1);
+  EXPECT_EQ(bind.out, hook("vfioctl", "prepare", {topology::kLoneNic}).err);
+  EXPECT_THAT(bind.out, StartsWith("vfio-hooks: host: interrupt remapping is off"));
+  EXPECT_EQ(fake.snapshot(), before);
+
+  topology::no_interrupt_remapping(fake, /*allow_unsafe_interrupts=*/true);
+  const auto allowed = vfioctl({"doctor"});
+  EXPECT_EQ(allowed.status, 0) << allowed.out;
+  EXPECT_THAT(allowed.out, HasSubstr("ok    interrupt-remapping: off, but vfio_iommu_type1 allow_unsafe_interrupts=Y\n"));
+}
+
+TEST_F(VfioctlOnFakeKernel, DoctorAndBindWithoutVfioPci) {
+  topology::lone_nic(fake);
+  install_hook_and_daemon();
+  topology::vfio_pci_absent(fake);
+  const std::string before = fake.snapshot();
+  const auto run = vfioctl({"-q", "doctor"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.out, "FAIL  vfio-pci: not available; fix: install a kernel with CONFIG_VFIO_PCI\n");
+  const auto json_run = vfioctl({"--json", "doctor"});
+  EXPECT_EQ(json_run.status, 1);
+  const auto json = nlohmann::json::parse(json_run.out);
+  EXPECT_EQ(json["ok"], false);
+  EXPECT_EQ(json["checks"][2]["check"], "vfio-pci");
+  EXPECT_EQ(json["checks"][2]["ok"], false);
+
+  const auto bind = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(bind.status, 1);
+  EXPECT_EQ(bind.out,
+            "vfio-hooks: host: vfio-pci is neither loaded nor installed as a module for this kernel; fix: install a "
+            "kernel built with CONFIG_VFIO_PCI\n");
+  EXPECT_EQ(bind.out, hook("vfioctl", "prepare", {topology::kLoneNic}).err);
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+// ---- the state lock ---------------------------------------------------------------------------
+
+TEST_F(VfioctlOnFakeKernel, BindWaitsForTheStateLockAndChangesNothingWhenItStaysBusy) {
+  topology::lone_nic(fake);
+  const std::string before = fake.snapshot();
+  auto lock = StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(100));
+  ASSERT_TRUE(lock);
+  // The lock is an flock: another open file description in this process contends for it.
+  const auto run = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("(a hook or another vfioctl is busy; try again)"));
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(fake.snapshot(), before);
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
