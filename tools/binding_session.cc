@@ -1,6 +1,7 @@
 #include "tools/binding_session.h"
 
 #include <algorithm>
+#include <set>
 
 #include "plugin/binder.h"
 #include "plugin/config_file.h"
@@ -21,8 +22,11 @@ BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(c
   lock_.emplace(std::move(*lock));
 }
 
-bool held_by_another(const Plan& plan) {
-  return std::any_of(plan.findings.begin(), plan.findings.end(), [](const Finding& f) { return f.code == "held"; });
+bool refused_even_with_force(const Plan& plan) {
+  static const std::set<std::string, std::less<>> kNeverForced = {
+      "host-critical", "held", "no-such-device", "bridge", "sriov-pf-enabled", "iommu-off", "vfio-pci-unavailable"};
+  return std::any_of(plan.findings.begin(), plan.findings.end(),
+                     [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }
 
 Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const {
@@ -35,7 +39,7 @@ Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddres
   if (!plan.refused() || force == Force::no) return plan;
   // A device another domain holds is on vfio-pci already: recording it again would replace the
   // record of its real original driver with "vfio-pci", and nothing would ever give it back.
-  if (held_by_another(plan)) return plan;
+  if (refused_even_with_force(plan)) return plan;
   std::vector<PlannedDevice> forced;
   for (const auto& address : addresses) {
     auto device = read_pci_device(ctx_.paths, address);

@@ -13,8 +13,11 @@ namespace vfiohooks::vfioctl {
 
 enum class Force { no, yes };
 
-// The plan names a device (or a group member) another domain holds: --force does not take those.
-bool held_by_another(const Plan& plan);
+// True when a finding of `plan` is one --force never overrides: the host depends on the device,
+// another domain holds it (or its group), or vfio-pci cannot take it (missing, a bridge, an SR-IOV
+// PF with VFs enabled, no IOMMU or no vfio-pci). --force overrides the rest: group viability,
+// interrupt remapping, pinned IDs.
+bool refused_even_with_force(const Plan& plan);
 
 // Binding and restoring by hand exactly as the hook does: the host's config (unbind timeout,
 // companions), the state lock, the same records, bind_devices/restore_devices. Used by bind,
@@ -26,8 +29,7 @@ class BindingSession {
 
   // The plan for giving `addresses` to `domain`, as make_plan makes it for the hook (mode bind).
   // With Force::yes a refused plan still lists the devices asked for (its findings are kept for
-  // printing), unless one is missing or a bridge, which vfio-pci cannot take, or it or its group is
-  // held by another domain (held_by_another): then to_bind is empty. The plan reads the original
+  // printing), unless refused_even_with_force(): then to_bind is empty. The plan reads the original
   // drivers the binder records, so it is made under the session's lock.
   Plan plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const;
   // Binds, all or nothing (bind_devices). Returns the failures; none on success.

@@ -40,9 +40,10 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
   }
   print_findings(ctx.out, plan.findings);
   if (refused) {
-    note(ctx, force == Force::no     ? "nothing bound: the hook would refuse these devices (--force overrides the checks)"
-              : held_by_another(plan) ? "nothing bound: a device another domain holds is not taken, even with --force"
-                                      : "nothing bound: vfio-pci cannot take a bridge or a missing device, even with --force");
+    note(ctx, force == Force::no
+                  ? "nothing bound: the hook would refuse these devices (--force overrides the group checks)"
+                  : "nothing bound: --force never takes a device the host depends on, another domain holds, or "
+                    "vfio-pci cannot take");
     return 1;
   }
   print_findings(ctx.out, failures);
@@ -63,7 +64,8 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
 void bind_options(po::options_description& options) {
   options.add_options()
       ("force", po::bool_switch(),
-       "bind even when the hook's checks refuse (not bridges, missing devices or devices another domain holds)")
+       "bind even when the group checks refuse (never a device the host depends on, another domain holds, or "
+       "vfio-pci cannot take)")
       ("domain", po::value<std::string>()->default_value("vfioctl")->value_name("NAME"),
        "record the devices as held by NAME");
 }

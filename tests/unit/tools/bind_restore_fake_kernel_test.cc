@@ -243,7 +243,7 @@ TEST_F(VfioctlOnFakeKernel, HalfAssignedBridgeGroupIsRefusedWithTheHooksLineAndN
             "vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host driver 8139cp; "
             "fix: add 0000:05:01.0 to the domain too (vfioctl attach guest --with-group 0000:05:00.0), or set "
             "companions = bind\n");
-  EXPECT_EQ(run.err, "vfioctl: nothing bound: the hook would refuse these devices (--force overrides the checks)\n");
+  EXPECT_EQ(run.err, "vfioctl: nothing bound: the hook would refuse these devices (--force overrides the group checks)\n");
   EXPECT_EQ(fake.snapshot(), before);
   EXPECT_THAT(fake.writes(), IsEmpty());
   EXPECT_THAT(records(), IsEmpty());
@@ -309,7 +309,7 @@ TEST_F(VfioctlOnFakeKernel, ForceBindsTheAskedDeviceAloneButNeverABridge) {
   EXPECT_EQ(bridge.status, 1);
   EXPECT_THAT(bridge.out, StartsWith("vfio-hooks: 0000:00:1e.0: is a PCI bridge (header type 1); vfio-pci only takes "
                                      "endpoints; fix: assign the devices behind the bridge instead\n"));
-  EXPECT_EQ(bridge.err, "vfioctl: nothing bound: vfio-pci cannot take a bridge or a missing device, even with --force\n");
+  EXPECT_EQ(bridge.err, "vfioctl: nothing bound: --force never takes a device the host depends on, another domain holds, or vfio-pci cannot take\n");
   EXPECT_EQ(fake.snapshot(), before);
 
   // The finding is still printed; the device asked for is bound, its group mate is left alone.
@@ -346,6 +346,14 @@ TEST_F(VfioctlOnFakeKernel, TheNvmeHoldingRootIsRefusedWithTheHooksLine) {
   EXPECT_EQ(fake.snapshot(), before);
   EXPECT_THAT(fake.writes(), IsEmpty());
   EXPECT_THAT(records(), IsEmpty());
+
+  // --force overrides group checks, never the host's own root disk.
+  const auto forced = vfioctl({"bind", "--force", "04:00.0"});
+  EXPECT_EQ(forced.status, 1);
+  EXPECT_EQ(forced.err, "vfioctl: nothing bound: --force never takes a device the host depends on, another domain "
+                        "holds, or vfio-pci cannot take\n");
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_THAT(fake.writes(), IsEmpty());
 }
 
 TEST_F(VfioctlOnFakeKernel, ADeviceTheHookHoldsForWin10IsRefusedEvenWithForceAndRestoreGivesItBack) {
@@ -367,7 +375,7 @@ TEST_F(VfioctlOnFakeKernel, ADeviceTheHookHoldsForWin10IsRefusedEvenWithForceAnd
   const auto forced = vfioctl({"bind", "--force", "03:00.0"});
   EXPECT_EQ(forced.status, 1);
   EXPECT_EQ(forced.out, line);
-  EXPECT_EQ(forced.err, "vfioctl: nothing bound: a device another domain holds is not taken, even with --force\n");
+  EXPECT_EQ(forced.err, "vfioctl: nothing bound: --force never takes a device the host depends on, another domain holds, or vfio-pci cannot take\n");
   EXPECT_EQ(fake.snapshot(), held);
   EXPECT_THAT(fake.writes(), IsEmpty());
   ASSERT_EQ(records().size(), 1u);
