@@ -13,8 +13,6 @@
 #include <cstring>
 #include <string>
 
-extern char** environ;
-
 namespace vfiohooks {
 
 namespace {
