@@ -9,7 +9,7 @@ namespace {
 
 constexpr std::string_view kWhitespace = " \t\n\r";
 
-std::string trimmed(std::string text) {
+std::string trimmed(const std::string& text) {
   const std::size_t first = text.find_first_not_of(kWhitespace);
   if (first == std::string::npos) return {};
   const std::size_t last = text.find_last_not_of(kWhitespace);

@@ -16,7 +16,7 @@
 namespace vfiohooks {
 
 // Anything larger is refused before libxml2 sees it. Real domain XML is a few KiB.
-inline constexpr std::size_t kMaxXmlBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxXmlBytes = std::size_t{4} << 20;
 
 struct XmlDocFree {
   void operator()(xmlDoc* doc) const { xmlFreeDoc(doc); }
