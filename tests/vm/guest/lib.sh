@@ -212,11 +212,19 @@ install_hook() {
     ok "hook installed: $HOOK_LINK -> $VFIO_HOOKS_QEMU"
 }
 
-# start_libvirt — virtlogd and libvirtd as root, with the settings a chroot without cgroups,
-# namespaces or security labels needs (see shared/LAB.md). Scenarios sharing a boot share the daemon.
+# start_libvirt [--listen-tcp] — virtlogd and libvirtd as root, with the settings a chroot without
+# cgroups, namespaces or security labels needs (see shared/LAB.md). Scenarios sharing a boot share
+# the daemon. --listen-tcp also serves qemu+tcp://127.0.0.1/system (LAB_TCP_URI): plain TCP on
+# 127.0.0.1:16509 (lo brought up), no TLS, no authentication. Without systemd socket activation,
+# libvirt 9.0's libvirtd opens TCP sockets only when started with --listen, and then insists on TLS
+# certificates unless listen_tls = 0.
+readonly LAB_TCP_URI=qemu+tcp://127.0.0.1/system
 start_libvirt() {
+    local -a listen=()
+    [[ ${1:-} == --listen-tcp ]] && listen=(--listen)
     if pgrep -x libvirtd >/dev/null; then
         wait_for_libvirtd
+        ((${#listen[@]} == 0)) || assert_tcp_listener
         return 0
     fi
     # libvirt 9.0 resolves its built-in default user (libvirt-qemu) before it reads qemu.conf, and
@@ -237,9 +245,27 @@ cgroup_controllers = [ ]
 namespaces = [ ]
 CONF
     echo 'unix_sock_group = "root"' >/etc/libvirt/libvirtd.conf
+    if ((${#listen[@]})); then
+        # Nothing brings the loopback interface up in the guest (no init system, no ifupdown).
+        ip link set lo up || fail "cannot bring up the loopback interface"
+        cat >>/etc/libvirt/libvirtd.conf <<'CONF'
+listen_tls = 0
+listen_tcp = 1
+listen_addr = "127.0.0.1"
+auth_tcp = "none"
+CONF
+    fi
     pgrep -x virtlogd >/dev/null || virtlogd -d || fail "virtlogd did not start"
-    libvirtd -d || fail "libvirtd did not start"
+    libvirtd -d "${listen[@]}" || fail "libvirtd ${listen[*]} did not start"
     wait_for_libvirtd
+    ((${#listen[@]} == 0)) || assert_tcp_listener
+}
+
+assert_tcp_listener() {
+    local out
+    out=$(virsh -c "$LAB_TCP_URI" version 2>&1) ||
+        fail "libvirtd does not answer on $LAB_TCP_URI (was it started with --listen-tcp?): $(tr '\n' ' ' <<<"$out")"
+    ok "libvirtd also answers on $LAB_TCP_URI"
 }
 
 wait_for_libvirtd() {
