@@ -143,21 +143,35 @@ std::string hostdev_xml(const HostdevSpec& spec) {
   return w.finish();
 }
 
-Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vector<HostdevSpec>& specs) {
+// A domain XML document with its name and PCI hostdev elements, as add/remove edit it.
+struct ParsedDomain {
+  XmlDocument doc;
+  std::string name;
+  std::vector<PciHostdevElement> hostdevs;
+};
+
+Expected<ParsedDomain> parse_domain(std::string_view domain_xml) {
   auto doc = parse_xml_document(domain_xml, "domain XML");
   if (!doc) return tl::unexpected(doc.error());
   auto name = domain_name(doc->get());
   if (!name) return tl::unexpected(name.error());
-  auto existing = find_pci_hostdevs(doc->get(), *name);
-  if (!existing) return tl::unexpected(existing.error());
+  auto hostdevs = find_pci_hostdevs(doc->get(), *name);
+  if (!hostdevs) return tl::unexpected(hostdevs.error());
+  return ParsedDomain{std::move(*doc), std::move(*name), std::move(*hostdevs)};
+}
+
+Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vector<HostdevSpec>& specs) {
+  auto parsed = parse_domain(domain_xml);
+  if (!parsed) return tl::unexpected(parsed.error());
+  auto& [doc, name, existing] = *parsed;
 
   std::string text;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const HostdevSpec& spec = specs[i];
     if (auto checked = check_spec(spec); !checked) return tl::unexpected(checked.error());
-    for (const PciHostdevElement& hostdev : *existing) {
+    for (const PciHostdevElement& hostdev : existing) {
       if (hostdev.address == spec.address) {
-        return fail(spec.address.str() + " is already assigned to domain '" + *name + "' (line " +
+        return fail(spec.address.str() + " is already assigned to domain '" + name + "' (line " +
                     std::to_string(line_of(hostdev.element)) + ")");
       }
     }
@@ -168,7 +182,7 @@ Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vecto
   }
   if (specs.empty()) return std::string(domain_xml);
 
-  xmlNode* root = xmlDocGetRootElement(doc->get());
+  xmlNode* root = xmlDocGetRootElement(doc.get());
   xmlNode* devices = child_element(root, "devices");
   if (devices == nullptr) {
     devices = xmlNewChild(root, nullptr, reinterpret_cast<const xmlChar*>("devices"), nullptr);
@@ -176,23 +190,20 @@ Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vecto
   if (auto appended = append_to_devices(devices, text); !appended) {
     return tl::unexpected(appended.error());
   }
-  return serialize_document(doc->get());
+  return serialize_document(doc.get());
 }
 
 Expected<std::string> remove_hostdevs(std::string_view domain_xml,
                                       const std::vector<PciAddress>& addresses) {
-  auto doc = parse_xml_document(domain_xml, "domain XML");
-  if (!doc) return tl::unexpected(doc.error());
-  auto name = domain_name(doc->get());
-  if (!name) return tl::unexpected(name.error());
-  auto existing = find_pci_hostdevs(doc->get(), *name);
-  if (!existing) return tl::unexpected(existing.error());
+  auto parsed = parse_domain(domain_xml);
+  if (!parsed) return tl::unexpected(parsed.error());
+  auto& [doc, name, existing] = *parsed;
 
   std::string missing;
   std::vector<xmlNode*> doomed;
   for (const PciAddress& address : addresses) {
     xmlNode* element = nullptr;
-    for (const PciHostdevElement& hostdev : *existing) {
+    for (const PciHostdevElement& hostdev : existing) {
       if (hostdev.address == address) element = hostdev.element;
     }
     if (element == nullptr) {
@@ -202,7 +213,7 @@ Expected<std::string> remove_hostdevs(std::string_view domain_xml,
     }
   }
   if (!missing.empty()) {
-    return fail("not a PCI hostdev of domain '" + *name + "': " + missing);
+    return fail("not a PCI hostdev of domain '" + name + "': " + missing);
   }
   for (xmlNode* element : doomed) {
     // Take the indentation in front of the element with it, so no blank line is left behind.
@@ -213,8 +224,8 @@ Expected<std::string> remove_hostdevs(std::string_view domain_xml,
     xmlUnlinkNode(element);
     xmlFreeNode(element);
   }
-  remove_device_metadata(doc->get(), addresses, kMetadataNamespace);
-  return serialize_document(doc->get());
+  remove_device_metadata(doc.get(), addresses, kMetadataNamespace);
+  return serialize_document(doc.get());
 }
 
 }  // namespace vfiohooks
