@@ -219,6 +219,7 @@ install_hook() {
 # libvirt 9.0's libvirtd opens TCP sockets only when started with --listen, and then insists on TLS
 # certificates unless listen_tls = 0.
 readonly LAB_TCP_URI=qemu+tcp://127.0.0.1/system
+# shellcheck disable=SC2120 # the argument is optional; most callers pass none
 start_libvirt() {
     local -a listen=()
     [[ ${1:-} == --listen-tcp ]] && listen=(--listen)
