@@ -103,11 +103,13 @@ Expected<std::vector<std::string>> Connection::pci_node_device_xmls() const {
   std::vector<std::string> xmls;
   std::optional<Error> error;
   for (int i = 0; i < count; ++i) {
+    // Every libvirt call resets its last error: take the name before the call that may fail.
+    const std::string name = virNodeDeviceGetName(devices[i]);
     std::unique_ptr<char, FreeString> xml(virNodeDeviceGetXMLDesc(devices[i], 0));
     if (xml) {
       xmls.emplace_back(xml.get());
     } else if (!error) {
-      error = libvirt_error(std::string("cannot read node device ") + virNodeDeviceGetName(devices[i]));
+      error = libvirt_error("cannot read node device " + name);
     }
     virNodeDeviceFree(devices[i]);
   }
@@ -136,22 +138,27 @@ std::string Domain::name() const {
 
 bool Domain::is_active() const { return virDomainIsActive(raw_) == 1; }
 
+// Each method takes the domain's name before the call that may fail: every libvirt call (even
+// virDomainGetName) resets libvirt's last error, which libvirt_error() reports.
 Expected<std::string> Domain::xml(bool inactive) const {
+  const std::string domain = name();
   std::unique_ptr<char, FreeString> xml(virDomainGetXMLDesc(raw_, inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
-  if (!xml) return tl::unexpected(libvirt_error("cannot read the XML of domain " + name()));
+  if (!xml) return tl::unexpected(libvirt_error("cannot read the XML of domain " + domain));
   return std::string(xml.get());
 }
 
 Expected<void> Domain::attach_device(const std::string& xml, unsigned flags) const {
+  const std::string domain = name();
   if (virDomainAttachDeviceFlags(raw_, xml.c_str(), flags) < 0) {
-    return tl::unexpected(libvirt_error("libvirt could not attach the device to " + name()));
+    return tl::unexpected(libvirt_error("libvirt could not attach the device to " + domain));
   }
   return {};
 }
 
 Expected<void> Domain::detach_device(const std::string& xml, unsigned flags) const {
+  const std::string domain = name();
   if (virDomainDetachDeviceFlags(raw_, xml.c_str(), flags) < 0) {
-    return tl::unexpected(libvirt_error("libvirt could not detach the device from " + name()));
+    return tl::unexpected(libvirt_error("libvirt could not detach the device from " + domain));
   }
   return {};
 }

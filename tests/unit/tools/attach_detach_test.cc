@@ -177,3 +177,20 @@ TEST(VfioctlAttach, WithGroupOnTheBridgeGroupSkipsTheBridge) {
 
 }  // namespace
 }  // namespace vfiohooks::testing
+
+namespace vfiohooks::testing {
+namespace {
+
+// libvirt resets its last error at every call, the name lookups too: the message a user reads must
+// still be libvirt's (the test driver cannot hotplug, which makes a real libvirt error).
+TEST_F(SharedHost, ALibvirtFailureCarriesLibvirtsOwnMessage) {
+  const auto domain = connection_->domain("nicvm");
+  ASSERT_TRUE(domain) << domain.error().message;
+  const auto attached = domain->attach_device("<hostdev mode='subsystem' type='pci'/>", 0);
+  ASSERT_FALSE(attached);
+  EXPECT_THAT(attached.error().message, ::testing::StartsWith("libvirt could not attach the device to nicvm: "));
+  EXPECT_THAT(attached.error().message, ::testing::Not(HasSubstr("no error")));
+}
+
+}  // namespace
+}  // namespace vfiohooks::testing
