@@ -34,6 +34,7 @@ struct DomainRequest {
   std::vector<RequestedDevice> devices;  // PCI only; USB/SCSI/mdev hostdevs are not listed
   PolicyOverrides metadata;              // <vfio:hooks mode=... companions=...>
   std::vector<PciAddress> orphan_metadata;  // <vfio:device> entries naming no device of the domain
+  bool by_hand = false;  // `vfioctl bind`: no domain XML to add devices to, so fixes name vfioctl bind
 };
 
 }  // namespace vfiohooks

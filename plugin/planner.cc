@@ -171,8 +171,10 @@ class Planner {
           error("group-not-viable", subject,
                 "IOMMU group " + std::to_string(group) + " is not viable: " + address.str() +
                     " is bound to host driver " + member->driver,
-                "add " + address.str() + " to the domain too (vfioctl attach " + domain_.name +
-                    " --with-group " + subject + "), or set companions = bind"));
+                domain_.by_hand ? "bind it together with " + address.str() + " (vfioctl bind " + subject + " " +
+                                      address.str() + "), or set companions = bind"
+                                : "add " + address.str() + " to the domain too (vfioctl attach " + domain_.name +
+                                      " --with-group " + subject + "), or set companions = bind"));
     }
     return companions;
   }

@@ -29,9 +29,11 @@ bool refused_even_with_force(const Plan& plan) {
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }
 
-Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const {
+Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force,
+                          Asker asker) const {
   DomainRequest request;
   request.name = domain;
+  request.by_hand = asker == Asker::by_hand;
   for (const auto& address : addresses) request.devices.push_back(requested_device(address));
   Policy policy = config_.policy_for(domain, {});
   policy.mode = Mode::bind;  // asked for by hand: bind, whatever the config says for hook runs

@@ -12,6 +12,8 @@
 namespace vfiohooks::vfioctl {
 
 enum class Force { no, yes };
+// Who asks: `vfioctl bind` by hand, or a domain (attach --live) whose XML can take more devices.
+enum class Asker { by_hand, domain };
 
 // True when a finding of `plan` is one --force never overrides: the host depends on the device,
 // another domain holds it (or its group), or vfio-pci cannot take it (missing, a bridge, an SR-IOV
@@ -31,7 +33,7 @@ class BindingSession {
   // With Force::yes a refused plan still lists the devices asked for (its findings are kept for
   // printing), unless refused_even_with_force(): then to_bind is empty. The plan reads the original
   // drivers the binder records, so it is made under the session's lock.
-  Plan plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force) const;
+  Plan plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force, Asker asker) const;
   // Binds, all or nothing (bind_devices). Returns the failures; none on success.
   std::vector<Finding> bind(const std::string& domain, const std::vector<PlannedDevice>& devices);
   // Restores each record (restore_devices), never stopping at the first failure.

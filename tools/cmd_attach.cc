@@ -132,7 +132,7 @@ int attach_live(Context& ctx, const Domain& domain, const Request& request) {
   std::vector<PciAddress> addresses;
   for (const auto& spec : request.specs) addresses.push_back(spec.address);
   BindingSession session(ctx, ctx.options.dry_run);
-  const Plan plan = session.plan(request.domain, addresses, request.force ? Force::yes : Force::no);
+  const Plan plan = session.plan(request.domain, addresses, request.force ? Force::yes : Force::no, Asker::domain);
   // --force never binds what BindingSession::plan leaves out (bridges, missing or held devices).
   if (plan.refused() && (!request.force || plan.to_bind.empty())) {
     print_findings(ctx.out, plan.findings);

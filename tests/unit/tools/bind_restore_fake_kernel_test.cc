@@ -238,10 +238,11 @@ TEST_F(VfioctlOnFakeKernel, HalfAssignedBridgeGroupIsRefusedWithTheHooksLineAndN
   fake.clear_writes();
   const auto run = vfioctl({"bind", "--domain", "guest", "05:00.0"});
   EXPECT_EQ(run.status, 1);
-  EXPECT_EQ(run.out, hook_run.err);
+  // The hook's finding; only the fix differs, since a bind by hand has no domain XML to add to.
+  EXPECT_EQ(run.out.substr(0, run.out.find("; fix:")), hook_run.err.substr(0, hook_run.err.find("; fix:")));
   EXPECT_EQ(run.out,
             "vfio-hooks: 0000:05:00.0: IOMMU group 7 is not viable: 0000:05:01.0 is bound to host driver 8139cp; "
-            "fix: add 0000:05:01.0 to the domain too (vfioctl attach guest --with-group 0000:05:00.0), or set "
+            "fix: bind it together with 0000:05:01.0 (vfioctl bind 0000:05:00.0 0000:05:01.0), or set "
             "companions = bind\n");
   EXPECT_EQ(run.err, "vfioctl: nothing bound: the hook would refuse these devices (--force overrides the group checks)\n");
   EXPECT_EQ(fake.snapshot(), before);
