@@ -62,6 +62,35 @@ out=$("$VFIO_HOOKS_QEMU" by-hand migrate begin - </tmp/by-hand.xml) || fail "mig
 ok "migrate begin: exit 0, stdout empty"
 assert_driver "$nic" e1000e
 
+step "two e1000e where the second cannot be bound: the first goes back to e1000e (rollback, real kernel)"
+mapfile -t e1000es < <(bdfs_of_ethernet_with_driver e1000e)
+((${#e1000es[@]} >= 2)) || fail "this step needs two e1000e in the topology"
+first=${e1000es[0]} second=${e1000es[1]}
+# A read-only bind mount over the second's driver_override: the kernel's write fails (EROFS) at the
+# binder's driver_override step, after the first device is already on vfio-pci.
+echo '(null)' >/tmp/readonly-override
+mount --bind /tmp/readonly-override "$SYS_PCI/$second/driver_override"
+mount -o remount,bind,ro "$SYS_PCI/$second/driver_override"
+domain_xml two-nics yes "$first" "$second" >/tmp/two-nics.xml
+probes_before=$(dmesg | grep -c "e1000e $first" || true)
+rc=0
+hook two-nics prepare begin || rc=$?
+umount "$SYS_PCI/$second/driver_override"
+((rc == 1)) || fail "prepare begin exited $rc although $second could not be bound"
+assert_finding "$SHOWN_OUTPUT" "$second" "could not be bound to vfio-pci \\(writing driver_override" \
+    "the finding names $second and the step"
+# The first really left e1000e and came back: e1000e probed it again.
+probes_after=$(dmesg | grep -c "e1000e $first" || true)
+check "e1000e probed $first again after the rollback ($probes_before → $probes_after dmesg lines)" \
+    test "$probes_after" -gt "$probes_before"
+assert_driver "$first" e1000e
+assert_no_override "$first"
+assert_driver "$second" e1000e
+assert_no_override "$second"
+check "/dev/vfio/$(iommu_group_of "$first") is gone" test ! -e "/dev/vfio/$(iommu_group_of "$first")"
+assert_no_hook_record "$first"
+assert_no_hook_record "$second"
+
 step "a domain without PCI hostdevs is allowed at once"
 domain_xml no-hostdev yes >/tmp/no-hostdev.xml
 hook no-hostdev prepare begin || fail "prepare begin refused a domain without hostdevs"
