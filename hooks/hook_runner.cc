@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
-#include "plugin/binder.h"
 #include "hooks/prepare_input.h"
+#include "plugin/binder.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"

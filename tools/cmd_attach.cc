@@ -2,7 +2,6 @@
 #include <algorithm>
 
 #include "plugin/planner.h"
-#include "tools/requested_device.h"
 #include "tools/binding_session.h"
 #include "tools/change_target.h"
 #include "tools/command_support.h"
@@ -11,9 +10,10 @@
 #include "tools/device_verdict.h"
 #include "tools/failure.h"
 #include "tools/guest_layout.h"
-#include "xml/guest_addresses.h"
 #include "tools/output.h"
+#include "tools/requested_device.h"
 #include "xml/domain_reader.h"
+#include "xml/guest_addresses.h"
 #include "xml/hostdev_writer.h"
 
 namespace vfiohooks::vfioctl {

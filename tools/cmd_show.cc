@@ -4,7 +4,6 @@
 #include "plugin/iommu_group.h"
 #include "plugin/pci_device.h"
 #include "plugin/planner.h"
-#include "tools/requested_device.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_resolver.h"
@@ -12,6 +11,7 @@
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "tools/requested_device.h"
 
 namespace vfiohooks::vfioctl {
 
