@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tests/unit/tools/fake_sysfs.h"
+#include "tests/unit/tools/no_kernel.h"
 #include "tests/unit/tools/vfioctl_runner.h"
 #include "tools/cli.h"
 #include "tools/context.h"
@@ -16,15 +17,6 @@ namespace vfiohooks::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-class NoKernel : public Kernel {
- public:
-  Expected<void> write_attribute(const std::filesystem::path& path, std::string_view) override {
-    ADD_FAILURE() << "write to " << path;
-    return fail("no", EPERM);
-  }
-  Expected<void> load_module(std::string_view) override { return fail("no", EPERM); }
-};
 
 // vfioctl_lib run in this process against one shared test:/// connection.
 class SharedHost : public ::testing::Test {

@@ -9,6 +9,7 @@
 
 #include "hooks/hook_runner.h"
 #include "tests/unit/tools/fake_sysfs.h"
+#include "tests/unit/tools/no_kernel.h"
 #include "tests/unit/tools/vfioctl_runner.h"
 
 namespace vfiohooks::testing {
@@ -27,16 +28,6 @@ std::string read_text(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-// Refusals happen before any write; a kernel that is touched here is a bug.
-class NoKernel : public Kernel {
- public:
-  Expected<void> write_attribute(const std::filesystem::path& path, std::string_view) override {
-    ADD_FAILURE() << "write to " << path;
-    return fail("no", EPERM);
-  }
-  Expected<void> load_module(std::string_view) override { return fail("no", EPERM); }
-};
 
 // What the hook itself prints on prepare for `xml` on `host`.
 std::string hook_says(const FakeSysfs& host, const std::string& name, const std::string& xml) {
