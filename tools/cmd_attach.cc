@@ -133,7 +133,7 @@ int attach_live(Context& ctx, const Domain& domain, const Request& request) {
   for (const auto& spec : request.specs) addresses.push_back(spec.address);
   BindingSession session(ctx, ctx.options.dry_run);
   const Plan plan = session.plan(request.domain, addresses, request.force ? Force::yes : Force::no, Asker::domain);
-  // --force never binds what BindingSession::plan leaves out (bridges, missing or held devices).
+  // --force never binds what BindingSession::plan leaves out (refused_even_with_force).
   if (plan.refused() && (!request.force || plan.to_bind.empty())) {
     print_findings(ctx.out, plan.findings);
     return 1;
@@ -223,7 +223,9 @@ void attach_options(po::options_description& options) {
       ("with-group", po::bool_switch(), "add every endpoint of each DEV's IOMMU group, as one multifunction guest slot")
       ("rom-file", po::value<std::string>()->value_name("FILE"), "<rom file=...> for the first DEV")
       ("boot-order", po::value<unsigned>()->value_name("N"), "<boot order=N> for the first DEV")
-      ("force", po::bool_switch(), "attach even when the hook's checks refuse")
+      ("force", po::bool_switch(),
+       "attach even when the hook's checks refuse (--live still never binds a device the host depends on, "
+       "another domain holds, or vfio-pci cannot take)")
       ("print-xml", po::bool_switch(), "print the domain XML libvirt holds afterwards (with --dry-run: what would be defined)");
 }
 
