@@ -28,6 +28,12 @@ bool is_module_name(std::string_view name) {
 
 }  // namespace
 
+bool module_loaded(const HostPaths& paths, std::string_view name) {
+  std::string sysfs_name(name);
+  std::replace(sysfs_name.begin(), sysfs_name.end(), '-', '_');
+  return path_exists(paths.under("/sys/module") / sysfs_name);
+}
+
 Expected<void> LinuxKernel::write_attribute(const std::filesystem::path& path, std::string_view value) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -45,10 +51,8 @@ Expected<void> LinuxKernel::write_attribute(const std::filesystem::path& path, s
 
 Expected<void> LinuxKernel::load_module(std::string_view name) {
   if (!is_module_name(name)) return fail("refusing to load module '" + std::string(name) + "'", EINVAL);
+  if (module_loaded(paths_, name)) return {};
   const std::string module(name);
-  std::string sysfs_name = module;
-  std::replace(sysfs_name.begin(), sysfs_name.end(), '-', '_');
-  if (path_exists(paths_.under("/sys/module") / sysfs_name)) return {};
   const char* argv[] = {"/sbin/modprobe", "-q", "--", module.c_str(), nullptr};
   const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", nullptr};
   pid_t pid = 0;

@@ -20,6 +20,10 @@ class Kernel {
   virtual Expected<void> load_module(std::string_view name) = 0;
 };
 
+// True when module `name` is loaded under `paths` (/sys/module/NAME, with '-' read as '_', as the
+// kernel names it there).
+bool module_loaded(const HostPaths& paths, std::string_view name);
+
 // The real kernel under `paths.root()`.
 class LinuxKernel : public Kernel {
  public:

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "plugin/sysfs_reader.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -23,9 +22,7 @@ Expected<void> HostKernel::write_attribute(const fs::path& path, std::string_vie
 
 Expected<void> HostKernel::load_module(std::string_view name) {
   if (real_root()) return LinuxKernel(*paths_).load_module(name);
-  std::string sysfs_name(name);
-  std::replace(sysfs_name.begin(), sysfs_name.end(), '-', '_');
-  if (path_exists(paths_->under("/sys/module") / sysfs_name)) return {};
+  if (module_loaded(*paths_, name)) return {};
   return fail("module " + std::string(name) + " is not loaded on the --root host, and vfioctl loads none there", ENOENT);
 }
 
