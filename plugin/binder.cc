@@ -109,8 +109,7 @@ class Binding {
     const Record pending = touched_.back();
     touched_.pop_back();
     const std::string address = pending.address.str();
-    const std::string override_value = pending.original_override.empty() ? "\n" : pending.original_override;
-    (void)host_.kernel.write_attribute(host_.paths.pci_device(pending.address) / "driver_override", override_value);
+    (void)write_original_override(host_, pending);
     findings.push_back({Severity::error, address,
                         "its unbind from " + pending.original_driver + " did not finish and may still complete; its "
                         "record is kept",

@@ -19,6 +19,12 @@ Expected<void> step(Expected<void> result, const std::string& what) {
 
 }  // namespace
 
+Expected<void> write_original_override(Host& host, const Record& record) {
+  // FACTS: an empty string or a newline clears driver_override.
+  const std::string value = record.original_override.empty() ? "\n" : record.original_override;
+  return host.kernel.write_attribute(host.paths.pci_device(record.address) / "driver_override", value);
+}
+
 Expected<void> restore_device(Host& host, StateStore& store, const Record& record) {
   const std::string address = record.address.str();
   auto current = read_pci_device(host.paths, record.address);
@@ -45,14 +51,8 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& recor
                                          host.unbind_timeout);
     if (auto result = step(std::move(unbound), "unbinding from vfio-pci"); !result) return result;
   }
-  // 2. The original driver_override; "\n" clears it (FACTS: an empty string or newline clears).
-  const std::string override_value = record.original_override.empty() ? "\n" : record.original_override;
-  if (auto result = step(host.kernel.write_attribute(host.paths.pci_device(record.address) / "driver_override",
-                                                     override_value),
-                         "writing driver_override");
-      !result) {
-    return result;
-  }
+  // 2. The original driver_override.
+  if (auto result = step(write_original_override(host, record), "writing driver_override"); !result) return result;
   // 3. The original driver, through its own bind file; a device that had none stays unbound.
   if (!record.original_driver.empty() && (on_vfio || current->driver != record.original_driver)) {
     const auto driver_dir = host.paths.pci_driver(record.original_driver);
