@@ -1,10 +1,9 @@
 // vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
-#include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "hooks/prepare_input.h"
 #include "plugin/planner.h"
+#include "plugin/sysfs_reader.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/domain_devices.h"
@@ -17,11 +16,9 @@ namespace {
 
 std::string read_xml_file(Context& ctx, const std::string& file) {
   if (file == "-") return std::string(std::istreambuf_iterator<char>(ctx.in), {});
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Failure("cannot read " + file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  auto text = read_file(file);
+  if (!text) throw Failure("cannot read " + file);
+  return std::move(*text);
 }
 
 struct CheckResult {
