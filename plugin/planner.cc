@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -47,7 +48,7 @@ std::vector<Finding> check_host(const HostPaths& paths) {
 class Planner {
  public:
   Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
-      : paths_(paths), domain_(domain), policy_(policy), held_(held), guard_(paths) {
+      : paths_(paths), domain_(domain), policy_(policy), held_(held) {
     for (const auto& device : domain.devices) {
       if (device.mode.value_or(policy.mode) != Mode::off) active_.insert(device.address);
     }
@@ -63,6 +64,8 @@ class Planner {
                                 "stale-metadata"});
     }
     if (!plan_.refused()) {
+      // The mount, swap and route tables are read only when there are devices to check.
+      guard_.emplace(paths_);
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
@@ -133,7 +136,7 @@ class Planner {
 
   // One finding per device, however many ways the host uses it: the most important comes first.
   void check_host_use(const std::string& subject, const PciDevice& device) {
-    const auto reasons = guard_.dependencies(device);
+    const auto reasons = guard_->dependencies(device);
     if (reasons.empty()) return;
     std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
     for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
@@ -196,7 +199,7 @@ class Planner {
   const DomainRequest& domain_;
   const Policy& policy_;
   const std::vector<Record>& held_;
-  HostGuard guard_;
+  std::optional<HostGuard> guard_;  // read once the host is ready and devices are to be checked
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
   Plan plan_;
