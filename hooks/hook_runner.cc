@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <iterator>
 
-#include "hooks/prepare_input.h"
 #include "plugin/binder.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
 #include "plugin/state_store.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks {
 

@@ -1,4 +1,4 @@
-#include "hooks/prepare_input.h"
+#include "xml/prepare_input.h"
 
 #include "plugin/config_file.h"
 #include "xml/domain_reader.h"
