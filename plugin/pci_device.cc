@@ -1,8 +1,10 @@
 #include "plugin/pci_device.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
 #include "plugin/sysfs_reader.h"
 
@@ -13,11 +15,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // The header type lives at config space offset 0x0e; sysfs lets anyone read the first 64 bytes.
+// One pread of that byte: a buffered stream would read (and the kernel fetch) a page of config space.
 std::uint8_t read_header_type(const fs::path& config) {
-  std::ifstream in(config, std::ios::binary);
-  char bytes[0x10] = {};
-  if (!in.read(bytes, sizeof bytes)) return 0;
-  return static_cast<std::uint8_t>(bytes[0x0e]);
+  const int fd = ::open(config.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char header = 0;
+  const bool read = ::pread(fd, &header, 1, 0x0e) == 1;
+  ::close(fd);
+  return read ? header : 0;
 }
 
 std::optional<PciAddress> address_of_link(const fs::path& link) {

@@ -1,22 +1,35 @@
 #include "plugin/sysfs_reader.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace vfiohooks {
 
 namespace fs = std::filesystem;
 
 std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return content.str();
+  // Plain read(2): a planner reads thousands of small attributes, and a stream costs more to set
+  // up than the read itself.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return content;
 }
 
 std::optional<std::string> read_attribute(const fs::path& path) {
@@ -60,6 +73,11 @@ std::vector<std::string> list_directory(const fs::path& path) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool has_entries(const fs::path& path) {
+  std::error_code error;
+  return fs::directory_iterator(path, error) != fs::directory_iterator();
 }
 
 bool path_exists(const fs::path& path) {

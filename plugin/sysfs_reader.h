@@ -22,6 +22,8 @@ std::optional<std::string> link_name(const std::filesystem::path& link);
 std::optional<std::filesystem::path> resolve(const std::filesystem::path& path);
 // The names in a directory, sorted; empty when it does not exist.
 std::vector<std::string> list_directory(const std::filesystem::path& path);
+// Whether a directory has any entry, without reading all of them (an SR-IOV host has thousands).
+bool has_entries(const std::filesystem::path& path);
 bool path_exists(const std::filesystem::path& path);
 
 }  // namespace vfiohooks

@@ -74,11 +74,13 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   }
 
   std::vector<Row> rows;
+  // Each device and group read once for all the plans below, and the class directories indexed.
+  HostSnapshot host(facts.paths(), HostGuard::Lookup::whole_host);
   for (const auto& address : list_pci_addresses(facts.paths())) {
-    auto device = read_pci_device(facts.paths(), address);
+    const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assess_device(facts, config.defaults, address, records.records), std::nullopt, {}};
+    Row row{*device, assess_device(host, config.defaults, address, records.records), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
