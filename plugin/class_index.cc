@@ -15,10 +15,9 @@ const ClassIndex::Entries& ClassIndex::entries_of(const fs::path& class_dir) {
   const auto real_dir = resolve(class_dir);
   for (const auto& name : real_dir ? list_directory(*real_dir) : std::vector<std::string>{}) {
     // sysfs links are relative and lead through real directories only: one readlink resolves them.
-    std::error_code error;
-    const fs::path target = fs::read_symlink(*real_dir / name, error);
-    if (error) continue;
-    const fs::path directory = target.is_absolute() ? target : (*real_dir / target).lexically_normal();
+    const auto target = read_link(*real_dir / name);
+    if (!target) continue;
+    const fs::path directory = target->starts_with('/') ? fs::path(*target) : (*real_dir / *target).lexically_normal();
     entries.emplace_back(directory.string(), name);
   }
   std::sort(entries.begin(), entries.end());

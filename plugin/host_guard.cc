@@ -70,7 +70,8 @@ std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs
   return names;
 }
 
-HostGuard::HostGuard(const HostPaths& paths, Lookup lookup) : paths_(paths) {
+HostGuard::HostGuard(const HostPaths& paths, Lookup lookup)
+    : paths_(paths), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
   if (lookup == Lookup::whole_host) index_.emplace();
   // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
   for (const auto& line : split_lines(read_file(paths_.under("/proc/self/mountinfo")))) {
@@ -115,9 +116,17 @@ std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, con
   return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
 }
 
+std::optional<fs::path> HostGuard::device_directory(const PciAddress& address) const {
+  // /sys/bus/pci/devices/ADDRESS is a relative link through real directories: one readlink resolves
+  // it, where canonical() would look at every component.
+  const auto target = read_link(pci_devices_ / address.str());
+  if (!target || pci_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
+  return (pci_devices_ / *target).lexically_normal();
+}
+
 std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const {
   std::vector<std::string> reasons;
-  const auto device_dir = resolve(paths_.pci_device(device.address));
+  const auto device_dir = device_directory(device.address);
   if (device_dir) {
     using DirectoryCheck = std::vector<std::string> (HostGuard::*)(const fs::path&) const;
     for (DirectoryCheck part : {&HostGuard::storage_dependencies, &HostGuard::virtio_share_dependencies,

@@ -46,8 +46,10 @@ class HostGuard {
   std::vector<std::string> interface_closure(const std::vector<std::string>& interfaces) const;
   std::vector<std::string> entries_below(const std::filesystem::path& class_dir,
                                          const std::filesystem::path& device_dir) const;
+  std::optional<std::filesystem::path> device_directory(const PciAddress& address) const;
 
   HostPaths paths_;
+  std::filesystem::path pci_devices_;  // /sys/bus/pci/devices, resolved
   std::vector<Mount> mounts_;
   std::set<std::string> swap_devices_;        // block device names ("dm-1", "sda2")
   std::vector<Route> routes_;

@@ -64,7 +64,8 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   if (auto group = link_name(dir / "iommu_group")) device.iommu_group = parse_unsigned(*group);
   device.boot_vga = read_number(dir / "boot_vga", 10).value_or(0) == 1;
   device.sriov_numvfs = static_cast<unsigned>(read_number(dir / "sriov_numvfs", 10).value_or(0));
-  for (const auto& name : list_directory(dir)) {
+  // virtfnN links exist while VFs are enabled (sriov_numvfs > 0); other devices are not listed.
+  for (const auto& name : device.sriov_numvfs > 0 ? list_directory(dir) : std::vector<std::string>{}) {
     if (name.starts_with("virtfn")) {
       if (auto vf = address_of_link(dir / name)) device.virtfns.push_back(*vf);
     }

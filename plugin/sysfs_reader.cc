@@ -51,11 +51,18 @@ std::optional<unsigned long> read_number(const fs::path& path, int base) {
   return value;
 }
 
+std::optional<std::string> read_link(const fs::path& link) {
+  // One readlink(2); std::filesystem::read_symlink would lstat first.
+  char target[4096];
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+  if (n < 0 || static_cast<std::size_t>(n) == sizeof target) return std::nullopt;
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
 std::optional<std::string> link_name(const fs::path& link) {
-  std::error_code error;
-  const fs::path target = fs::read_symlink(link, error);
-  if (error) return std::nullopt;
-  return target.filename().string();
+  const auto target = read_link(link);
+  if (!target) return std::nullopt;
+  return fs::path(*target).filename().string();
 }
 
 std::optional<fs::path> resolve(const fs::path& path) {
