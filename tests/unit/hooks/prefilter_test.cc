@@ -7,10 +7,13 @@
 
 #include <string>
 
+#include "tests/unit/xml/domain_fixtures.h"
 #include "xml/domain_reader.h"
 
 namespace vfiohooks {
 namespace {
+
+using testing::utf16le;
 
 // What the full reader makes of a document.
 enum class Reader { finds_pci, finds_none, refuses };
@@ -36,15 +39,6 @@ std::string domain(const std::string& devices, const std::string& head = "") {
 std::string utf7_markup(const std::string& ascii) {
   std::string out;
   for (const char c : ascii) out += c == '<' ? "+ADw-" : c == '>' ? "+AD4-" : std::string(1, c);
-  return out;
-}
-
-std::string utf16le(const std::string& ascii) {
-  std::string out = "\xff\xfe";
-  for (const char c : ascii) {
-    out += c;
-    out += '\0';
-  }
   return out;
 }
 
