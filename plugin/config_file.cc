@@ -24,6 +24,12 @@ Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const s
     overrides.companions = *companions;
     return {};
   }
+  if (key == "reset") {
+    auto reset = parse_reset_policy(value);
+    if (!reset) return tl::unexpected(reset.error());
+    overrides.reset = *reset;
+    return {};
+  }
   return fail("unknown setting '" + key + "'");
 }
 

@@ -89,6 +89,11 @@ Expected<DomainMetadata> read_hooks(const xmlNode* hooks, std::string_view domai
     if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
     result.overrides.companions = *value;
   }
+  if (const auto reset = attribute(hooks, "reset")) {
+    auto value = parse_reset_policy(*reset);
+    if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
+    result.overrides.reset = *value;
+  }
   for (const xmlNode* child = hooks->children; child != nullptr; child = child->next) {
     if (!is_element_ns(child, "device", href)) continue;
     auto device = read_device(child, domain);

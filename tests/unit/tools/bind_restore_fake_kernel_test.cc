@@ -521,6 +521,17 @@ TEST_F(VfioctlOnFakeKernel, DoctorOnAReadyHost) {
   EXPECT_THAT(held.out, HasSubstr("ok    records: 1 held, 0 unfinished, 0 unreadable\n"));
 }
 
+TEST_F(VfioctlOnFakeKernel, DoctorWarnsOfDevicesThatCannotBeResetAndStaysReady) {
+  topology::qemu_lab_devices(fake);
+  install_hook_and_daemon();
+  const auto run = vfioctl({"doctor"});
+  EXPECT_EQ(run.status, 0) << run.out;  // a warning: the host is ready
+  EXPECT_THAT(run.out, HasSubstr("\nwarn  reset: 2 of 5 assignable devices cannot be reset safely: 0000:00:08.0 "
+                                 "(no-reset), 0000:00:09.0 (no-reset); fix: vfioctl show DEV says why; prefer devices "
+                                 "with FLR for VMs that restart\n"));
+  EXPECT_EQ(nlohmann::json::parse(vfioctl({"--json", "doctor"}).out)["ok"], true);
+}
+
 TEST_F(VfioctlOnFakeKernel, DoctorAndBindWithTheIommuOff) {
   topology::lone_nic(fake);
   install_hook_and_daemon();
