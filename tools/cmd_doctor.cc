@@ -67,7 +67,8 @@ std::vector<std::string> devices_without_reset(const HostPaths& paths, Policy po
   std::vector<std::string> found;
   for (const auto& address : list_pci_addresses(paths)) {
     const auto device = read_pci_device(paths, address);
-    if (!device || device->is_bridge()) continue;
+    // Host, ISA and other bridge-class functions (class 0x06) are the chipset's, never a VM's.
+    if (!device || device->is_bridge() || device->class_code >> 16 == 0x06) continue;
     const Verdict verdict = assess_device(facts, policy, address, records);
     if (verdict.kind == Verdict::Kind::no) continue;
     ++assignable;
