@@ -1,6 +1,7 @@
 #!/bin/bash
 # Reset readiness on the real kernel: what Linux reports about each emulated device's reset
-# (reset_method, or no such file when it found no method), that vfioctl show, list --json and
+# (reset_method, or no such file when it found no method; the e1000's "bus" is only what its
+# enumeration saw, and the kernel refuses it now), that vfioctl show, list --json and
 # doctor say the same, and that the hook's findings follow from it: a warning (the start goes on)
 # for a device nothing can reset, a refusal with reset='require', and no finding for devices with
 # a reset of their own or whose bus reset hits only the domain's own group.
@@ -63,6 +64,13 @@ assert_reset_method "$e1000" bus "e1000, first on the bridge's bus"
 assert_reset_method "$rtl" "(no reset_method file)" "rtl8139 behind the same bridge"
 for d in "${vgas[@]}"; do assert_reset_method "$d" "(no reset_method file)" "bochs VGA"; done
 for d in "${virtios[@]}"; do assert_reset_method "$d" "(no reset_method file)" "virtio"; done
+
+step "the e1000's 'bus' is a snapshot from enumeration: the kernel itself refuses it now that the rtl8139 shares the bus"
+# pci_parent_bus_reset resets only a function alone on its bus; at enumeration the e1000 was.
+if shown_sh "echo 1 > $SYS_PCI/$e1000/reset"; then fail "the kernel reset $e1000 through its listed 'bus' method"; fi
+assert_contains "$SHOWN_OUTPUT" "Inappropriate ioctl for device" "ENOTTY: no method of $e1000 works"
+assert_driver "$e1000" e1000
+check "the rtl8139 has no reset attribute at all" test ! -e "$SYS_PCI/$rtl/reset"
 
 step "vfioctl show prints them, and what a bus reset would take with it"
 shown "$VFIOCTL" show "$nic" || fail "vfioctl show $nic failed"
