@@ -126,4 +126,9 @@ std::vector<Finding> reset_findings(const HostPaths& paths, const PciDevice& dev
   return ResetCheck(paths, device, policy).run(domain_devices);
 }
 
+bool is_reset_finding(const Finding& finding) {
+  return finding.code == "no-reset" || finding.code == "bus-reset-only" || finding.code == "vendor-reset" ||
+         finding.code == "reset-unknown";
+}
+
 }  // namespace vfiohooks

@@ -24,4 +24,7 @@ namespace vfiohooks {
 std::vector<Finding> reset_findings(const HostPaths& paths, const PciDevice& device,
                                     const std::set<PciAddress>& domain_devices, ResetPolicy policy);
 
+// True for the codes above: the findings reset_findings makes.
+bool is_reset_finding(const Finding& finding);
+
 }  // namespace vfiohooks

@@ -2,12 +2,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
 #include "plugin/config_file.h"
 #include "plugin/host_readiness.h"
 #include "plugin/pci_device.h"
+#include "plugin/reset_readiness.h"
 #include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
 #include "tools/commands.h"
@@ -72,13 +74,8 @@ std::vector<std::string> devices_without_reset(const HostPaths& paths, Policy po
     const Verdict verdict = assess_device(facts, policy, address, records);
     if (verdict.kind == Verdict::Kind::no) continue;
     ++assignable;
-    for (const auto& finding : verdict.findings) {
-      if (finding.code == "no-reset" || finding.code == "bus-reset-only" || finding.code == "vendor-reset" ||
-          finding.code == "reset-unknown") {
-        found.push_back(address.str() + " (" + finding.code + ")");
-        break;
-      }
-    }
+    const auto reset = std::find_if(verdict.findings.begin(), verdict.findings.end(), is_reset_finding);
+    if (reset != verdict.findings.end()) found.push_back(address.str() + " (" + reset->code + ")");
   }
   return found;
 }
