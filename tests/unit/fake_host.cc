@@ -130,6 +130,7 @@ std::string hardware_resets(const FakeHost::Device& spec) {
   if (spec.pcie && spec.flr) words += "flr\n";
   if (spec.af_flr) words += "af_flr\n";
   if (spec.pm && !spec.no_soft_reset) words += "pm\n";
+  if (spec.no_bus_reset) words += "no_bus_reset\n";
   return words;
 }
 
@@ -575,7 +576,7 @@ void FakeHost::probe_unbound_devices(const std::string& driver) {
 
 // FACTS: pci_init_reset_methods tries, in order, device_specific (a quirk; vendor-reset hooks it for
 // the devices in its table), flr, af_flr, pm, and bus: pci_parent_bus_reset, only for a function
-// that is not on a root bus, not a bridge, and alone on its bus — at enumeration, before the functions
+// that is not on a root bus, not a bridge, not quirked with PCI_DEV_FLAGS_NO_BUS_RESET, and alone on its bus — at enumeration, before the functions
 // after it are on the bus list (pci_device_add), so a bus's first function gets "bus" even when others follow.
 std::vector<std::string> FakeHost::probe_reset_methods(const std::string& address) const {
   const auto hardware = lines_of(read_text(at("/.fake-kernel/resets") / address));
@@ -595,7 +596,7 @@ std::vector<std::string> FakeHost::probe_reset_methods(const std::string& addres
   const fs::path bus = dir.parent_path();
   bool alone = true;
   for (const auto& name : names_in(bus)) alone = alone && (!is_pci_address(name) || name == address);
-  if (is_pci_address(bus.filename().string()) && !bridge && alone) methods.push_back("bus");
+  if (is_pci_address(bus.filename().string()) && !bridge && alone && !offers("no_bus_reset")) methods.push_back("bus");
   return methods;
 }
 

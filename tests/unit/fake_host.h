@@ -73,6 +73,7 @@ class FakeHost : public Kernel {
     bool no_soft_reset = false;          // ...with No_Soft_Reset in PMCSR: D3hot -> D0 resets nothing
     bool device_specific_reset = false;  // a kernel quirk resets it (pci_dev_reset_methods)
     bool in_vendor_reset_table = false;  // the vendor-reset module, once loaded, resets it (device_specific)
+    bool no_bus_reset = false;           // a kernel quirk forbids bus resets (PCI_DEV_FLAGS_NO_BUS_RESET)
   };
   void add_device(const Device& device);
   // Links `vf` to its PF `pf` (physfn, virtfnN) and sets the PF's sriov_numvfs.

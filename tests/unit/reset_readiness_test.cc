@@ -244,6 +244,22 @@ TEST_F(ResetTest, KernelRulingOutABusResetForALoneFunction) {
   EXPECT_THAT(plan({topo::kGpu, topo::kGpuAudio}).findings, IsEmpty());
 }
 
+TEST_F(ResetTest, AloneBehindItsBridgeWithoutEvenABusReset) {
+  // An Atheros AR93xx Wi-Fi card: no FLR, No_Soft_Reset, and a kernel quirk against bus resets
+  // (quirk_no_bus_reset). Alone behind its root port, the kernel's silence is its verdict.
+  host.add_device({.address = "0000:00:1c.6", .vendor = 0x8086, .device = 0xa116, .class_code = 0x060400,
+                   .header_type = 1, .iommu_group = 60, .driver = "pcieport"});
+  host.add_device({.address = "0000:0d:00.0", .parent = "0000:00:1c.6", .vendor = 0x168c, .device = 0x0030,
+                   .class_code = 0x028000, .iommu_group = 61, .pcie = true, .pm = true, .no_soft_reset = true,
+                   .no_bus_reset = true});
+  EXPECT_EQ(attribute("0000:0d:00.0", "reset_method"), "(absent)");
+  EXPECT_FALSE(capability("0000:0d:00.0").bus_reset_possible());
+  EXPECT_THAT(lines(plan({"0000:0d:00.0"})),
+              ElementsAre("vfio-hooks: 0000:0d:00.0: warning: cannot be reset: the kernel lists no reset method, not "
+                          "even a bus reset; a VM restart may fail; fix: prefer a device with FLR, or power the VM off "
+                          "instead of restarting it"));
+}
+
 TEST_F(ResetTest, AmdGpuNeedsVendorResetLoadedAndSelected) {
   topo::amd_polaris_gpu(host);
   const std::string reset_method = "/sys/bus/pci/devices/0000:0b:00.0/reset_method";
