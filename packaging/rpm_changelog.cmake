@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # vfio_hooks_rpm_changelog(DEBIAN_CHANGELOG OUTPUT): writes the %changelog form rpm wants of a
 # changelog in Debian's format, so the package history is written once (packaging/changelog.in).
 #   vfio-hooks (0.1.0-1) unstable; urgency=medium       * Tue Dec 01 2026 NAME <MAIL> - 0.1.0-1

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the .deb (and the .rpm) from the build tree with CPack, into a temp dir, and checks what
 # an admin gets: the install layout, the conffile, the maintainer scripts, the dependencies, the
 # license, changelog and description each distribution wants; then lints both (lint_packages.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Every source, header, script, CMake file, man page and completion file names its license.
 
 The first line (the second, after a shebang or a sourced script's "# shellcheck shell=" line) must

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Lints the .deb with lintian and the .rpm with rpmlint (Fedora's settings: tests/docs/rpmlint.toml),
 # as a distribution's packager would. Fails on any error, and on any warning that docs/PACKAGING.md
 # does not accept with its reason, or that it accepts but neither linter reports any more.
