@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl doctor: is this machine ready for vfio-hooks? One line per check, with the fix.
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl list: every PCI function by IOMMU group, with the hook's verdict on assigning it.
 #include <algorithm>
 #include <map>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl show: one device in depth — its group, holder, verdict and what assigning it takes.
 #include <algorithm>
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Every user-visible message in the code must be explained in docs/ERRORS.md.
 
 The convention this test relies on (write new messages this way and they are found):

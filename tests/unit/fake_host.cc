@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake_host.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl bind/restore/status/doctor run in-process against a FakeHost: the context's host root is
 // the fake's temp dir and its Kernel is the fake, so binds move driver links, /dev/vfio/N comes and
 // goes, and faults can be injected. Each test asserts what the user sees (exit status, the exact
