@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The config-space reader finds the reset capabilities where the kernel looks for them.
 #include "plugin/config_space.h"
 

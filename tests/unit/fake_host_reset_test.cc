@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The fake kernel picks and changes reset methods the way Linux does (drivers/pci/pci.c,
 // pci-sysfs.c), so the reset findings are tested against the kernel's rules, not a bag of files.
 #include <cerrno>

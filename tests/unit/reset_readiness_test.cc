@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reset readiness: what the kernel says about each device's reset, and the findings the planner
 // makes from it, on machines whose config space and topology the fake kernel enumerates like Linux.
 #include "plugin/reset_readiness.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl show, list --json and doctor say what the kernel says about each device's reset, on a
 // fake kernel host (--root) enumerated like the lab's QEMU machine.
 #include <fstream>

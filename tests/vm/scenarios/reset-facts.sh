@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reset readiness on the real kernel: what Linux reports about each emulated device's reset
 # (reset_method, or no such file when it found no method; the e1000's "bus" is only what its
 # enumeration saw, and the kernel refuses it now), that vfioctl show, list --json and
