@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfio-hooks-engine: the hook's engine, started by the front (vfio-hooks-qemu, hooks/front_main.cc)
 // with libvirt's argv unchanged and the domain XML on stdin, when there may be something to do.
 // See docs/HOOK.md and vfio-hooks-qemu(8).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfio-hooks-qemu: libvirt's qemu hook, the front (hooks/front.h). See docs/HOOK.md and
 // vfio-hooks-qemu(8). Plain libc on purpose: what it costs is what every domain's every operation pays.
 #include <sys/mman.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/planner.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "plugin/host_snapshot.h"
 #include "plugin/iommu_group.h"
+#include "plugin/reset_readiness.h"
 
 namespace vfiohooks {
 
@@ -65,6 +67,7 @@ class Planner {
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
+      check_resets();
     }
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
@@ -113,9 +116,21 @@ class Planner {
                                                   "; libvirt will refuse to start the domain",
                                      "bind it first (vfioctl bind " + subject + ") or set managed='yes'"));
     }
-    if (mode != Mode::bind || error_count() != errors_before) return;
+    if (error_count() != errors_before) return;
+    resettable_checks_.push_back(device);
+    if (mode != Mode::bind) return;
     add_to_bind(device, false);
     for (const auto& companion : companions) add_to_bind(companion, true);
+  }
+
+  // Whether each device the domain may have can be reset between VM runs
+  // (plugin/reset_readiness.h): warnings, or refusals with reset = require.
+  void check_resets() {
+    for (const auto& device : resettable_checks_) {
+      for (auto& finding : reset_findings(host_.paths(), device, active_, policy_.reset)) {
+        plan_.findings.push_back(std::move(finding));
+      }
+    }
   }
 
   void check_identity(const RequestedDevice& requested, const PciDevice& device) {
@@ -198,6 +213,7 @@ class Planner {
   const std::vector<Record>& held_;
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
+  std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfiohooks_bench_host_tool PFS ROOT XML — lays out the scale benchmarks' SR-IOV host with PFS
 // physical functions under ROOT (a host root, as vfioctl --root takes it) and writes the 1 MiB domain
 // XML taking 64 of its VFs to XML. For tests/bench/run-benchmarks' whole-process figures.

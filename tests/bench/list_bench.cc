@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `vfioctl list` (the table, and --json) in-process, as vfioctl runs it against a fake host (--root):
 // every PCI function of the SR-IOV host with its verdict. libvirt is the in-process test driver.
 #include <benchmark/benchmark.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfiohooks_peak_rss CMD ARGS... — runs CMD (stdin, stdout and stderr inherited) and prints its peak
 // resident set in KiB on fd 3, or on stderr when fd 3 is not open. The kernel keeps a process's peak
 // across exec, so a command started straight from a large process (Python) would report that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfiohooks_prepare_plan ROOT XML — what the hook's engine does at prepare before it takes the lock:
 // reads the domain XML (and the policy) and plans against the host under ROOT. Links what the engine
 // links for that, so its wall time and peak RSS are the engine's for that domain. Binds nothing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Wall time and peak memory of whole processes, measured interleaved.
 
 usage: process_cost.py [--runs N] [--warmup N] [--stdin FILE] [--rss-with HELPER]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The front's prefilter against the full reader (differential). Invariant: the prefilter says "no
 // PCI device" only when read_domain_xml finds none, so the front never lets a PCI assignment start
 // without the engine's checks. (The other way round is allowed: in doubt it hands over.)

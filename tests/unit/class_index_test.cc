@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The class-directory index vfioctl list uses (plugin/class_index.h) answers exactly what walking a
 // device's own subtree answers (class_entries_below), on the machines the unit tests know.
 #include "plugin/class_index.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The per-domain index the hook's front reads on release and reconnect (plugin/state_index.h): it
 // may say more than the records, never less, whatever order things stop in.
 #include "plugin/state_index.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The built front (vfio-hooks-qemu) as libvirt runs it: argv, the domain XML on a pipe, exit
 // status, stdout and stderr, and whether it started the engine beside it with what. Each run is in a
 // user and mount namespace of its own, with a tmpfs on /run, so /run/vfio-hooks is the test's and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The front's dispatch (hooks/front.h), which the engine shares: what each libvirt call needs.
 #include "hooks/front.h"
 

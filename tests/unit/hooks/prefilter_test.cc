@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The front's prefilter against the full reader: for each case, what the prefilter answers and
 // what read_domain_xml really finds, so a case that tricks the reader is shown to be real.
 // The rule under test: "no PCI device" from the prefilter only when the reader finds none.
