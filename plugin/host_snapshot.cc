@@ -2,6 +2,7 @@
 #include "plugin/host_snapshot.h"
 
 #include "plugin/iommu_group.h"
+#include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
 
@@ -17,6 +18,24 @@ const std::vector<PciAddress>& HostSnapshot::group_members(unsigned group) {
   auto found = groups_.find(group);
   if (found == groups_.end()) found = groups_.emplace(group, iommu_group_members(paths_, group)).first;
   return found->second;
+}
+
+const std::vector<PciAddress>& HostSnapshot::endpoints_below(const std::filesystem::path& dir) {
+  if (auto found = endpoints_.find(dir); found != endpoints_.end()) return found->second;
+  std::vector<PciAddress> endpoints;
+  for (const auto& name : list_directory(dir)) {
+    const auto address = parse_pci_address(name);
+    if (!address) continue;
+    const auto& function = device(*address);
+    if (!function) continue;
+    if (!function->is_bridge()) {
+      endpoints.push_back(*address);
+    } else {
+      const auto& below = endpoints_below(dir / name);
+      endpoints.insert(endpoints.end(), below.begin(), below.end());
+    }
+  }
+  return endpoints_.emplace(dir, std::move(endpoints)).first->second;
 }
 
 const HostReadiness& HostSnapshot::readiness() {

@@ -28,6 +28,10 @@ class HostSnapshot {
   const Expected<PciDevice>& device(const PciAddress& address);
   // iommu_group_members, remembered.
   const std::vector<PciAddress>& group_members(unsigned group);
+  // The endpoint functions in the sysfs subtree of `dir` (a bridge's directory), through the
+  // bridges below it, remembered: what a secondary bus reset of that bridge would reset. Every
+  // function on an SR-IOV PF's bus asks about the same bus.
+  const std::vector<PciAddress>& endpoints_below(const std::filesystem::path& dir);
   const HostReadiness& readiness();
   // HostGuard::dependencies of `device`, remembered by address; the mount, swap and route tables
   // are read the first time a device is asked about.
@@ -38,6 +42,7 @@ class HostSnapshot {
   HostGuard::Lookup lookup_;
   std::map<PciAddress, Expected<PciDevice>> devices_;
   std::map<unsigned, std::vector<PciAddress>> groups_;
+  std::map<std::filesystem::path, std::vector<PciAddress>> endpoints_;
   std::optional<HostReadiness> readiness_;
   std::optional<HostGuard> guard_;
   std::map<PciAddress, std::vector<std::string>> dependencies_;

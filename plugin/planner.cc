@@ -127,7 +127,7 @@ class Planner {
   // (plugin/reset_readiness.h): warnings, or refusals with reset = require.
   void check_resets() {
     for (const auto& device : resettable_checks_) {
-      for (auto& finding : reset_findings(host_.paths(), device, active_, policy_.reset)) {
+      for (auto& finding : reset_findings(host_, device, active_, policy_.reset)) {
         plan_.findings.push_back(std::move(finding));
       }
     }

@@ -46,18 +46,20 @@ void build_sriov_host(testing::FakeHost& host, unsigned pfs) {
     const unsigned first_group = kFirstGroup + 1 + pf * (1 + (kVfsPerPf + 1) / kGroupSize);
     const std::string port = address(0, 0x40 + pf);  // 00:08.0 to 00:09.7
     host.add_device({.address = port, .vendor = 0x8086, .device = 0x347a, .class_code = 0x060400,
-                     .header_type = 1, .iommu_group = first_group - 1, .driver = "pcieport"});
+                     .header_type = 1, .iommu_group = first_group - 1, .driver = "pcieport", .pcie = true});
     const std::string pf_address = address(bus, 0);
     host.add_device({.address = pf_address, .parent = port, .vendor = 0x8086, .device = 0x1592,
                      .class_code = 0x020000, .multifunction = true, .iommu_group = first_group, .driver = "ice",
-                     .sriov_totalvfs = kVfsPerPf});
+                     .sriov_totalvfs = kVfsPerPf, .pcie = true, .flr = true});
     char name[32];
     std::snprintf(name, sizeof name, "enp%us0f0", bus);
     host.add_net(pf_address, name);
     for (unsigned vf = 0; vf < kVfsPerPf; ++vf) {
       const std::string vf_addr = vf_address(pf, vf);
+      // The SR-IOV specification requires Function Level Reset of every VF.
       host.add_device({.address = vf_addr, .parent = port, .vendor = 0x8086, .device = 0x1889, .class_code = 0x020000,
-                       .iommu_group = first_group + (vf + 1) / kGroupSize, .driver = "iavf"});
+                       .iommu_group = first_group + (vf + 1) / kGroupSize, .driver = "iavf", .pcie = true,
+                       .flr = true});
       host.add_virtfn(pf_address, vf, vf_addr);
       std::snprintf(name, sizeof name, "enp%us0f0v%u", bus, vf);
       host.add_net(vf_addr, name);

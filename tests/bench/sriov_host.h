@@ -11,7 +11,8 @@
 // The scale benchmarks' machine: a workstation (tests/unit/topologies.h: GPU and audio, a bridge group,
 // NVMe holding / through LVM, a NIC with the default route, a small SR-IOV NIC, a lone NIC) plus
 // `pfs` SR-IOV physical functions (ice, 8086:1592), each on a bus of its own below a root port, with
-// 255 VFs enabled (iavf, 8086:1889, one netdev each). A PF and its 255 VFs are 256 functions in 64
+// 255 VFs enabled (iavf, 8086:1889, one netdev each; PCIe with FLR, as SR-IOV requires of VFs). A PF
+// and its 255 VFs are 256 functions in 64
 // IOMMU groups of four: the PF shares one with its first three VFs. 16 PFs make 4096 functions in
 // 1024 groups; one PF makes 256.
 namespace vfiohooks::bench {
