@@ -24,7 +24,7 @@ std::string short_reason(const Verdict& verdict) {
       {"vfio-pci-unavailable", "no vfio-pci"}, {"bridge", "bridge"},
       {"host-critical", "host uses it"},   {"held", "held"},
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
-      {"sriov-pf-enabled", "PF with VFs"},
+      {"sriov-pf-enabled", "PF with VFs"}, {"write-pending", "locked"},
   };
   const auto found = kShort.find(verdict.code);
   return found != kShort.end() ? found->second : "see show";
