@@ -5,7 +5,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -13,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/printable.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -78,10 +78,6 @@ Expected<T> integer_field(const json& in, const char* key) {
   return fail(std::string("'") + key + "' is not a whole number in range");
 }
 
-bool printable(const std::string& text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
-}
-
 Expected<BlockedWrite> blocked_write_from(const json& in) {
   if (!in.is_object()) return fail("'blocked_write' is not an object");
   BlockedWrite blocked;
@@ -93,7 +89,7 @@ Expected<BlockedWrite> blocked_write_from(const json& in) {
   blocked.pid = *pid;
   blocked.start_time = *start;
   blocked.what = in.at("write").get<std::string>();
-  if (!printable(blocked.what)) return fail("'write' holds control characters");
+  if (!is_printable(blocked.what)) return fail("'write' holds control characters");
   return blocked;
 }
 
@@ -117,7 +113,7 @@ Expected<Record> parse_record(std::string_view text) {
     record.companion = in.value("companion", false);
     const auto phase = in.at("phase").get<std::string>();
     if (phase != "intent" && phase != "bound") {
-      return fail("unknown phase" + (printable(phase) && phase.size() <= 40 ? " '" + phase + "'" : std::string()));
+      return fail("unknown phase '" + printable(phase, 40) + "'");
     }
     record.phase = phase == "bound" ? Phase::bound : Phase::intent;
     if (in.contains("since")) {
