@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "plugin/process_stat.h"
@@ -61,12 +62,16 @@ std::optional<BlockedWrite> still_in_kernel(const HostPaths& paths, pid_t child,
 
 TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const std::filesystem::path& path,
                                  std::string_view value, std::chrono::milliseconds limit) {
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) {
     const int code = errno;
     return {fail(std::string("cannot fork: ") + std::strerror(code), code), std::nullopt};
   }
   if (child == 0) {
+    // Killed with us (a hook killed mid-bind): a write not yet under way never starts, so a restore
+    // run after us does not race it. One already inside the kernel finishes first.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(ECHILD);
     detach_descriptors();
     // The child reports the kernel's errno as its exit status (0 = success).
     auto written = kernel.write_attribute(path, value);
