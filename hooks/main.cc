@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfio-hooks-qemu: libvirt's qemu hook. See docs/HOOK.md and vfio-hooks-qemu(8).
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "hooks/prepare_input.h"
 
 #include "plugin/config_file.h"

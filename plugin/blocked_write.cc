@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/blocked_write.h"
 
 #include "plugin/process_stat.h"

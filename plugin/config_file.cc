@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/config_file.h"
 
 #include <charconv>
@@ -24,6 +25,12 @@ Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const s
     auto companions = parse_companions(value);
     if (!companions) return tl::unexpected(companions.error());
     overrides.companions = *companions;
+    return {};
+  }
+  if (key == "reset") {
+    auto reset = parse_reset_policy(value);
+    if (!reset) return tl::unexpected(reset.error());
+    overrides.reset = *reset;
     return {};
   }
   return fail("unknown setting '" + key + "'");

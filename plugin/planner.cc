@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/planner.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "plugin/host_guard.h"
 #include "plugin/host_readiness.h"
 #include "plugin/iommu_group.h"
+#include "plugin/reset_readiness.h"
 
 namespace vfiohooks {
 
@@ -69,6 +71,7 @@ class Planner {
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
+      check_resets();
     }
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
@@ -121,9 +124,21 @@ class Planner {
                                                   "; libvirt will refuse to start the domain",
                                      "bind it first (vfioctl bind " + subject + ") or set managed='yes'"));
     }
-    if (mode != Mode::bind || error_count() != errors_before) return;
+    if (error_count() != errors_before) return;
+    resettable_checks_.push_back(device);
+    if (mode != Mode::bind) return;
     add_to_bind(device, false);
     for (const auto& companion : companions) add_to_bind(companion, true);
+  }
+
+  // Whether each device the domain may have can be reset between VM runs
+  // (plugin/reset_readiness.h): warnings, or refusals with reset = require.
+  void check_resets() {
+    for (const auto& device : resettable_checks_) {
+      for (auto& finding : reset_findings(paths_, device, active_, policy_.reset)) {
+        plan_.findings.push_back(std::move(finding));
+      }
+    }
   }
 
   void check_identity(const RequestedDevice& requested, const PciDevice& device) {
@@ -219,6 +234,7 @@ class Planner {
   std::optional<HostGuard> guard_;  // read once the host is ready and devices are to be checked
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
+  std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };
 

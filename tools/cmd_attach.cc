@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl attach: adds PCI hostdevs to a domain, validated by the hook's own plan.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
 #include <iterator>
 

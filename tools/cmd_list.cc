@@ -1,15 +1,18 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl list: every PCI function by IOMMU group, with the hook's verdict on assigning it.
 #include <algorithm>
 #include <map>
 #include <optional>
 
 #include "plugin/pci_device.h"
+#include "plugin/reset_capability.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_verdict.h"
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "tools/reset_output.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -24,7 +27,9 @@ std::string short_reason(const Verdict& verdict) {
       {"vfio-pci-unavailable", "no vfio-pci"}, {"bridge", "bridge"},
       {"host-critical", "host uses it"},   {"held", "held"},
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
-      {"sriov-pf-enabled", "PF with VFs"}, {"write-pending", "locked"},
+      {"sriov-pf-enabled", "PF with VFs"}, {"no-reset", "no reset"},
+      {"bus-reset-only", "bus reset"},     {"vendor-reset", "vendor-reset"},
+      {"reset-unknown", "reset unknown"}, {"write-pending", "locked"},
   };
   const auto found = kShort.find(verdict.code);
   return found != kShort.end() ? found->second : "see show";
@@ -51,6 +56,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
               {"driver", d.driver.empty() ? Json(nullptr) : Json(d.driver)},
               {"driver_override", d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override)},
               {"bridge", d.is_bridge()},
+              {"reset", reset_json(read_reset_capability(facts.paths(), d.address))},
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
               {"reason_code", row.verdict.code},

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl show: one device in depth — its group, holder, verdict and what assigning it takes.
 #include <algorithm>
 
 #include "plugin/iommu_group.h"
 #include "plugin/pci_device.h"
 #include "plugin/planner.h"
+#include "plugin/reset_capability.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_resolver.h"
@@ -12,6 +14,7 @@
 #include "tools/failure.h"
 #include "tools/output.h"
 #include "tools/requested_device.h"
+#include "tools/reset_output.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -69,6 +72,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
     }
   }
   const auto todo = steps(facts, config.defaults, *address, verdict, records);
+  const ResetCapability reset = read_reset_capability(facts.paths(), *address);
   PciNames names;
 
   if (ctx.options.json) {
@@ -87,6 +91,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"driver_override", device->driver_override.empty() ? Json(nullptr) : Json(device->driver_override)},
                              {"locked", device->blocked_write ? Json(describe(*device->blocked_write)) : Json(nullptr)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
+                             {"reset", reset_json(reset)},
                              {"group_members", group},
                              {"held_by", held == records.end() ? Json(nullptr) : record_json(*held)},
                              {"assigned_in", assigned_in},
@@ -103,6 +108,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
       << (device->is_bridge() ? ", bridge" : "") << '\n';
   out << "  driver:       " << driver_text(*device)
       << (device->driver_override.empty() ? "" : " (driver_override " + device->driver_override + ")") << '\n';
+  out << "  reset:        " << reset_text(reset) << '\n';
   if (device->blocked_write) out << "  locked:       " << describe(*device->blocked_write) << '\n';
   if (device->iommu_group) {
     out << "  iommu group:  " << *device->iommu_group << '\n';
@@ -132,9 +138,10 @@ Command show_command() {
   return {"show",
           "show DEV [--json]",
           "one device in depth: group members, holder, verdict, what assigning it takes",
-          "Shows DEV's ids, names, class and driver, every member of its IOMMU group and whether it\n"
-          "blocks the group, which domain holds it or assigns it, the hook's findings for a domain\n"
-          "asking for it, and what binding it would do.",
+          "Shows DEV's ids, names, class and driver, how the kernel can reset it (its reset methods,\n"
+          "and which other functions a bus reset would also reset), every member of its IOMMU group\n"
+          "and whether it blocks the group, which domain holds it or assigns it, the hook's findings\n"
+          "for a domain asking for it, and what binding it would do.",
           nullptr,
           1,
           1,

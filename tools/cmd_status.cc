@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl status: what vfio-hooks holds on this machine.
 #include "plugin/state_store.h"
 #include "tools/commands.h"

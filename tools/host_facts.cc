@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/host_facts.h"
 
 #include <stdlib.h>
@@ -37,6 +38,7 @@ Expected<HostFacts> HostFacts::from_libvirt(const Connection& connection, const 
       "host-critical use (mounted filesystems, swap, routes, consoles) is not visible through libvirt",
       "interrupt remapping and vfio-pci availability are not reported by libvirt",
       "vfio-hooks' records (/run/vfio-hooks) on that host are not visible from here",
+      "reset methods (reset_method, config space) are not reported by libvirt",
   };
   if (uri.starts_with("test:")) {
     facts.unchecked_.push_back("the test driver keeps no <driver> in node devices: every device reads as unbound");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 // Internal to xml/: this header includes libxml2, which only xml/ may see (it is linked PRIVATE).

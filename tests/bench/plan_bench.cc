@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The cost of a decision: make_plan over a fake host shaped like a workstation (GPU + audio, a
 // bridge group, NVMe with the root filesystem, a NIC with the default route, SR-IOV), and the
 // bind + restore round trip through the fake kernel.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Wall time and peak memory of whole processes fed a file on stdin, against /bin/true fed the same.
 
 usage: spawn_cost.py RUNS XML -- CMD ARGS... [-- CMD ARGS...]

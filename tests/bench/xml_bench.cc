@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What the hook pays on every lifecycle event of every domain: reading the domain XML.
 #include <benchmark/benchmark.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The config file reader (Boost.Program_options' config syntax, our keys). Invariants: never crash;
 // errors are one line (the hook prints them into libvirt's error); whatever is accepted gives every
 // domain a policy whose unbind timeout is in its documented range.

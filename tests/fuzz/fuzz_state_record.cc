@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The state record reader (/run/vfio-hooks/devices/ADDRESS.json). Invariants: never crash; errors
 // are one line (vfioctl status and the hook's log print them); whatever is accepted is written back
 // by record_text to text that reads as the same record, byte for byte once written again.

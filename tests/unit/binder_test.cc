@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Binding to vfio-pci and giving back, all or nothing, on the fake kernel: the driver and the
 // driver_override each device ends on are what a user cares about.
 #include "plugin/binder.h"

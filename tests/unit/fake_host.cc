@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake_host.h"
 
 #include <fcntl.h>
@@ -84,6 +85,68 @@ std::string module_key(std::string name) {
 
 bool is_pci_address(const std::string& name) {
   return name.size() == 12 && name[4] == ':' && name[7] == ':' && name[10] == '.';
+}
+
+// Config space as the device presents it, with a capability list the way hardware chains one
+// (include/uapi/linux/pci_regs.h): PM at 0x40, PCI Express at 0x50, Advanced Features at 0x90.
+std::string config_space(const FakeHost::Device& spec) {
+  std::string config(spec.pcie ? 4096 : 256, '\0');
+  const auto put = [&](std::size_t offset, unsigned value) { config[offset] = static_cast<char>(value & 0xff); };
+  put(0x00, spec.vendor);
+  put(0x01, spec.vendor >> 8);
+  put(0x02, spec.device);
+  put(0x03, spec.device >> 8);
+  put(0x09, spec.class_code);
+  put(0x0a, spec.class_code >> 8);
+  put(0x0b, spec.class_code >> 16);
+  put(0x0e, (spec.header_type & 0x7fu) | (spec.multifunction ? 0x80u : 0u));
+  std::vector<std::pair<unsigned, unsigned>> capabilities;  // offset, id
+  if (spec.pm) capabilities.push_back({0x40, 0x01});
+  if (spec.pcie) capabilities.push_back({0x50, 0x10});
+  if (spec.af_flr) capabilities.push_back({0x90, 0x13});
+  if (capabilities.empty()) return config;
+  put(0x06, 0x10);  // Status: Capabilities List
+  put(0x34, capabilities.front().first);
+  for (std::size_t i = 0; i < capabilities.size(); ++i) {
+    put(capabilities[i].first, capabilities[i].second);
+    put(capabilities[i].first + 1, i + 1 < capabilities.size() ? capabilities[i + 1].first : 0);
+  }
+  if (spec.pm) {
+    put(0x42, 0x03);                              // PMC: version 3
+    put(0x44, spec.no_soft_reset ? 0x08 : 0x00);  // PMCSR: D0, No_Soft_Reset
+  }
+  if (spec.pcie) {
+    put(0x52, 0x02);                    // PCIe capability version 2, an endpoint
+    put(0x57, spec.flr ? 0x10 : 0x00);  // DevCap bit 28: Function Level Reset
+  }
+  if (spec.af_flr) {
+    put(0x92, 0x06);  // length
+    put(0x93, 0x03);  // AF capabilities: TP, FLR
+  }
+  return config;
+}
+
+// The resets the hardware offers besides a bus reset, as the fake remembers them for later probes.
+std::string hardware_resets(const FakeHost::Device& spec) {
+  std::string words;
+  if (spec.device_specific_reset) words += "device_specific\n";
+  if (spec.in_vendor_reset_table) words += "vendor_reset_table\n";
+  if (spec.pcie && spec.flr) words += "flr\n";
+  if (spec.af_flr) words += "af_flr\n";
+  if (spec.pm && !spec.no_soft_reset) words += "pm\n";
+  if (spec.no_bus_reset) words += "no_bus_reset\n";
+  return words;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string text;
+  for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
+  return text;
+}
+
+bool release_has_reset_method(const std::string& release) {
+  unsigned major = 0, minor = 0;
+  return std::sscanf(release.c_str(), "%u.%u", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 15));
 }
 
 Expected<void> kernel_error(int code, const fs::path& path, std::string_view value) {
@@ -223,16 +286,7 @@ void FakeHost::add_device(const Device& spec) {
   write_text(dir / "vendor", "0x" + hex(spec.vendor, 4) + "\n");
   write_text(dir / "device", "0x" + hex(spec.device, 4) + "\n");
   write_text(dir / "class", "0x" + hex(spec.class_code, 6) + "\n");
-  std::string config(256, '\0');
-  config[0x00] = static_cast<char>(spec.vendor & 0xff);
-  config[0x01] = static_cast<char>(spec.vendor >> 8);
-  config[0x02] = static_cast<char>(spec.device & 0xff);
-  config[0x03] = static_cast<char>(spec.device >> 8);
-  config[0x09] = static_cast<char>(spec.class_code & 0xff);
-  config[0x0a] = static_cast<char>((spec.class_code >> 8) & 0xff);
-  config[0x0b] = static_cast<char>((spec.class_code >> 16) & 0xff);
-  config[0x0e] = static_cast<char>((spec.header_type & 0x7f) | (spec.multifunction ? 0x80 : 0));
-  write_text(dir / "config", config);
+  write_text(dir / "config", config_space(spec));
   write_text(dir / "driver_override", spec.driver_override.empty() ? "(null)\n" : spec.driver_override + "\n");
   if ((spec.class_code >> 16) == 0x03) write_text(dir / "boot_vga", spec.boot_vga ? "1\n" : "0\n");
   if (spec.sriov_totalvfs > 0) {
@@ -241,6 +295,15 @@ void FakeHost::add_device(const Device& spec) {
   }
   if (spec.vfio_dev) fs::create_directories(dir / "vfio-dev" / "vfio0");
   relink(at("/sys/bus/pci/devices") / spec.address, dir);
+  write_text(at("/.fake-kernel/resets") / spec.address, hardware_resets(spec));
+  // FACTS: the kernel picks the methods once, at enumeration, and creates reset_method (>= 5.15)
+  // and `reset` only when it found one (pci_dev_reset_method_attr_is_visible, pci_dev_reset_attr_is_visible).
+  if (const auto methods = probe_reset_methods(spec.address); !methods.empty()) {
+    write_text(dir / "reset", "");
+    if (release_has_reset_method(trim(read_text(at("/proc/sys/kernel/osrelease"))))) {
+      write_text(dir / "reset_method", joined(methods) + "\n");
+    }
+  }
   if (spec.iommu_group) {
     const fs::path group = at("/sys/kernel/iommu_groups") / std::to_string(*spec.iommu_group);
     fs::create_directories(group / "devices");
@@ -364,8 +427,25 @@ void FakeHost::remove_iommu() {
   for (const auto& group : names_in(at("/sys/kernel/iommu_groups"))) fs::remove_all(at("/sys/kernel/iommu_groups") / group);
 }
 
+void FakeHost::set_kernel_release(const std::string& release) {
+  const std::string old = trim(read_text(at("/proc/sys/kernel/osrelease")));
+  fs::rename(at("/lib/modules") / old, at("/lib/modules") / release);
+  write_text(at("/proc/sys/kernel/osrelease"), release + "\n");
+}
+
+void FakeHost::read_config_unprivileged() {
+  for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
+    const fs::path config = device_dir(address) / "config";
+    write_text(config, read_text(config).substr(0, 64));
+  }
+}
+
+void FakeHost::add_loaded_module(const std::string& name) {
+  fs::create_directories(at("/sys/module") / module_key(name));
+}
+
 void FakeHost::uninstall_module(const std::string& module) {
-  const fs::path dep = at("/lib/modules") / kRelease / "modules.dep";
+  const fs::path dep = at("/lib/modules") / trim(read_text(at("/proc/sys/kernel/osrelease"))) / "modules.dep";
   std::string kept;
   for (const auto& line : lines_of(read_text(dep))) {
     if (line.find("/" + module + ".ko:") == std::string::npos) kept += line + "\n";
@@ -658,6 +738,56 @@ void FakeHost::probe_unbound_devices(const std::string& driver) {
   }
 }
 
+// FACTS: pci_init_reset_methods tries, in order, device_specific (a quirk; vendor-reset hooks it for
+// the devices in its table), flr, af_flr, pm, and bus: pci_parent_bus_reset, only for a function
+// that is not on a root bus, not a bridge, not quirked with PCI_DEV_FLAGS_NO_BUS_RESET, and alone on its bus — at enumeration, before the functions
+// after it are on the bus list (pci_device_add), so a bus's first function gets "bus" even when others follow.
+std::vector<std::string> FakeHost::probe_reset_methods(const std::string& address) const {
+  const auto hardware = lines_of(read_text(at("/.fake-kernel/resets") / address));
+  const auto offers = [&](const char* word) {
+    return std::find(hardware.begin(), hardware.end(), word) != hardware.end();
+  };
+  std::vector<std::string> methods;
+  if (offers("device_specific") || (offers("vendor_reset_table") && fs::exists(at("/sys/module/vendor_reset")))) {
+    methods.push_back("device_specific");
+  }
+  for (const char* method : {"flr", "af_flr", "pm"}) {
+    if (offers(method)) methods.push_back(method);
+  }
+  const fs::path dir = device_dir(address);
+  const std::string config = read_text(dir / "config");
+  const bool bridge = config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0;
+  const fs::path bus = dir.parent_path();
+  bool alone = true;
+  for (const auto& name : names_in(bus)) alone = alone && (!is_pci_address(name) || name == address);
+  if (is_pci_address(bus.filename().string()) && !bridge && alone && !offers("no_bus_reset")) methods.push_back("bus");
+  return methods;
+}
+
+// FACTS (reset_method_store): "" switches every method off; "default" probes again, with the bus
+// as it is now; otherwise every name must be a method whose probe succeeds now, or the write fails
+// with EINVAL and nothing changes.
+Expected<void> FakeHost::write_reset_method(const std::string& address, const fs::path& path, std::string value) {
+  const fs::path file = device_dir(address) / "reset_method";
+  const auto names = words_of(value);
+  if (names.empty()) {
+    write_text(file, "");
+    return {};
+  }
+  const auto supported = probe_reset_methods(address);
+  if (names.size() == 1 && names.front() == "default") {
+    write_text(file, supported.empty() ? "" : joined(supported) + "\n");
+    return {};
+  }
+  for (const auto& name : names) {
+    if (std::find(supported.begin(), supported.end(), name) == supported.end()) {
+      return kernel_error(EINVAL, path, value);
+    }
+  }
+  write_text(file, joined(names) + "\n");
+  return {};
+}
+
 Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view value) {
   const std::string given(value);
   std::string shown = given;
@@ -758,6 +888,10 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
     }
   }
 
+  if (name == "reset_method" && is_pci_address(parent.filename().string()) &&
+      device_dir(parent.filename().string()) == parent) {
+    return write_reset_method(parent.filename().string(), path, value);
+  }
   if (name == "driver_override" && is_pci_address(parent.filename().string()) &&
       device_dir(parent.filename().string()) == parent) {
     // FACTS: stores the name minus one trailing newline; "" or "\n" clears; neither unbinds nor probes.

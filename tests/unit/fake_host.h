@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +22,7 @@ namespace vfiohooks::testing {
 //
 // ALL state lives in the tree (the library writes from forked children, tests race processes):
 //   <root>/.fake-kernel/drivers/<D>/{ids,module}   what the fake knows about each driver (loaded or not)
+//   <root>/.fake-kernel/resets/<ADDRESS>            the resets a device's hardware offers besides a bus reset
 //   <root>/.fake-kernel/faults                      injected faults, one per line
 //   <root>/.fake-kernel/locked/<ADDRESS>/           a device whose lock a hanging remove holds
 //   <root>/.fake-kernel/lock-waits                  every access that had to wait for a device lock
@@ -67,6 +69,16 @@ class FakeHost : public Kernel {
     bool boot_vga = false;
     unsigned sriov_totalvfs = 0;       // > 0: an SR-IOV PF
     bool vfio_dev = false;             // bound to a vfio variant driver: <dev>/vfio-dev exists
+    // What the kernel reads when it picks the reset methods at enumeration (pci_init_reset_methods),
+    // written into config space as a real capability list; reset_method and reset follow from it.
+    bool pcie = false;                   // a PCI Express capability (and 4096 bytes of config space)
+    bool flr = false;                    // ...with FLReset+ in DevCap
+    bool af_flr = false;                 // an Advanced Features capability with TP+ and FLR+
+    bool pm = false;                     // a power management capability...
+    bool no_soft_reset = false;          // ...with No_Soft_Reset in PMCSR: D3hot -> D0 resets nothing
+    bool device_specific_reset = false;  // a kernel quirk resets it (pci_dev_reset_methods)
+    bool in_vendor_reset_table = false;  // the vendor-reset module, once loaded, resets it (device_specific)
+    bool no_bus_reset = false;           // a kernel quirk forbids bus resets (PCI_DEV_FLAGS_NO_BUS_RESET)
   };
   void add_device(const Device& device);
   // Links `vf` to its PF `pf` (physfn, virtfnN) and sets the PF's sriov_numvfs.
@@ -97,6 +109,14 @@ class FakeHost : public Kernel {
   void set_interrupt_remapping(bool on);
   void set_allow_unsafe_interrupts(bool allowed);
   void remove_iommu();              // no groups, no iommu_group links: the IOMMU is off
+  // Boots a kernel of another release (default 6.8.0-fake): before 5.15 there is no reset_method,
+  // only `reset`. Call it before adding devices.
+  void set_kernel_release(const std::string& release);
+  // Every config file shows only its first 64 bytes: what a process without CAP_SYS_ADMIN reads
+  // (pci_read_config).
+  void read_config_unprivileged();
+  // A module that drives no PCI device, loaded (/sys/module/NAME): vendor_reset.
+  void add_loaded_module(const std::string& name);
   void uninstall_module(const std::string& module);  // gone from modules.dep and unknown to load_module
 
   // ---- Fault injection (persistent, in the tree; matched on the path's suffix) ---------------
@@ -156,6 +176,8 @@ class FakeHost : public Kernel {
   void make_driver_dir(const std::string& driver);
   void probe_unbound_devices(const std::string& driver);  // driver registration, new_id
   std::optional<unsigned> group_of(const std::string& address) const;
+  std::vector<std::string> probe_reset_methods(const std::string& address) const;
+  Expected<void> write_reset_method(const std::string& address, const std::filesystem::path& path, std::string value);
   bool is_vfio_driver(const std::string& driver) const;
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
   // ---- the device lock of a hanging remove ----

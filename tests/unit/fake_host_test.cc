@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The fake kernel obeys the kernel rules the library depends on (FACTS.md), so it cannot drift into
 // a bag of files that lets wrong code pass.
 #include "tests/unit/fake_host.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every finding the planner must make, in the words the user sees, on topologies of real machines.
 #include "plugin/planner.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Giving devices back: never stopping at a failure, finishing what a crash left, and respecting
 // whatever the host did to a device meanwhile.
 #include "plugin/restorer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include "tests/unit/fake_host.h"
@@ -61,5 +62,30 @@ void ninep_share(FakeHost& host);
 void iommu_off(FakeHost& host);
 void vfio_pci_absent(FakeHost& host);
 void no_interrupt_remapping(FakeHost& host, bool allow_unsafe_interrupts);
+
+// Reset abilities (plugin/reset_readiness.h) ---------------------------------------------------------
+// The lab's QEMU devices as its 6.1 kernel reports them (docs/LAB.md): an e1000e on the root bus
+// ("pm": a PCIe and a PM capability, no FLR); a pci-bridge with an e1000 ("bus": first on its bus)
+// and an rtl8139 (nothing) in one group, no capabilities at all; the std VGA (1234:1111) and a
+// virtio device (No_Soft_Reset, no FLR) on the root bus, with no method.
+inline constexpr const char* kQemuE1000e = "0000:00:05.0";
+inline constexpr const char* kQemuPciBridge = "0000:00:06.0";
+inline constexpr const char* kQemuE1000 = "0000:08:01.0";
+inline constexpr const char* kQemuRtl = "0000:08:02.0";
+inline constexpr const char* kQemuVga = "0000:00:08.0";
+inline constexpr const char* kQemuVirtio = "0000:00:09.0";
+void qemu_lab_devices(FakeHost& host);
+
+// A GPU without FLR (10de:1b80, "bus") and its HDMI audio in different IOMMU groups, as the ACS
+// override patch splits them: a bus reset of the GPU hits a function the VM does not own.
+inline constexpr const char* kSplitGpu = "0000:0a:00.0";
+inline constexpr const char* kSplitGpuAudio = "0000:0a:00.1";
+void acs_split_gpu(FakeHost& host);
+
+// An AMD Polaris 10 GPU (RX 580, 1002:67df) and its audio (1002:aaf0) behind a root port, one group:
+// no FLR, No_Soft_Reset, so "bus" only; vendor-reset's table has the GPU.
+inline constexpr const char* kPolaris = "0000:0b:00.0";
+inline constexpr const char* kPolarisAudio = "0000:0b:00.1";
+void amd_polaris_gpu(FakeHost& host);
 
 }  // namespace vfiohooks::testing::topology

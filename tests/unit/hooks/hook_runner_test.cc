@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The hook as libvirt runs it: argv, domain XML on stdin, exit status and stderr, against a fake
 // kernel host. Each test asserts what the user sees and which driver every device ends on.
 #include "hooks/hook_runner.h"

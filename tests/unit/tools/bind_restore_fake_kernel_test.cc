@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl bind/restore/status/doctor run in-process against a FakeHost: the context's host root is
 // the fake's temp dir and its Kernel is the fake, so binds move driver links, /dev/vfio/N comes and
 // goes, and faults can be injected. Each test asserts what the user sees (exit status, the exact
@@ -580,6 +581,17 @@ TEST_F(VfioctlOnFakeKernel, DoctorOnAReadyHost) {
   EXPECT_EQ(held.status, 0) << held.out;
   EXPECT_THAT(held.out, HasSubstr("ok    vfio-pci: loaded\n"));
   EXPECT_THAT(held.out, HasSubstr("ok    records: 1 held, 0 unfinished, 0 unreadable\n"));
+}
+
+TEST_F(VfioctlOnFakeKernel, DoctorWarnsOfDevicesThatCannotBeResetAndStaysReady) {
+  topology::qemu_lab_devices(fake);
+  install_hook_and_daemon();
+  const auto run = vfioctl({"doctor"});
+  EXPECT_EQ(run.status, 0) << run.out;  // a warning: the host is ready
+  EXPECT_THAT(run.out, HasSubstr("\nwarn  reset: 2 of 5 assignable devices cannot be reset safely: 0000:00:08.0 "
+                                 "(no-reset), 0000:00:09.0 (no-reset); fix: vfioctl show DEV says why; prefer devices "
+                                 "with FLR for VMs that restart\n"));
+  EXPECT_EQ(nlohmann::json::parse(vfioctl({"--json", "doctor"}).out)["ok"], true);
 }
 
 TEST_F(VfioctlOnFakeKernel, DoctorAndBindWithTheIommuOff) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Untrusted input: what a hostile or broken domain or node-device XML must not get through.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for lab scenarios, sourced inside the guest's chroot (bash). A scenario is a plain script:
 # it says what it does with `step`, checks with `assert_*`/`check`, and ends with `pass`; the first
 # failed check ends it with "FAIL: <reason>" and exit status 1.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Four domains started at once through libvirt (`virsh start --paused`, so the nested QEMUs do not
 # spin), two of which want the same e1000e: exactly one of those two holds it and the other is
 # refused with the hook's line naming the owner; the two others (the second e1000e, the bridge

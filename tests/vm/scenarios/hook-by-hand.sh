@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The hook run by hand exactly the way libvirt runs it (argv NAME OP SUBOP EXTRA, the domain XML on
 # stdin), with the commands and their output printed as a transcript.
 # shellcheck source=../guest/lib.sh

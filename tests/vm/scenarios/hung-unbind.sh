@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A real hung unbind: a second virtio-9p share (topology robustness, mount tag `extra`) mounted with a
 # file held open. Its remove blocks in the kernel while the share is in use ("p9_virtio_remove:
 # waiting for device in use"), holding the device's lock. Assigned with allow-host-critical='yes':

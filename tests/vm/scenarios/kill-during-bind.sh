@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # SIGKILL in the middle of a bind, on the real kernel: `prepare begin` for a domain with three NICs on
 # three drivers (the e1000e with a driver_override of its own, and the e1000 + rtl8139 of the bridge
 # group), killed after a delay that sweeps the whole bind, KILL_RUNS times (default 12;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # libvirtd killed (SIGKILL) in the middle of `virsh start`, then started again: nothing is left
 # bound without a record. Kills at a spread of delays into the start (while the hook binds, while a
 # later prepare hook runs, while QEMU starts); one more kill lands for sure between our prepare and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The .deb as an admin gets it: dpkg installs it, libvirtd started afterwards runs the INSTALLED hook
 # (/etc/libvirt/hooks/qemu.d/50-vfio-hooks -> /usr/libexec/vfio-hooks/vfio-hooks-qemu, not the build
 # tree) through a whole start/destroy of a domain with the e1000e, the installed vfioctl sees it;
