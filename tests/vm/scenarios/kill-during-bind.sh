@@ -3,7 +3,7 @@
 # SIGKILL in the middle of a bind, on the real kernel: `prepare begin` for a domain with three NICs on
 # three drivers (the e1000e with a driver_override of its own, and the e1000 + rtl8139 of the bridge
 # group), killed after a delay that sweeps the whole bind, KILL_RUNS times (default 12;
-# vm.robustness runs 8, vm.robustness-long, label `long`, runs 60). After each kill:
+# vm.robustness runs 4, vm.robustness-long, label `long`, runs 60). After each kill:
 #   - nothing is changed without a record: a device off its original driver or override has a
 #     record naming that driver and override, and every record reads (none torn);
 #   - the devices come back to their original driver and override: on even runs through

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # libvirtd killed (SIGKILL) in the middle of `virsh start`, then started again: nothing is left
-# bound without a record. Kills at a spread of delays into the start (while the hook binds, while a
-# later prepare hook runs, while QEMU starts); one more kill lands for sure between our prepare and
+# bound without a record. Kills at a spread of delays into the start (KILL_DELAYS; while the hook
+# binds, while a later prepare hook runs, while QEMU starts); one more kill lands for sure between our prepare and
 # QEMU, held there by a lab hook that pauses. After each restart: the e1000e is either on e1000e
 # with no driver_override, or on vfio-pci with the hook's record naming e1000e (and then a
 # running domain, or `vfioctl restore --all`, accounts for it); the domain then starts and stops
@@ -68,7 +68,9 @@ back_to_normal() {
     assert_no_qemu
 }
 
-for delay in 0.3 1 2 4 8; do
+# KILL_DELAYS: seconds into `virsh start` (vm.robustness-long, label `long`, tries more).
+read -ra delays <<<"${KILL_DELAYS:-0.5 2 6}"
+for delay in "${delays[@]}"; do
     step "virsh start interrupted; libvirtd killed ${delay} s into it"
     virsh start interrupted >/tmp/start.out 2>&1 &
     starter=$!
