@@ -72,7 +72,7 @@ std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs
 }
 
 HostGuard::HostGuard(const HostPaths& paths, Lookup lookup)
-    : paths_(paths), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
+    : paths_(paths), directories_(paths) {
   if (lookup == Lookup::whole_host) index_.emplace();
   // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
   for (const auto& line : split_lines(read_file(paths_.under("/proc/self/mountinfo")))) {
@@ -111,23 +111,16 @@ HostGuard::HostGuard(const HostPaths& paths, Lookup lookup)
     const auto words = split_words(line);
     if (words.size() >= 6 && words[3] == "00") addressed_interfaces_.insert(words[5]);
   }
+  link_used_interfaces();
 }
 
 std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, const fs::path& device_dir) const {
   return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
 }
 
-std::optional<fs::path> HostGuard::device_directory(const PciAddress& address) const {
-  // /sys/bus/pci/devices/ADDRESS is a relative link through real directories: one readlink resolves
-  // it, where canonical() would look at every component.
-  const auto target = read_link(pci_devices_ / address.str());
-  if (!target || pci_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
-  return (pci_devices_ / *target).lexically_normal();
-}
-
 std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const {
   std::vector<std::string> reasons;
-  const auto device_dir = device_directory(device.address);
+  const auto device_dir = directories_.of(device.address);
   if (device_dir) {
     using DirectoryCheck = std::vector<std::string> (HostGuard::*)(const fs::path&) const;
     for (DirectoryCheck part : {&HostGuard::storage_dependencies, &HostGuard::virtio_share_dependencies,
@@ -183,13 +176,35 @@ std::vector<std::string> HostGuard::virtio_share_dependencies(const fs::path& de
   return reasons;
 }
 
-std::vector<std::string> HostGuard::interface_closure(const std::vector<std::string>& interfaces) const {
+// The kernel links stacked interfaces both ways, upper_X in the lower's directory and lower_X in the
+// upper's (net/core/dev.c, __netdev_adjacent_dev_insert). Following lower_ links down from the few
+// interfaces the host uses finds every chain that leads to one, without listing the directory of
+// each of an SR-IOV host's thousands of netdevs for its upper_ links.
+void HostGuard::link_used_interfaces() {
   const fs::path net_class = paths_.under("/sys/class/net");
+  std::vector<std::string> pending(addressed_interfaces_.begin(), addressed_interfaces_.end());
+  for (const auto& route : routes_) pending.push_back(route.interface);
+  std::set<std::string> seen;
+  while (!pending.empty()) {
+    const std::string upper = std::move(pending.back());
+    pending.pop_back();
+    if (!seen.insert(upper).second) continue;
+    for (const auto& entry : list_directory(net_class / upper)) {
+      if (!entry.starts_with("lower_")) continue;
+      const std::string lower = entry.substr(6);
+      uppers_[lower].push_back(upper);
+      pending.push_back(lower);
+    }
+  }
+  for (auto& [lower, uppers] : uppers_) std::sort(uppers.begin(), uppers.end());  // as upper_* would list
+}
+
+std::vector<std::string> HostGuard::interface_closure(const std::vector<std::string>& interfaces) const {
   std::vector<std::string> closure = interfaces;
   for (std::size_t i = 0; i < closure.size(); ++i) {
-    for (const auto& entry : list_directory(net_class / closure[i])) {
-      if (!entry.starts_with("upper_")) continue;
-      const std::string upper = entry.substr(6);
+    const auto uppers = uppers_.find(closure[i]);
+    if (uppers == uppers_.end()) continue;
+    for (const auto& upper : uppers->second) {
       if (std::find(closure.begin(), closure.end(), upper) == closure.end()) closure.push_back(upper);
     }
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -44,17 +45,21 @@ class HostGuard {
   std::vector<std::string> virtio_share_dependencies(const std::filesystem::path& device_dir) const;
   std::vector<std::string> network_dependencies(const std::filesystem::path& device_dir) const;
   std::vector<std::string> console_dependencies(const PciDevice& device) const;
+  void link_used_interfaces();
+  // `interfaces` and every interface stacked on them that leads to one the host uses, nearest first.
   std::vector<std::string> interface_closure(const std::vector<std::string>& interfaces) const;
   std::vector<std::string> entries_below(const std::filesystem::path& class_dir,
                                          const std::filesystem::path& device_dir) const;
-  std::optional<std::filesystem::path> device_directory(const PciAddress& address) const;
 
   HostPaths paths_;
-  std::filesystem::path pci_devices_;  // /sys/bus/pci/devices, resolved
+  PciDirectories directories_;
   std::vector<Mount> mounts_;
   std::set<std::string> swap_devices_;        // block device names ("dm-1", "sda2")
   std::vector<Route> routes_;
   std::set<std::string> addressed_interfaces_;  // interfaces with a global IPv6 address
+  // Below an interface the host uses (routes_, addressed_interfaces_): each interface's uppers on
+  // the way to one, sorted.
+  std::map<std::string, std::vector<std::string>> uppers_;
   mutable std::optional<ClassIndex> index_;       // Lookup::whole_host
 };
 

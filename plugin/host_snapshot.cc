@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/host_snapshot.h"
 
+#include <algorithm>
+
 #include "plugin/iommu_group.h"
 #include "plugin/sysfs_reader.h"
 
@@ -11,6 +13,40 @@ HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup) : paths_(s
 const Expected<PciDevice>& HostSnapshot::device(const PciAddress& address) {
   auto found = devices_.find(address);
   if (found == devices_.end()) found = devices_.emplace(address, read_pci_device(paths_, address)).first;
+  return found->second;
+}
+
+const std::optional<std::filesystem::path>& HostSnapshot::device_directory(const PciAddress& address) {
+  auto found = device_directories_.find(address);
+  if (found == device_directories_.end()) {
+    if (!directories_) directories_.emplace(paths_);
+    found = device_directories_.emplace(address, directories_->of(address)).first;
+  }
+  return found->second;
+}
+
+const std::optional<std::string>& HostSnapshot::reset_method(const PciAddress& address) {
+  auto found = reset_methods_.find(address);
+  if (found == reset_methods_.end()) {
+    found = reset_methods_.emplace(address, read_attribute(paths_.pci_device(address) / "reset_method")).first;
+  }
+  return found->second;
+}
+
+const std::optional<std::string>& HostSnapshot::kernel_release() {
+  if (!kernel_release_) kernel_release_ = read_attribute(paths_.under("/proc/sys/kernel/osrelease"));
+  return *kernel_release_;
+}
+
+bool HostSnapshot::any_function_has(const std::string& attribute) {
+  auto found = any_function_has_.find(attribute);
+  if (found == any_function_has_.end()) {
+    const auto addresses = list_pci_addresses(paths_);
+    const bool any = std::any_of(addresses.begin(), addresses.end(), [&](const PciAddress& address) {
+      return path_exists(paths_.pci_device(address) / attribute);
+    });
+    found = any_function_has_.emplace(attribute, any).first;
+  }
   return found->second;
 }
 

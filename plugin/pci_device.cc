@@ -18,8 +18,8 @@ namespace {
 
 // The header type lives at config space offset 0x0e; sysfs lets anyone read the first 64 bytes.
 // One pread of that byte: a buffered stream would read (and the kernel fetch) a page of config space.
-std::uint8_t read_header_type(const fs::path& config) {
-  const int fd = ::open(config.c_str(), O_RDONLY | O_CLOEXEC);
+std::uint8_t read_header_type(const OpenDirectory& dir) {
+  const int fd = ::openat(dir.fd(), "config", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   unsigned char header = 0;
   const bool read = ::pread(fd, &header, 1, 0x0e) == 1;
@@ -27,8 +27,8 @@ std::uint8_t read_header_type(const fs::path& config) {
   return read ? header : 0;
 }
 
-std::optional<PciAddress> address_of_link(const fs::path& link) {
-  auto name = link_name(link);
+std::optional<PciAddress> address_of_link(const OpenDirectory& dir, const char* link) {
+  auto name = dir.link_name(link);
   if (!name) return std::nullopt;
   auto address = parse_pci_address(*name);
   if (!address) return std::nullopt;
@@ -51,29 +51,34 @@ std::string PciDevice::ids() const {
 }
 
 Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address) {
-  const fs::path dir = paths.pci_device(address);
-  if (!path_exists(dir)) return fail("no PCI device " + address.str() + " on this host", ENODEV);
+  // Opened once (resolving the /sys/bus/pci/devices link once); each attribute is read relative to it.
+  const fs::path path = paths.pci_device(address);
+  const OpenDirectory dir(path);
+  if (!dir.is_open()) return fail("no PCI device " + address.str() + " on this host", ENODEV);
   PciDevice device;
   device.address = address;
-  device.vendor = static_cast<std::uint16_t>(read_number(dir / "vendor", 16).value_or(0));
-  device.device = static_cast<std::uint16_t>(read_number(dir / "device", 16).value_or(0));
-  device.class_code = static_cast<std::uint32_t>(read_number(dir / "class", 16).value_or(0));
-  device.header_type = read_header_type(dir / "config");
+  device.vendor = static_cast<std::uint16_t>(dir.number("vendor", 16).value_or(0));
+  device.device = static_cast<std::uint16_t>(dir.number("device", 16).value_or(0));
+  device.class_code = static_cast<std::uint32_t>(dir.number("class", 16).value_or(0));
+  device.header_type = read_header_type(dir);
   // The link, vendor, class, config, iommu_group, vfio-dev and boot_vga never take the device lock.
-  device.driver = link_name(dir / "driver").value_or("");
-  device.vfio_variant = path_exists(dir / "vfio-dev");
-  if (auto group = link_name(dir / "iommu_group")) device.iommu_group = parse_unsigned(*group);
-  device.boot_vga = read_number(dir / "boot_vga", 10).value_or(0) == 1;
-  // virtfnN links exist only on an SR-IOV PF, which has sriov_totalvfs (a stat reads no attribute):
-  // other devices' directories are not listed.
-  const bool sriov_pf = path_exists(dir / "sriov_totalvfs");
-  for (const auto& name : sriov_pf ? list_directory(dir) : std::vector<std::string>{}) {
+  device.driver = dir.link_name("driver").value_or("");
+  device.vfio_variant = dir.exists("vfio-dev");
+  if (auto group = dir.link_name("iommu_group")) device.iommu_group = parse_unsigned(*group);
+  // boot_vga exists only on VGA functions (pci-sysfs.c pci_dev_attrs_are_visible: pci_is_vga, class
+  // 0x0300 or the pre-2.0 VGA 0x0001).
+  const unsigned base_sub = device.class_code >> 8;
+  if (base_sub == 0x0300 || base_sub == 0x0001) device.boot_vga = dir.number("boot_vga", 10).value_or(0) == 1;
+  // virtfnN links and sriov_numvfs exist only on an SR-IOV PF, which has sriov_totalvfs (a stat
+  // reads no attribute): other devices' directories are not listed.
+  const bool sriov_pf = dir.exists("sriov_totalvfs");
+  for (const auto& name : sriov_pf ? list_directory(path) : std::vector<std::string>{}) {
     if (name.starts_with("virtfn")) {
-      if (auto vf = address_of_link(dir / name)) device.virtfns.push_back(*vf);
+      if (auto vf = address_of_link(dir, name.c_str())) device.virtfns.push_back(*vf);
     }
   }
   std::sort(device.virtfns.begin(), device.virtfns.end());
-  device.physfn = address_of_link(dir / "physfn");
+  device.physfn = address_of_link(dir, "physfn");
   if (auto record = StateStore(paths.state_dir()).find(address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;
@@ -81,9 +86,9 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
     return device;
   }
   // Both take the device lock (pci-sysfs.c driver_override_show; iov.c sriov_numvfs_show).
-  auto override_value = read_attribute(dir / "driver_override");
+  auto override_value = dir.attribute("driver_override");
   if (override_value && *override_value != "(null)") device.driver_override = *override_value;
-  device.sriov_numvfs = static_cast<unsigned>(read_number(dir / "sriov_numvfs", 10).value_or(0));
+  if (sriov_pf) device.sriov_numvfs = static_cast<unsigned>(dir.number("sriov_numvfs", 10).value_or(0));
   return device;
 }
 
@@ -94,6 +99,15 @@ std::vector<PciAddress> list_pci_addresses(const HostPaths& paths) {
   }
   std::sort(addresses.begin(), addresses.end());
   return addresses;
+}
+
+PciDirectories::PciDirectories(const HostPaths& paths)
+    : paths_(paths), bus_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {}
+
+std::optional<fs::path> PciDirectories::of(const PciAddress& address) const {
+  const auto target = read_link(bus_devices_ / address.str());
+  if (!target || bus_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
+  return (bus_devices_ / *target).lexically_normal();
 }
 
 }  // namespace vfiohooks

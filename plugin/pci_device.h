@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,5 +49,20 @@ struct PciDevice {
 Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address);
 // Every PCI function on the host, in address order.
 std::vector<PciAddress> list_pci_addresses(const HostPaths& paths);
+
+// Finds PCI functions' real sysfs directories (/sys/devices/pci0000:00/0000:00:1c.0/0000:03:00.0):
+// sysfs nests a function's directory in its upstream bridge's. /sys/bus/pci/devices/ADDRESS is a
+// relative link through real directories, so one readlink resolves it where canonical() would look
+// at every component.
+class PciDirectories {
+ public:
+  explicit PciDirectories(const HostPaths& paths);
+  // nullopt when the host has no such function.
+  std::optional<std::filesystem::path> of(const PciAddress& address) const;
+
+ private:
+  HostPaths paths_;
+  std::filesystem::path bus_devices_;  // /sys/bus/pci/devices, resolved
+};
 
 }  // namespace vfiohooks

@@ -33,24 +33,29 @@ struct ResetCapability {
   // The bridge whose secondary bus reset would reset this function; nullopt on a root bus, where no
   // bus reset exists (pci_parent_bus_reset, pci_bus_reset: !bus->self).
   std::optional<PciAddress> upstream_bridge;
-  // Every other endpoint below upstream_bridge: a bus reset resets them all (bridges below it are
-  // not listed, the endpoints behind them are).
+  // Other endpoints sit below upstream_bridge: a bus reset would reset them too.
+  bool shares_bus = false;
+  // Those endpoints (bridges below it are not listed, the endpoints behind them are), listed only
+  // when needs_bus_reset(). Otherwise empty: on an SR-IOV PF's bus every function has FLR and 255
+  // others.
   std::vector<PciAddress> bus_reset_hits;
 
   // A method that resets this function alone (anything but a bus reset).
   bool resets_alone() const;
   // Whether a secondary bus reset can reach it: not on a root bus, and not ruled out by the kernel.
   bool bus_reset_possible() const;
+  // A bus reset is how it gets reset: no reset of its own, and a bus reset can reach it.
+  bool needs_bus_reset() const { return !resets_alone() && bus_reset_possible(); }
 };
 
 // Reads the reset facts of the function at `address`. Never fails: what cannot be read is
 // ResetSource::unknown with the reason.
 ResetCapability read_reset_capability(const HostPaths& paths, const PciAddress& address);
-// The same through `host`, which keeps the functions below each bridge it read: every function on
-// an SR-IOV PF's bus shares the bus, and vfioctl list asks about all of them. With
-// BusTopology::when_needed, upstream_bridge and bus_reset_hits are left empty for a function the
-// kernel resets alone (FLR and the like): the hook's check does not look at them then, and an
-// SR-IOV bus has 256 functions to read.
+// The same through `host`, which keeps what it read (each function's reset_method and the functions
+// below each bridge): every function on an SR-IOV PF's bus shares the bus, and vfioctl list asks
+// about all of them. With BusTopology::when_needed, upstream_bridge and shares_bus are left empty
+// for a function the kernel resets alone (FLR and the like): the hook's check does not look at them
+// then, and an SR-IOV bus has 256 functions to read.
 enum class BusTopology { always, when_needed };
 ResetCapability read_reset_capability(HostSnapshot& host, const PciAddress& address,
                                       BusTopology topology = BusTopology::always);

@@ -2,6 +2,7 @@
 #include "plugin/sysfs_reader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +13,13 @@ namespace vfiohooks {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_file(const fs::path& path) {
-  // Plain read(2): a planner reads thousands of small attributes, and a stream costs more to set
-  // up than the read itself.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+// Plain read(2): a planner reads thousands of small attributes, and a stream costs more to set up
+// than the read itself. `whole_on_short_read`: a read that does not fill the buffer was the last
+// (sysfs attributes; a procfs seq_file may return less than asked before its end).
+std::optional<std::string> read_at(int dir, const char* path, bool whole_on_short_read) {
+  const int fd = ::openat(dir, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   std::string content;
   char buffer[4096];
@@ -26,15 +30,15 @@ std::optional<std::string> read_file(const fs::path& path) {
       ::close(fd);
       return std::nullopt;
     }
-    if (n == 0) break;
     content.append(buffer, static_cast<std::size_t>(n));
+    if (n == 0 || (whole_on_short_read && static_cast<std::size_t>(n) < sizeof buffer)) break;
   }
   ::close(fd);
   return content;
 }
 
-std::optional<std::string> read_attribute(const fs::path& path) {
-  auto content = read_file(path);
+std::optional<std::string> attribute_at(int dir, const char* path) {
+  auto content = read_at(dir, path, true);
   if (!content) return std::nullopt;
   while (!content->empty() && (content->back() == '\n' || content->back() == '\0')) {
     content->pop_back();
@@ -42,8 +46,8 @@ std::optional<std::string> read_attribute(const fs::path& path) {
   return content;
 }
 
-std::optional<unsigned long> read_number(const fs::path& path, int base) {
-  auto text = read_attribute(path);
+std::optional<unsigned long> number_at(int dir, const char* path, int base) {
+  auto text = attribute_at(dir, path);
   if (!text || text->empty()) return std::nullopt;
   errno = 0;
   char* end = nullptr;
@@ -52,19 +56,32 @@ std::optional<unsigned long> read_number(const fs::path& path, int base) {
   return value;
 }
 
-std::optional<std::string> read_link(const fs::path& link) {
-  // One readlink(2); std::filesystem::read_symlink would lstat first.
+// One readlink(2); std::filesystem::read_symlink would lstat first.
+std::optional<std::string> link_at(int dir, const char* path) {
   char target[4096];
-  const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+  const ssize_t n = ::readlinkat(dir, path, target, sizeof target);
   if (n < 0 || static_cast<std::size_t>(n) == sizeof target) return std::nullopt;
   return std::string(target, static_cast<std::size_t>(n));
 }
 
-std::optional<std::string> link_name(const fs::path& link) {
-  const auto target = read_link(link);
+std::optional<std::string> last_component(const std::optional<std::string>& target) {
   if (!target) return std::nullopt;
   return fs::path(*target).filename().string();
 }
+
+}  // namespace
+
+std::optional<std::string> read_file(const fs::path& path) { return read_at(AT_FDCWD, path.c_str(), false); }
+
+std::optional<std::string> read_attribute(const fs::path& path) { return attribute_at(AT_FDCWD, path.c_str()); }
+
+std::optional<unsigned long> read_number(const fs::path& path, int base) {
+  return number_at(AT_FDCWD, path.c_str(), base);
+}
+
+std::optional<std::string> read_link(const fs::path& link) { return link_at(AT_FDCWD, link.c_str()); }
+
+std::optional<std::string> link_name(const fs::path& link) { return last_component(read_link(link)); }
 
 std::optional<fs::path> resolve(const fs::path& path) {
   std::error_code error;
@@ -91,6 +108,30 @@ bool has_entries(const fs::path& path) {
 bool path_exists(const fs::path& path) {
   std::error_code error;
   return fs::exists(fs::symlink_status(path, error));
+}
+
+OpenDirectory::OpenDirectory(const fs::path& path)
+    : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+
+OpenDirectory::~OpenDirectory() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<std::string> OpenDirectory::attribute(const char* name) const {
+  return is_open() ? attribute_at(fd_, name) : std::nullopt;
+}
+
+std::optional<unsigned long> OpenDirectory::number(const char* name, int base) const {
+  return is_open() ? number_at(fd_, name, base) : std::nullopt;
+}
+
+std::optional<std::string> OpenDirectory::link_name(const char* name) const {
+  return is_open() ? last_component(link_at(fd_, name)) : std::nullopt;
+}
+
+bool OpenDirectory::exists(const char* name) const {
+  struct stat status {};
+  return is_open() && ::fstatat(fd_, name, &status, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 }  // namespace vfiohooks

@@ -11,7 +11,8 @@ namespace vfiohooks {
 // Small readers for sysfs and procfs files. They never throw; a missing or unreadable file is
 // std::nullopt (or empty), because devices come and go while we look.
 
-// The file's content without the trailing newline.
+// A sysfs attribute (or a one-line procfs file) without the trailing newline. sysfs shows an
+// attribute whole in the first read (at most a page), so a read that does not fill the buffer ends it.
 std::optional<std::string> read_attribute(const std::filesystem::path& path);
 // The whole file, as is.
 std::optional<std::string> read_file(const std::filesystem::path& path);
@@ -28,5 +29,26 @@ std::vector<std::string> list_directory(const std::filesystem::path& path);
 // Whether a directory has any entry, without reading all of them (an SR-IOV host has thousands).
 bool has_entries(const std::filesystem::path& path);
 bool path_exists(const std::filesystem::path& path);
+
+// A directory opened once whose entries are then read relative to it (openat, readlinkat, fstatat):
+// a device's attributes without walking its whole path, and resolving its /sys/bus/pci/devices link,
+// for each one. The same rules as the functions above; a directory that did not open reads nothing.
+class OpenDirectory {
+ public:
+  explicit OpenDirectory(const std::filesystem::path& path);
+  ~OpenDirectory();
+  OpenDirectory(const OpenDirectory&) = delete;
+  OpenDirectory& operator=(const OpenDirectory&) = delete;
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  std::optional<std::string> attribute(const char* name) const;
+  std::optional<unsigned long> number(const char* name, int base = 0) const;
+  std::optional<std::string> link_name(const char* name) const;
+  bool exists(const char* name) const;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace vfiohooks

@@ -15,7 +15,7 @@ namespace {
 Plan plan_for(HostSnapshot& host, const Policy& policy, const std::vector<PciAddress>& addresses,
               const std::vector<Record>& held) {
   DomainRequest request;
-  request.name = "vfioctl";
+  request.name = "DOMAIN";  // the fixes name it: "vfioctl attach DOMAIN --with-group ..."
   for (const auto& address : addresses) request.devices.push_back(requested_device(address));
   return make_plan(host, request, policy, held);
 }
@@ -54,10 +54,17 @@ Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciA
 
 Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held) {
-  Policy policy = defaults;
-  policy.mode = Mode::bind;
+  return DeviceAssessor(host, defaults, held).assess(address);
+}
+
+DeviceAssessor::DeviceAssessor(HostSnapshot& host, const Policy& defaults, const std::vector<Record>& held)
+    : host_(host), policy_(defaults), held_(held) {
+  policy_.mode = Mode::bind;
+}
+
+Verdict DeviceAssessor::assess(const PciAddress& address) {
   Verdict verdict;
-  const Plan single = plan_for(host, policy, {address}, held);
+  const Plan single = plan_for(host_, policy_, {address}, held_);
   verdict.findings = single.findings;
   if (!single.refused()) {
     verdict.kind = Verdict::Kind::yes;
@@ -68,9 +75,13 @@ Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddre
   verdict.reason = first_error->problem;
   verdict.code = first_error->code;
   if (only_group_errors(single.findings)) {
-    const auto endpoints = group_endpoints(host, address);
-    if (endpoints.size() > 1 && !plan_for(host, policy, endpoints, held).refused()) {
-      verdict.kind = Verdict::Kind::with_group;
+    const auto endpoints = group_endpoints(host_, address);
+    if (endpoints.size() > 1) {
+      auto allowed = group_allowed_.find(endpoints);
+      if (allowed == group_allowed_.end()) {
+        allowed = group_allowed_.emplace(endpoints, !plan_for(host_, policy_, endpoints, held_).refused()).first;
+      }
+      if (allowed->second) verdict.kind = Verdict::Kind::with_group;
     }
   }
   return verdict;

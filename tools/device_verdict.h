@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,23 @@ struct Verdict {
 // the records in `held`. Reads the host; changes nothing.
 Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held);
-// The same over `host`, which keeps what it read for the next device (`vfioctl list` assesses all).
+// The same over `host`, which keeps what it read for the next device.
 Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held);
+
+// assess_device for device after device over one snapshot (vfioctl list and doctor assess every
+// device): the plan for a whole group is made once, not once for each of its members.
+class DeviceAssessor {
+ public:
+  DeviceAssessor(HostSnapshot& host, const Policy& defaults, const std::vector<Record>& held);
+  Verdict assess(const PciAddress& address);
+
+ private:
+  HostSnapshot& host_;
+  Policy policy_;
+  const std::vector<Record>& held_;
+  std::map<std::vector<PciAddress>, bool> group_allowed_;  // by the group's endpoints
+};
 
 // The group's endpoints (bridges skipped), in address order; just `address` when it has no group.
 std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress& address);

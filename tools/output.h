@@ -26,7 +26,8 @@ void print_json(std::ostream& out, const Json& value);
 // Each finding's line, exactly as the hook prints it (Finding::line), one per line.
 void print_findings(std::ostream& out, const std::vector<Finding>& findings);
 
-// {"severity","subject","problem","fix","line"} — the stable JSON form of a finding.
+// {"severity","code","subject","problem","fix"}: the JSON form of a finding. Its line (Finding::line)
+// is not repeated: "vfio-hooks: SUBJECT: [warning: ]PROBLEM; fix: FIX".
 Json finding_json(const Finding& finding);
 Json findings_json(const std::vector<Finding>& findings);
 // {"device","domain","original_driver","original_override","iommu_group","companion","phase","since"}.

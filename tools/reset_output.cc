@@ -54,14 +54,20 @@ std::string reset_text(const ResetCapability& capability) {
 }
 
 Json reset_json(const ResetCapability& capability) {
-  Json hits = Json::array();
-  for (const auto& hit : capability.bus_reset_hits) hits.push_back(hit.str());
-  return Json{{"source", std::string(to_string(capability.source))},
-              {"methods", capability.methods},
-              {"resets_alone", capability.resets_alone()},
-              {"bus_reset", capability.bus_reset_possible()},
-              {"upstream_bridge", capability.upstream_bridge ? Json(capability.upstream_bridge->str()) : Json(nullptr)},
-              {"bus_reset_also_resets", hits}};
+  Json json;
+  json["source"] = to_string(capability.source);
+  json["methods"] = capability.methods;
+  json["resets_alone"] = capability.resets_alone();
+  json["bus_reset"] = capability.bus_reset_possible();
+  json["upstream_bridge"] = capability.upstream_bridge ? Json(capability.upstream_bridge->str()) : Json(nullptr);
+  // Listed only for a function a bus reset is how it gets reset: every function on an SR-IOV PF's
+  // bus has FLR, and would otherwise list its 255 neighbours.
+  json["bus_reset_also_resets"] = nullptr;
+  if (capability.needs_bus_reset()) {
+    auto& hits = json["bus_reset_also_resets"] = Json::array();
+    for (const auto& hit : capability.bus_reset_hits) hits.push_back(hit.str());
+  }
+  return json;
 }
 
 }  // namespace vfiohooks::vfioctl

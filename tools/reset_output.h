@@ -12,7 +12,8 @@ namespace vfiohooks::vfioctl {
 // would take with it ("bus; a bus reset below 0000:00:06.0 also resets 0000:01:02.0").
 std::string reset_text(const ResetCapability& capability);
 
-// {"source","methods","resets_alone","bus_reset","upstream_bridge","bus_reset_also_resets"} for --json.
+// {"source","methods","resets_alone","bus_reset","upstream_bridge","bus_reset_also_resets"} for --json;
+// bus_reset_also_resets is null unless a bus reset is how the device gets reset (needs_bus_reset).
 Json reset_json(const ResetCapability& capability);
 
 }  // namespace vfiohooks::vfioctl

@@ -59,7 +59,9 @@ TEST_F(VfioctlResetFacts, ListJsonCarriesEveryDevicesResetFacts) {
   }
   EXPECT_EQ(reset[topo::kQemuE1000e]["methods"], nlohmann::json::array({"pm"}));
   EXPECT_EQ(reset[topo::kQemuE1000e]["resets_alone"], true);
+  EXPECT_EQ(reset[topo::kQemuE1000e]["bus_reset_also_resets"], nullptr);  // it never needs a bus reset
   EXPECT_EQ(reset[topo::kQemuE1000]["bus_reset_also_resets"], nlohmann::json::array({topo::kQemuRtl}));
+  EXPECT_EQ(reset[topo::kQemuRtl]["bus_reset_also_resets"], nlohmann::json::array({topo::kQemuE1000}));
   EXPECT_EQ(reset[topo::kQemuVirtio]["source"], "none-listed");
   EXPECT_EQ(reset[topo::kQemuVirtio]["bus_reset"], false);
 }
