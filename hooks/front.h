@@ -5,6 +5,8 @@
 #include <span>
 #include <string_view>
 
+#include "plugin/install_layout.h"  // kEngineName, looked up in the front's own directory (/proc/self/exe)
+
 namespace vfiohooks {
 
 // The hook's front, vfio-hooks-qemu: what /etc/libvirt/hooks/qemu.d/50-vfio-hooks links to. libvirt
@@ -13,8 +15,6 @@ namespace vfiohooks {
 // it in /usr/libexec/vfio-hooks/), with the same argv and the domain XML it read.
 // It links no shared library but libc: no libxml2, no Boost, no iostreams.
 
-// The engine's file name, looked up in the front's own directory (/proc/self/exe).
-inline constexpr std::string_view kEngineName = "vfio-hooks-engine";
 // Where the state records and their domain index are (plugin/state_index.h).
 inline constexpr const char* kStateDevicesDir = "/run/vfio-hooks/devices";
 // The engine reads up to 8 MiB (and refuses more than its reader's 4 MiB); the front reads as much.

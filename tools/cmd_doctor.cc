@@ -8,6 +8,8 @@
 
 #include "plugin/config_file.h"
 #include "plugin/host_readiness.h"
+#include "plugin/host_snapshot.h"
+#include "plugin/install_layout.h"
 #include "plugin/pci_device.h"
 #include "plugin/process_stat.h"
 #include "plugin/reset_readiness.h"
@@ -33,7 +35,6 @@ struct Check {
   bool warning = false;  // when not ok: worth knowing, but the host is ready
 };
 
-constexpr std::string_view kHookName = "50-vfio-hooks";
 
 // The libvirt daemon that runs qemu hooks (monolithic libvirtd, or modular virtqemud) and its
 // start time in seconds since the epoch: /proc/PID/stat field 22 (clock ticks after boot) plus
@@ -61,18 +62,46 @@ std::vector<std::string> devices_without_reset(const HostPaths& paths, Policy po
   const HostFacts facts = HostFacts::local(paths);
   const auto records = facts.records().records;
   policy.reset = ResetPolicy::warn;  // refusals would hide the very devices this lists
+  // One snapshot for all, as vfioctl list: a plan per device would read its group, bus and the
+  // host's tables anew each time.
+  HostSnapshot host(facts.paths(), HostGuard::Lookup::whole_host);
+  DeviceAssessor assessor(host, policy, records);
   std::vector<std::string> found;
   for (const auto& address : list_pci_addresses(paths)) {
-    const auto device = read_pci_device(paths, address);
+    const auto& device = host.device(address);
     // Host, ISA and other bridge-class functions (class 0x06) are the chipset's, never a VM's.
     if (!device || device->is_bridge() || device->class_code >> 16 == 0x06) continue;
-    const Verdict verdict = assess_device(facts, policy, address, records);
+    const Verdict verdict = assessor.assess(address);
     if (verdict.kind == Verdict::Kind::no) continue;
     ++assignable;
     const auto reset = std::find_if(verdict.findings.begin(), verdict.findings.end(), is_reset_finding);
     if (reset != verdict.findings.end()) found.push_back(address.str() + " (" + reset->code + ")");
   }
   return found;
+}
+
+// The hook is two programs: the front libvirt runs execs the engine from its own directory
+// (docs/HOOK.md), and without it refuses every domain with a PCI device. Looked for beside the file
+// the link resolves to, as the front finds it (/proc/self/exe).
+Check engine_check(const fs::path& hook) {
+  const std::string fix = "reinstall vfio-hooks (" + std::string(kEngineName) + " belongs beside " +
+                          std::string(kFrontName) + ")";
+  std::error_code error;
+  const fs::path front = fs::canonical(hook, error);
+  if (error || front.filename() != kFrontName) {
+    return {"engine", false, hook.string() + " runs " + (error ? "nothing" : front.string()) + ", not " +
+                                 std::string(kFrontName) + ": whether it starts the engine is unknown",
+            "ln -sf /usr/libexec/vfio-hooks/" + std::string(kFrontName) + " " + hook.string(), true};
+  }
+  const fs::path engine = front.parent_path() / kEngineName;
+  struct stat status {};
+  const bool present = ::stat(engine.c_str(), &status) == 0;
+  const bool executable = present && S_ISREG(status.st_mode) && (status.st_mode & S_IXUSR);
+  return {"engine", executable,
+          engine.string() + (executable ? " installed"
+                             : present  ? " is not an executable file: the hook refuses every domain with a PCI device"
+                                        : " is missing: the hook refuses every domain with a PCI device"),
+          fix};
 }
 
 std::vector<Check> run_checks(const Context& ctx) {
@@ -93,7 +122,7 @@ std::vector<Check> run_checks(const Context& ctx) {
                     ready.vfio_pci_loaded ? "loaded" : ready.vfio_pci_available ? "installed (loaded on first bind)" : "not available",
                     "install a kernel with CONFIG_VFIO_PCI"});
 
-  const fs::path hook = paths.libvirt_hooks_dir() / std::string(kHookName);
+  const fs::path hook = paths.libvirt_hooks_dir() / std::string(kHookLinkName);
   struct stat link {};
   const bool present = ::lstat(hook.c_str(), &link) == 0;
   struct stat target {};
@@ -105,6 +134,7 @@ std::vector<Check> run_checks(const Context& ctx) {
                     : !executable ? hook.string() + " is not an executable file"
                                   : hook.string() + " installed",
                     "ln -s /usr/libexec/vfio-hooks/vfio-hooks-qemu " + hook.string() + " (the package does this)"});
+  if (executable) checks.push_back(engine_check(hook));
   if (present) {
     const auto daemon = daemon_start(paths);
     const std::int64_t installed = link.st_mtim.tv_sec;
@@ -166,13 +196,13 @@ int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
 Command doctor_command() {
   return {"doctor",
           "doctor [--json]",
-          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, daemon, config, resets",
+          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, engine, daemon, config, resets",
           "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
           "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
-          "libvirtd (or virtqemud) was started after the hook was installed (hooks are read at daemon\n"
-          "start), the config file is valid, and no record is unfinished or unreadable. It also\n"
-          "lists the assignable devices that a VM could not reset (a warning: the exit status\n"
-          "stays 0).",
+          "its engine (vfio-hooks-engine) is beside the front the hook links to, libvirtd (or\n"
+          "virtqemud) was started after the hook was installed (hooks are read at daemon start), the\n"
+          "config file is valid, and no record is unfinished or unreadable. It also lists the\n"
+          "assignable devices that a VM could not reset (a warning: the exit status stays 0).",
           nullptr,
           0,
           0,

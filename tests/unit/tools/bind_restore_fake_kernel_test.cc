@@ -3,9 +3,9 @@
 // the fake's temp dir and its Kernel is the fake, so binds move driver links, /dev/vfio/N comes and
 // goes, and faults can be injected. Each test asserts what the user sees (exit status, the exact
 // lines) and the driver every device ends on; refusals must change nothing.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <utime.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -95,14 +95,20 @@ class VfioctlOnFakeKernel : public ::testing::Test {
 
   std::vector<Record> records() const { return StateStore(fake.paths().state_dir()).load().records; }
 
-  // The hook installed before libvirtd started, so that doctor's last checks pass.
+  // The hook installed as the package does (the link to the front, the engine beside it), before
+  // libvirtd started, so that doctor's last checks pass.
   void install_hook_and_daemon() {
+    const auto libexec = fake.at("/usr/libexec/vfio-hooks");
+    std::filesystem::create_directories(libexec);
+    for (const char* program : {"vfio-hooks-qemu", "vfio-hooks-engine"}) {
+      std::ofstream(libexec / program) << "#!/bin/sh\n";
+      ::chmod((libexec / program).c_str(), 0755);
+    }
     const auto hook = fake.at("/etc/libvirt/hooks/qemu.d/50-vfio-hooks");
     std::filesystem::create_directories(hook.parent_path());
-    std::ofstream(hook) << "#!/bin/sh\n";
-    ::chmod(hook.c_str(), 0755);
-    const struct utimbuf when{1200, 1200};
-    ::utime(hook.c_str(), &when);
+    std::filesystem::create_symlink(libexec / "vfio-hooks-qemu", hook);
+    const struct timespec when[2] = {{1200, 0}, {1200, 0}};
+    ::utimensat(AT_FDCWD, hook.c_str(), when, AT_SYMLINK_NOFOLLOW);  // the link's own time, as doctor reads it
     std::ofstream(fake.at("/proc/stat")) << "cpu  1 2 3\nbtime 1000\n";
     std::filesystem::create_directories(fake.at("/proc/4242"));
     std::ofstream(fake.at("/proc/4242/comm")) << "libvirtd\n";
@@ -581,6 +587,47 @@ TEST_F(VfioctlOnFakeKernel, DoctorOnAReadyHost) {
   EXPECT_EQ(held.status, 0) << held.out;
   EXPECT_THAT(held.out, HasSubstr("ok    vfio-pci: loaded\n"));
   EXPECT_THAT(held.out, HasSubstr("ok    records: 1 held, 0 unfinished, 0 unreadable\n"));
+}
+
+// The front refuses every domain with a PCI device when the engine is not beside it.
+TEST_F(VfioctlOnFakeKernel, DoctorChecksTheEngineBesideTheFrontTheHookLinksTo) {
+  topology::lone_nic(fake);
+  install_hook_and_daemon();
+  const auto engine = std::filesystem::canonical(fake.at("/usr/libexec/vfio-hooks/vfio-hooks-engine"));
+  EXPECT_THAT(vfioctl({"doctor"}).out, HasSubstr("\nok    engine: " + engine.string() + " installed\n"));
+
+  ::chmod(engine.c_str(), 0644);
+  const auto not_executable = vfioctl({"doctor"});
+  EXPECT_EQ(not_executable.status, 1);
+  EXPECT_THAT(not_executable.out, HasSubstr("\nFAIL  engine: " + engine.string() +
+                                            " is not an executable file: the hook refuses every domain with a PCI "
+                                            "device; fix: reinstall vfio-hooks (vfio-hooks-engine belongs beside "
+                                            "vfio-hooks-qemu)\n"));
+  std::filesystem::remove(engine);
+  const auto missing = vfioctl({"--json", "doctor"});
+  EXPECT_EQ(missing.status, 1);
+  const auto json = nlohmann::json::parse(missing.out);
+  bool found = false;
+  for (const auto& check : json["checks"]) {
+    if (check["check"] != "engine") continue;
+    found = true;
+    EXPECT_EQ(check["ok"], false);
+    EXPECT_EQ(check["warning"], false);
+    EXPECT_EQ(check["detail"], engine.string() + " is missing: the hook refuses every domain with a PCI device");
+  }
+  EXPECT_TRUE(found) << missing.out;
+
+  // Something else installed as the hook: doctor cannot tell, and says so without failing.
+  const auto hook = fake.at("/etc/libvirt/hooks/qemu.d/50-vfio-hooks");
+  std::filesystem::remove(hook);
+  std::ofstream(hook) << "#!/bin/sh\n";
+  ::chmod(hook.c_str(), 0755);
+  const struct timespec when[2] = {{1200, 0}, {1200, 0}};
+  ::utimensat(AT_FDCWD, hook.c_str(), when, AT_SYMLINK_NOFOLLOW);
+  const auto other = vfioctl({"doctor"});
+  EXPECT_EQ(other.status, 0) << other.out;
+  EXPECT_THAT(other.out, HasSubstr("\nwarn  engine: " + hook.string() + " runs " + hook.string() +
+                                   ", not vfio-hooks-qemu: whether it starts the engine is unknown"));
 }
 
 TEST_F(VfioctlOnFakeKernel, DoctorWarnsOfDevicesThatCannotBeResetAndStaysReady) {
