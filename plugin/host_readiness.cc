@@ -25,9 +25,9 @@ bool vfio_pci_module_exists(const HostPaths& paths) {
 HostReadiness read_host_readiness(const HostPaths& paths) {
   HostReadiness readiness;
   readiness.iommu_enabled = has_entries(paths.iommu_groups());
-  // The kernel names remapped irq chips "IR-PCI-MSI", "IR-IO-APIC", ...
-  const auto interrupts = read_file(paths.under("/proc/interrupts"));
-  readiness.interrupt_remapping = interrupts && interrupts->find(" IR-") != std::string::npos;
+  // The kernel names remapped irq chips "IR-PCI-MSI", "IR-IO-APIC", ... /proc/interrupts has a line
+  // per irq and a column per CPU (megabytes on a large SR-IOV host); the IO-APIC's lines come first.
+  readiness.interrupt_remapping = file_contains(paths.under("/proc/interrupts"), " IR-");
   const auto unsafe = read_attribute(paths.under("/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"));
   readiness.unsafe_interrupts_allowed = unsafe && (*unsafe == "Y" || *unsafe == "1");
   readiness.vfio_pci_loaded = path_exists(paths.pci_driver(kVfioPci));

@@ -73,6 +73,24 @@ std::optional<std::string> last_component(const std::optional<std::string>& targ
 
 std::optional<std::string> read_file(const fs::path& path) { return read_at(AT_FDCWD, path.c_str(), false); }
 
+bool file_contains(const fs::path& path, std::string_view needle) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string window;  // the end of what was read before, so that a match across two reads is found
+  char buffer[4096];
+  bool found = false;
+  while (!found) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    window.append(buffer, static_cast<std::size_t>(n));
+    found = window.find(needle) != std::string::npos;
+    if (window.size() > needle.size()) window.erase(0, window.size() - needle.size());
+  }
+  ::close(fd);
+  return found;
+}
+
 std::optional<std::string> read_attribute(const fs::path& path) { return attribute_at(AT_FDCWD, path.c_str()); }
 
 std::optional<unsigned long> read_number(const fs::path& path, int base) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vfiohooks {
@@ -16,6 +17,8 @@ namespace vfiohooks {
 std::optional<std::string> read_attribute(const std::filesystem::path& path);
 // The whole file, as is.
 std::optional<std::string> read_file(const std::filesystem::path& path);
+// Whether the file holds `needle`, read a page at a time until it does; false when unreadable.
+bool file_contains(const std::filesystem::path& path, std::string_view needle);
 // A numeric attribute such as "0x8086" or "4"; nullopt when missing or not a number.
 std::optional<unsigned long> read_number(const std::filesystem::path& path, int base = 0);
 // A symlink's target as written, or nullopt when `link` is not one.

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 
 #include "plugin/host_readiness.h"
 #include "plugin/pci_device.h"
@@ -214,6 +215,21 @@ TEST(FakeHostBrokenTest, BrokenHostsReadAsBroken) {
   EXPECT_FALSE(readiness.interrupt_remapping);
   EXPECT_TRUE(readiness.unsafe_interrupts_allowed);
   EXPECT_EQ(host.load_module("vfio-pci").error().code, ENOENT);
+}
+
+// /proc/interrupts is read a page at a time until the first remapped chip: a large SR-IOV host's
+// runs to megabytes. A chip name across two reads is found; none anywhere is none.
+TEST(FakeHostBrokenTest, RemappedChipsAreFoundWhereverTheyAre) {
+  FakeHost host;
+  topology::lone_nic(host);
+  std::string interrupts = "            CPU0       CPU1       \n";
+  while (interrupts.size() < 4094) interrupts += "   0:         26          0   IO-APIC    2-edge      timer\n";
+  interrupts.resize(4094);
+  const std::string remapped = " IR-PCI-MSI 327680-edge      xhci_hcd\n";
+  std::ofstream(host.at("/proc/interrupts")) << interrupts << remapped;
+  EXPECT_TRUE(read_host_readiness(host.paths()).interrupt_remapping);
+  std::ofstream(host.at("/proc/interrupts")) << interrupts << interrupts << "  PCI-MSI 327680-edge\n";
+  EXPECT_FALSE(read_host_readiness(host.paths()).interrupt_remapping);
 }
 
 // The hung remove, as the lab shows it on 6.1 (docs/LAB.md): the link goes at once, the writer
