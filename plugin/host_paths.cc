@@ -9,11 +9,17 @@ HostPaths::HostPaths(std::filesystem::path root) : root_(std::move(root)) {}
 
 std::filesystem::path HostPaths::under(std::string_view absolute) const {
   while (!absolute.empty() && absolute.front() == '/') absolute.remove_prefix(1);
-  return root_ / absolute;
+  if (absolute.empty()) return root_ / absolute;
+  // Joined as a string and parsed once: root_ / absolute copies root_'s parsed components first, and
+  // vfioctl list builds a few paths for each of thousands of devices.
+  std::string joined = root_.native();
+  if (!joined.empty() && joined.back() != '/') joined += '/';
+  joined += absolute;
+  return joined;
 }
 
 std::filesystem::path HostPaths::pci_device(const PciAddress& address) const {
-  return pci_devices() / address.str();
+  return under("/sys/bus/pci/devices/" + address.str());
 }
 
 std::filesystem::path HostPaths::pci_driver(std::string_view name) const {

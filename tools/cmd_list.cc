@@ -106,9 +106,12 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
 
   PciNames names;
   if (ctx.options.json) {
-    Json devices = Json::array();
-    for (const auto& row : rows) devices.push_back(row_json(row, names, facts, host));
-    print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
+    auto row = rows.begin();
+    print_json_streaming(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}}, "devices",
+                         [&]() -> std::optional<Json> {
+                           if (row == rows.end()) return std::nullopt;
+                           return row_json(*row++, names, facts, host);
+                         });
     return 0;
   }
   std::vector<std::vector<std::string>> table;

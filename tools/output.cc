@@ -30,6 +30,27 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
 
 void print_json(std::ostream& out, const Json& value) { out << value.dump(2) << '\n'; }
 
+void print_json_streaming(std::ostream& out, const Json& head, std::string_view key,
+                          const std::function<std::optional<Json>()>& next) {
+  // dump(2) of an object ends in "\n}", and nests each level two spaces deeper.
+  std::string text = head.empty() ? "{" : head.dump(2);
+  if (!head.empty()) text.resize(text.size() - 2);
+  out << text << (head.empty() ? "\n  " : ",\n  ") << Json(std::string(key)).dump() << ": [";
+  bool any = false;
+  while (auto item = next()) {
+    std::string lines = item->dump(2);
+    out << (any ? ",\n    " : "\n    ");
+    for (std::size_t from = 0, at; from < lines.size(); from = at + 1) {
+      at = lines.find('\n', from);
+      if (at == std::string::npos) at = lines.size();
+      out.write(lines.data() + from, static_cast<std::streamsize>(at - from));
+      if (at < lines.size()) out << "\n    ";
+    }
+    any = true;
+  }
+  out << (any ? "\n  ]\n}\n" : "]\n}\n");
+}
+
 void print_findings(std::ostream& out, const std::vector<Finding>& findings) {
   for (const auto& finding : findings) out << finding.line() << '\n';
 }

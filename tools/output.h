@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +25,11 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
 
 // Pretty-printed JSON and a newline. Built from values (nlohmann), never from strings.
 void print_json(std::ostream& out, const Json& value);
+// The same text as print_json of `head` with `key` added, an array of what `next` gives until it
+// gives nothing, made and printed one item at a time: vfioctl list --json on an SR-IOV host has
+// thousands of rows, and holding them all as values cost more than printing them.
+void print_json_streaming(std::ostream& out, const Json& head, std::string_view key,
+                          const std::function<std::optional<Json>()>& next);
 
 // Each finding's line, exactly as the hook prints it (Finding::line), one per line.
 void print_findings(std::ostream& out, const std::vector<Finding>& findings);

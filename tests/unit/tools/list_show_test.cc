@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // list, show and hostdev-xml against a test:/// host (facts from its node devices) and a fake root.
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +9,7 @@
 
 #include "tests/unit/tools/fake_sysfs.h"
 #include "tests/unit/tools/vfioctl_runner.h"
+#include "tools/output.h"
 
 namespace vfiohooks::testing {
 namespace {
@@ -54,6 +57,29 @@ TEST(VfioctlList, LocalFactsShowDriversAndGroupVerdicts) {
   EXPECT_EQ(by_address["0000:05:01.0"]["assignable"], "with-group");
   EXPECT_THAT(by_address["0000:05:01.0"]["reason"].get<std::string>(),
               HasSubstr("IOMMU group 7 is not viable: 0000:05:02.0 is bound to host driver 8139cp"));
+}
+
+// list --json prints its rows one at a time; the text is what printing the whole value gives.
+TEST(VfioctlList, RowsPrintedOneAtATimeReadAsTheWholeValue) {
+  using vfioctl::Json;
+  const Json head{{"facts", "local sysfs"}, {"unchecked", Json::array({"a", "b"})}};
+  const std::vector<Json> rows = {
+      Json{{"address", "0000:03:00.0"}, {"reset", Json{{"methods", Json::array({"flr"})}, {"hits", nullptr}}},
+           {"findings", Json::array({Json{{"problem", "two\nlines \"quoted\""}}})}, {"assigned_in", Json::array()}},
+      Json{{"address", "0000:03:00.1"}, {"held_by", Json{{"domain", "vm"}}}}};
+  for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{2}}) {
+    Json whole = head;
+    whole["devices"] = Json::array();
+    for (std::size_t i = 0; i < count; ++i) whole["devices"].push_back(rows[i]);
+    std::ostringstream expected, streamed;
+    vfioctl::print_json(expected, whole);
+    std::size_t next = 0;
+    vfioctl::print_json_streaming(streamed, head, "devices", [&]() -> std::optional<Json> {
+      if (next == count) return std::nullopt;
+      return rows[next++];
+    });
+    EXPECT_EQ(streamed.str(), expected.str()) << count << " rows";
+  }
 }
 
 TEST(VfioctlShow, VendorDeviceFormAndGroupMembers) {
