@@ -256,7 +256,6 @@ TEST(FrontBinary, NeedsNoSharedLibraryButLibc) {
   EXPECT_THAT(needed, ::testing::Each(::testing::AnyOf("libc.so.6", ::testing::StartsWith("ld-linux"))));
 }
 #endif
-#endif
 
 }  // namespace
 }  // namespace vfiohooks
