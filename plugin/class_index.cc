@@ -18,8 +18,7 @@ const ClassIndex::Entries& ClassIndex::entries_of(const fs::path& class_dir) {
     // sysfs links are relative and lead through real directories only: one readlink resolves them.
     const auto target = read_link(*real_dir / name);
     if (!target) continue;
-    const fs::path directory = target->starts_with('/') ? fs::path(*target) : (*real_dir / *target).lexically_normal();
-    entries.emplace_back(directory.string(), name);
+    entries.emplace_back(target->starts_with('/') ? *target : follow_relative_link(real_dir->native(), *target), name);
   }
   std::sort(entries.begin(), entries.end());
   return classes_.emplace(class_dir, std::move(entries)).first->second;

@@ -107,7 +107,7 @@ PciDirectories::PciDirectories(const HostPaths& paths)
 std::optional<fs::path> PciDirectories::of(const PciAddress& address) const {
   const auto target = read_link(bus_devices_ / address.str());
   if (!target || bus_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
-  return (bus_devices_ / *target).lexically_normal();
+  return follow_relative_link(bus_devices_.native(), *target);
 }
 
 }  // namespace vfiohooks

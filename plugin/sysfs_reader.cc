@@ -101,6 +101,25 @@ std::optional<std::string> read_link(const fs::path& link) { return link_at(AT_F
 
 std::optional<std::string> link_name(const fs::path& link) { return last_component(read_link(link)); }
 
+std::string follow_relative_link(std::string_view dir, std::string_view target) {
+  const bool simple = !target.starts_with('/') && target != ".." && target != "." && target.find("/./") == std::string_view::npos &&
+                      target.find("//") == std::string_view::npos && !target.ends_with("/..") &&
+                      target.find("/../", target.find_first_not_of("./")) == std::string_view::npos;
+  if (!simple || dir.empty()) return (fs::path(dir) / target).lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+  for (; target.starts_with("../"); target.remove_prefix(3)) {
+    const std::size_t slash = dir.rfind('/');
+    dir = dir.substr(0, slash == 0 ? 1 : slash);
+  }
+  while (target.starts_with("./")) target.remove_prefix(2);
+  std::string joined(dir);
+  if (!target.empty()) {
+    if (joined.back() != '/') joined += '/';
+    joined += target;
+  }
+  return joined;
+}
+
 std::optional<fs::path> resolve(const fs::path& path) {
   std::error_code error;
   fs::path resolved = fs::canonical(path, error);

@@ -25,6 +25,11 @@ std::optional<unsigned long> read_number(const std::filesystem::path& path, int 
 std::optional<std::string> read_link(const std::filesystem::path& link);
 // The last component of a symlink's target ("../../bus/pci/drivers/e1000e" → "e1000e").
 std::optional<std::string> link_name(const std::filesystem::path& link);
+// Where the symlink target `target`, as read from a link in directory `dir`, leads: sysfs links are
+// relative and lead through real directories ("../../devices/pci0000:00/..."), so each leading
+// "../" takes a component off `dir`. The same as (dir / target).lexically_normal(), at a fraction
+// of its cost: vfioctl list follows thousands of them.
+std::string follow_relative_link(std::string_view dir, std::string_view target);
 // The fully resolved path, or nullopt when it does not resolve.
 std::optional<std::filesystem::path> resolve(const std::filesystem::path& path);
 // The names in a directory, sorted; empty when it does not exist.

@@ -14,6 +14,26 @@
 namespace vfiohooks::testing {
 namespace {
 
+// The index follows each class link by taking a component off per leading "../": what
+// lexically_normal gives, for sysfs's links and for anything odder.
+TEST(ClassIndex, FollowsRelativeLinksAsLexicallyNormalDoes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/sys/class/net", "../../devices/pci0000:00/0000:00:1c.0/0000:03:00.0/net/enp3s0"},
+      {"/tmp/host/sys/bus/pci/devices", "../../../devices/pci0000:00/0000:00:08.0/0000:40:01.5"},
+      {"/sys/class/net/", "../../devices/virtual/net/bond0"},
+      {"/sys/class/net", "lo"},
+      {"/sys/class/net", "./eth0"},
+      {"/sys/class/net", "../../devices/a/../b"},
+      {"/sys/class/net", "../../../../../x"},
+      {"/sys/class/net", ".."},
+      {"/sys/class/net", "a//b/./c/"},
+  };
+  for (const auto& [dir, target] : cases) {
+    EXPECT_EQ(follow_relative_link(dir, target), (std::filesystem::path(dir) / target).lexically_normal().string())
+        << dir << " + " << target;
+  }
+}
+
 TEST(ClassIndex, FindsWhatTheDeviceWalkFindsForEveryDeviceAndClass) {
   FakeHost host;
   topology::nvme_with_root_fs(host);
