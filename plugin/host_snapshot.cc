@@ -25,14 +25,6 @@ const std::optional<std::filesystem::path>& HostSnapshot::device_directory(const
   return found->second;
 }
 
-const std::optional<std::string>& HostSnapshot::reset_method(const PciAddress& address) {
-  auto found = reset_methods_.find(address);
-  if (found == reset_methods_.end()) {
-    found = reset_methods_.emplace(address, read_attribute(paths_.pci_device(address) / "reset_method")).first;
-  }
-  return found->second;
-}
-
 const std::optional<std::string>& HostSnapshot::kernel_release() {
   if (!kernel_release_) kernel_release_ = read_attribute(paths_.under("/proc/sys/kernel/osrelease"));
   return *kernel_release_;

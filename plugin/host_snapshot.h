@@ -28,8 +28,6 @@ class HostSnapshot {
   const Expected<PciDevice>& device(const PciAddress& address);
   // The function's real sysfs directory (PciDirectories), remembered; nullopt when there is none.
   const std::optional<std::filesystem::path>& device_directory(const PciAddress& address);
-  // The function's reset_method attribute, remembered; nullopt when it is not there.
-  const std::optional<std::string>& reset_method(const PciAddress& address);
   // /proc/sys/kernel/osrelease, remembered; nullopt under a root without kernel facts.
   const std::optional<std::string>& kernel_release();
   // Whether any PCI function of the host shows `attribute`, remembered: it looks until the first.
@@ -51,7 +49,6 @@ class HostSnapshot {
   std::map<PciAddress, Expected<PciDevice>> devices_;
   std::optional<PciDirectories> directories_;
   std::map<PciAddress, std::optional<std::filesystem::path>> device_directories_;
-  std::map<PciAddress, std::optional<std::string>> reset_methods_;
   std::optional<std::optional<std::string>> kernel_release_;
   std::map<std::string, bool> any_function_has_;
   std::map<unsigned, std::vector<PciAddress>> groups_;

@@ -61,7 +61,8 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   device.device = static_cast<std::uint16_t>(dir.number("device", 16).value_or(0));
   device.class_code = static_cast<std::uint32_t>(dir.number("class", 16).value_or(0));
   device.header_type = read_header_type(dir);
-  // The link, vendor, class, config, iommu_group, vfio-dev and boot_vga never take the device lock.
+  // The link, vendor, class, config, iommu_group, vfio-dev, boot_vga and reset_method never take the
+  // device lock.
   device.driver = dir.link_name("driver").value_or("");
   device.vfio_variant = dir.exists("vfio-dev");
   if (auto group = dir.link_name("iommu_group")) device.iommu_group = parse_unsigned(*group);
@@ -79,6 +80,7 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   }
   std::sort(device.virtfns.begin(), device.virtfns.end());
   device.physfn = address_of_link(dir, "physfn");
+  device.reset_method = dir.attribute("reset_method");  // reset_method_show takes no lock
   if (auto record = StateStore(paths.state_dir()).find(address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;

@@ -31,6 +31,9 @@ struct PciDevice {
   unsigned sriov_numvfs = 0;
   std::vector<PciAddress> virtfns;  // the VFs of an SR-IOV PF
   std::optional<PciAddress> physfn;  // the PF of an SR-IOV VF
+  // The kernel's reset methods as its reset_method attribute lists them; nullopt when it does not
+  // show one (plugin/reset_capability.h reads what that means).
+  std::optional<std::string> reset_method;
   // A write vfio-hooks abandoned is still blocked in the kernel and holds the device's lock: its
   // driver_override was not read (that would wait for the lock) and sriov_numvfs is the number of
   // virtfn links. Nothing may be written to the device while this is set.

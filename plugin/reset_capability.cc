@@ -99,7 +99,8 @@ void read_older_kernel(const fs::path& dir, const std::string& release, ResetCap
 }
 
 void read_methods(HostSnapshot& host, const PciAddress& address, BusTopology topology, ResetCapability& capability) {
-  if (const auto& listed = host.reset_method(address)) {
+  const auto& device = host.device(address);
+  if (const auto listed = device ? device->reset_method : std::nullopt) {
     capability.source = ResetSource::reset_method;
     capability.methods = words_of(*listed);
     capability.disabled = capability.methods.empty();  // "All device reset methods disabled by user"

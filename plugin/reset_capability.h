@@ -51,8 +51,8 @@ struct ResetCapability {
 // Reads the reset facts of the function at `address`. Never fails: what cannot be read is
 // ResetSource::unknown with the reason.
 ResetCapability read_reset_capability(const HostPaths& paths, const PciAddress& address);
-// The same through `host`, which keeps what it read (each function's reset_method and the functions
-// below each bridge): every function on an SR-IOV PF's bus shares the bus, and vfioctl list asks
+// The same through `host`, which keeps what it read (each function, with its reset_method, and the
+// functions below each bridge): every function on an SR-IOV PF's bus shares the bus, and vfioctl list asks
 // about all of them. With BusTopology::when_needed, upstream_bridge and shares_bus are left empty
 // for a function the kernel resets alone (FLR and the like): the hook's check does not look at them
 // then, and an SR-IOV bus has 256 functions to read.

@@ -37,15 +37,16 @@ void print_json_streaming(std::ostream& out, const Json& head, std::string_view 
   if (!head.empty()) text.resize(text.size() - 2);
   out << text << (head.empty() ? "\n  " : ",\n  ") << Json(std::string(key)).dump() << ": [";
   bool any = false;
+  std::string indented;
   while (auto item = next()) {
-    std::string lines = item->dump(2);
-    out << (any ? ",\n    " : "\n    ");
+    const std::string lines = item->dump(2);
+    indented.assign(any ? ",\n    " : "\n    ");
     for (std::size_t from = 0, at; from < lines.size(); from = at + 1) {
-      at = lines.find('\n', from);
-      if (at == std::string::npos) at = lines.size();
-      out.write(lines.data() + from, static_cast<std::streamsize>(at - from));
-      if (at < lines.size()) out << "\n    ";
+      at = std::min(lines.find('\n', from), lines.size());
+      indented.append(lines, from, at - from);
+      if (at < lines.size()) indented += "\n    ";
     }
+    out << indented;
     any = true;
   }
   out << (any ? "\n  ]\n}\n" : "]\n}\n");
