@@ -56,6 +56,8 @@ step "libvirtd started after the install finds the packaged hook"
 start_libvirt
 shown /usr/bin/vfioctl doctor || true
 assert_contains "$SHOWN_OUTPUT" "ok    hook: $HOOK_LINK installed" "vfioctl doctor sees the packaged hook"
+assert_contains "$SHOWN_OUTPUT" "ok    engine: /usr/libexec/vfio-hooks/vfio-hooks-engine installed" \
+    "vfioctl doctor finds the engine beside the packaged front"
 assert_contains "$SHOWN_OUTPUT" "ok    daemon-restarted:" "vfioctl doctor sees libvirtd started after the install"
 
 step "virsh start: the packaged hook binds $nic"
