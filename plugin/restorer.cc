@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "plugin/device_write.h"
+#include "plugin/driver_override.h"
 #include "plugin/pci_device.h"
 #include "plugin/sysfs_reader.h"
 
@@ -31,7 +32,10 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& held)
   }
   // Every write below would wait behind the blocked one, uninterruptibly.
   if (current->blocked_write) return fail(describe(*current->blocked_write), EBUSY);
-  if (current->driver == record.original_driver && current->driver_override == record.original_override) {
+  // So would reading driver_override, when something else holds the lock.
+  const auto override_now = read_driver_override(host.paths, *current, host.unbind_timeout);
+  if (!override_now) return fail(override_now.error().message, override_now.error().code);
+  if (current->driver == record.original_driver && *override_now == record.original_override) {
     return store.remove(record.address);  // already as it was: an interrupted bind or restore
   }
   const bool on_vfio = current->driver == kVfioPci;

@@ -13,7 +13,9 @@ namespace vfiohooks {
 // Gives one device back: unbind from vfio-pci, write back the original driver_override (or clear
 // it), bind the original driver, verify, delete the record. Call with the state lock held.
 // Fails naming the step; the record is then kept so that a later restore can finish. A device
-// whose earlier write is still blocked in the kernel is not touched at all (it fails at once).
+// whose earlier write is still blocked in the kernel is not touched at all (it fails at once), nor
+// one whose driver_override does not answer within host.unbind_timeout (something else holds its
+// lock).
 Expected<void> restore_device(Host& host, StateStore& store, const Record& record);
 
 // Restores every record given, in reverse address order, never stopping at a failure.

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cerrno>
 
 #include "plugin/binder.h"
@@ -108,6 +110,35 @@ TEST_F(RestorerTest, AnUnbindFromVfioThatHangsIsRecordedAndWaitedForByNobody) {
   EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
 
   b.fake.finish_remove(topo::kLoneNic);
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+}
+
+// Someone else unbinds the device from vfio-pci (an admin by hand) and that remove hangs: we have
+// no record of the writer, and reading driver_override would wait behind the device's lock. The
+// restore gives up within the limit, writes nothing and keeps the record; once the remove is over,
+// the next restore gives the device back.
+TEST_F(RestorerTest, ADeviceSomeoneElseHoldsLockedIsLeftAloneUntilItIsFree) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  b.fake.hang_remove(topo::kLoneNic, 20000);
+  const pid_t admin = b.fake.unbind_elsewhere(topo::kLoneNic);
+  b.fake.clear_writes();
+
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].line(), "vfio-hooks: 0000:03:00.0: could not be restored to e1000e: its driver_override did "
+                                "not answer within 300 ms: something holds the device's lock (an unbind or a driver's "
+                                "remove stuck in the kernel); fix: run vfioctl restore 0000:03:00.0 once whatever holds "
+                                "it lets go");
+  EXPECT_THAT(b.fake.writes(), IsEmpty());
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+  EXPECT_EQ(b.store.load().records.size(), 1u);
+
+  b.fake.finish_remove(topo::kLoneNic);
+  ASSERT_EQ(::waitpid(admin, nullptr, 0), admin);
   EXPECT_THAT(restore_all(), IsEmpty());
   EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
   EXPECT_THAT(b.store.load().records, IsEmpty());
