@@ -7,10 +7,9 @@
 
 namespace vfiohooks {
 
-std::map<PciAddress, Expected<std::string>> read_driver_overrides(const HostPaths& paths,
-                                                                  const std::vector<PciDevice>& devices,
-                                                                  std::chrono::milliseconds limit) {
-  std::map<PciAddress, Expected<std::string>> overrides;
+OverrideReads read_driver_overrides(const HostPaths& paths, const std::vector<PciDevice>& devices,
+                                    std::chrono::milliseconds limit) {
+  OverrideReads overrides;
   std::vector<PciAddress> to_read;
   for (const auto& device : devices) {
     if (device.blocked_write) overrides.emplace(device.address, fail(describe(*device.blocked_write), EBUSY));

@@ -18,7 +18,8 @@ namespace vfiohooks {
 // lock).
 Expected<void> restore_device(Host& host, StateStore& store, const Record& record);
 
-// Restores every record given, in reverse address order, never stopping at a failure.
+// Restores every record given, in reverse address order, never stopping at a failure. Their
+// driver_overrides are read first, all in one reader child (plugin/driver_override.h).
 // Returns one finding per device that could not be restored.
 std::vector<Finding> restore_devices(Host& host, StateStore& store, std::vector<Record> records);
 
