@@ -496,7 +496,8 @@ bool FakeHost::remove_hanging(const std::string& address) const {
   return is_locked(address);
 }
 
-pid_t FakeHost::unbind_elsewhere(const std::string& address) {
+pid_t FakeHost::unbind_elsewhere(const std::string& address, int max_ms) {
+  hang_remove(address, max_ms);
   const fs::path unbind = driver_dir(driver_of(address)) / "unbind";
   const pid_t writer = ::fork();
   if (writer == 0) ::_exit(write_attribute(unbind, address) ? 0 : 1);

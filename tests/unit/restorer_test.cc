@@ -124,7 +124,6 @@ TEST_F(RestorerTest, ADeviceSomeoneElseHoldsLockedIsLeftAloneUntilItIsFree) {
   topo::lone_nic(b.fake);
   bind({requested(topo::kLoneNic)});
   b.host.unbind_timeout = std::chrono::milliseconds(300);
-  b.fake.hang_remove(topo::kLoneNic, 20000);
   const pid_t admin = b.fake.unbind_elsewhere(topo::kLoneNic);
   b.fake.clear_writes();
 
@@ -153,7 +152,6 @@ TEST_F(RestorerTest, ALockedDeviceInTheMiddleOfARunHoldsUpNoOtherDevice) {
   bind({requested(topo::kLoneNic), requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
   const auto usual_limit = b.host.unbind_timeout;
   b.host.unbind_timeout = std::chrono::milliseconds(300);
-  b.fake.hang_remove(topo::kBridgeE1000, 20000);
   const pid_t admin = b.fake.unbind_elsewhere(topo::kBridgeE1000);
   b.fake.clear_writes();
 

@@ -227,7 +227,6 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
 TEST_F(HookTest, AStartOnADeviceSomeoneElseIsUnbindingIsRefusedWithoutWaiting) {
   topology::lone_nic(fake);
   write_config("unbind_timeout_ms = 300\n");
-  fake.hang_remove(topology::kLoneNic, 20000);
   const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
   fake.clear_writes();
   const std::string xml = domain_xml({topology::kLoneNic});
