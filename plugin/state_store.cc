@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/printable.h"
+#include "plugin/state_index.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -22,8 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kRecordSuffix = ".json";
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
 
@@ -149,6 +148,9 @@ fs::path StateStore::record_path(const PciAddress& address) const {
 Expected<void> StateStore::save(const Record& record) {
   const fs::path target = record_path(record.address);
   if (auto made = ensure_directory(target.parent_path()); !made) return made;
+  // The domain index says at least what the records say: its entry comes first (state_index.h).
+  const auto previous = find(record.address);
+  add_index_entry(target.parent_path(), record.address, record.domain);
   const fs::path temp = target.string() + ".tmp";
   const std::string text = record_text(record);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -159,14 +161,21 @@ Expected<void> StateStore::save(const Record& record) {
   ::close(fd);
   if (!synced) return tl::unexpected(os_error("cannot write " + temp.string(), code ? code : EIO));
   if (::rename(temp.c_str(), target.c_str()) != 0) return tl::unexpected(os_error("cannot rename " + temp.string(), errno));
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+  auto synced_dir = fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (synced_dir && previous && previous->domain != record.domain) {
+    remove_index_entry(target.parent_path(), record.address, previous->domain);
+  }
+  return synced_dir;
 }
 
 Expected<void> StateStore::remove(const PciAddress& address) {
   const fs::path target = record_path(address);
+  const auto previous = find(address);
   if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
     return tl::unexpected(os_error("cannot remove " + target.string(), errno));
   }
+  // Only once the record is gone: the index may say more than the records, never less.
+  if (previous) remove_index_entry(target.parent_path(), address, previous->domain);
   return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY).or_else([](const Error&) -> Expected<void> { return {}; });
 }
 

@@ -2,7 +2,6 @@
 // vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
 #include <iterator>
 
-#include "hooks/prepare_input.h"
 #include "plugin/planner.h"
 #include "plugin/sysfs_reader.h"
 #include "tools/command_support.h"
@@ -10,6 +9,7 @@
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks::vfioctl {
 

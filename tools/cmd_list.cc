@@ -43,7 +43,8 @@ struct Row {
   std::vector<std::string> assigned_in;
 };
 
-Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, const Expected<std::string>& override_read) {
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host,
+              const Expected<std::string>& override_read) {
   const PciDevice& d = row.device;
   Json held = nullptr;
   if (row.record) held = Json{{"domain", row.record->domain}, {"phase", std::string(to_string(row.record->phase))}};
@@ -58,7 +59,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, con
               {"driver_override", override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
               {"locked", override_read ? Json(nullptr) : Json(override_read.error().message)},
               {"bridge", d.is_bridge()},
-              {"reset", reset_json(read_reset_capability(facts.paths(), d.address))},
+              {"reset", reset_json(read_reset_capability(host, d.address))},
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
               {"reason_code", row.verdict.code},
@@ -82,11 +83,13 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   }
 
   std::vector<Row> rows;
+  // Each device and group read once for all the plans below, and the class directories indexed.
+  HostSnapshot host(facts.paths(), HostGuard::Lookup::whole_host);
   for (const auto& address : list_pci_addresses(facts.paths())) {
-    auto device = read_pci_device(facts.paths(), address);
+    const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assess_device(facts, config.defaults, address, records.records), std::nullopt, {}};
+    Row row{*device, assess_device(host, config.defaults, address, records.records), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
@@ -106,7 +109,9 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
     for (const auto& row : rows) shown.push_back(row.device);
     const auto overrides = read_driver_overrides(facts.paths(), shown, config.defaults.unbind_timeout);
     Json devices = Json::array();
-    for (const auto& row : rows) devices.push_back(row_json(row, names, facts, overrides.at(row.device.address)));
+    for (const auto& row : rows) {
+      devices.push_back(row_json(row, names, facts, host, overrides.at(row.device.address)));
+    }
     print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
     return 0;
   }
