@@ -166,7 +166,7 @@ assert_answers_without_the_lock() {
     assert_driver "$nic" "$nic_driver"
     check "nobody holds /run/vfio-hooks/lock" lock_is_free
     local pid
-    for pid in $(pgrep -x vfio-hooks-qemu) $(pgrep -x vfioctl); do
+    for pid in $(hook_pids) $(pgrep -x vfioctl); do
         if [[ $pid == "$writer" ]] || ! in_kernel "$pid"; then continue; fi
         note "pid $pid ($(cat "/proc/$pid/comm")) waits for the lock holding: $(fds_of "$pid")"
         [[ $(fds_of "$pid") == "/dev/null $(readlink -f "$SYS_PCI/$share")/driver_override pipe " ]] ||
