@@ -70,7 +70,7 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   // 0x0300 or the pre-2.0 VGA 0x0001).
   const unsigned base_sub = device.class_code >> 8;
   if (base_sub == 0x0300 || base_sub == 0x0001) device.boot_vga = dir.number("boot_vga", 10).value_or(0) == 1;
-  // virtfnN links and sriov_numvfs exist only on an SR-IOV PF, which has sriov_totalvfs (a stat
+  // virtfnN links exist only on an SR-IOV PF, which has sriov_totalvfs (a stat
   // reads no attribute): other devices' directories are not listed.
   const bool sriov_pf = dir.exists("sriov_totalvfs");
   for (const auto& name : sriov_pf ? list_directory(path) : std::vector<std::string>{}) {
@@ -84,13 +84,7 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   if (auto record = StateStore(paths.state_dir()).find(address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;
-    device.sriov_numvfs = static_cast<unsigned>(device.virtfns.size());
-    return device;
   }
-  // Both take the device lock (pci-sysfs.c driver_override_show; iov.c sriov_numvfs_show).
-  auto override_value = dir.attribute("driver_override");
-  if (override_value && *override_value != "(null)") device.driver_override = *override_value;
-  if (sriov_pf) device.sriov_numvfs = static_cast<unsigned>(dir.number("sriov_numvfs", 10).value_or(0));
   return device;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "plugin/driver_override.h"
 #include "plugin/pci_device.h"
 #include "plugin/reset_capability.h"
 #include "tools/command_support.h"
@@ -43,7 +44,8 @@ struct Row {
 };
 
 // Field by field, as finding_json: thousands of rows on an SR-IOV host.
-Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host) {
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host,
+              const Expected<std::string>& override_read) {
   const PciDevice& d = row.device;
   Json json;
   json["address"] = d.address.str();
@@ -54,7 +56,8 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
   json["class_name"] = class_name(names, d);
   json["name"] = device_name(names, facts, d);
   json["driver"] = d.driver.empty() ? Json(nullptr) : Json(d.driver);
-  json["driver_override"] = d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override);
+  json["driver_override"] = override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr);
+  json["locked"] = override_read ? Json(nullptr) : Json(override_read.error().message);
   json["bridge"] = d.is_bridge();
   json["reset"] = reset_json(read_reset_capability(host, d.address));
   json["assignable"] = to_string(row.verdict.kind);
@@ -106,11 +109,17 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
 
   PciNames names;
   if (ctx.options.json) {
+    // Only --json shows driver_override: its read takes each device's lock, so all are read at
+    // once, none waiting more than unbind_timeout_ms (plugin/driver_override.h).
+    std::vector<PciDevice> shown;
+    for (const auto& row : rows) shown.push_back(row.device);
+    const auto overrides = read_driver_overrides(facts.paths(), shown, config.defaults.unbind_timeout);
     auto row = rows.begin();
     print_json_streaming(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}}, "devices",
                          [&]() -> std::optional<Json> {
                            if (row == rows.end()) return std::nullopt;
-                           return row_json(*row++, names, facts, host);
+                           const Row& next = *row++;
+                           return row_json(next, names, facts, host, overrides.at(next.device.address));
                          });
     return 0;
   }
