@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for lab scenarios, sourced inside the guest's chroot (bash). A scenario is a plain script:
+# Helpers for lab scenarios, sourced inside the guest (bash). A scenario is a plain script:
 # it says what it does with `step`, checks with `assert_*`/`check`, and ends with `pass`; the first
 # failed check ends it with "FAIL: <reason>" and exit status 1.
 set -euo pipefail
@@ -212,7 +212,7 @@ install_hook() {
     ok "hook installed: $HOOK_LINK -> $VFIO_HOOKS_QEMU"
 }
 
-# start_libvirt [--listen-tcp] — virtlogd and libvirtd as root, with the settings a chroot without
+# start_libvirt [--listen-tcp] — virtlogd and libvirtd as root, with the settings a guest without
 # cgroups, namespaces or security labels needs (see shared/LAB.md). Scenarios sharing a boot share
 # the daemon. --listen-tcp also serves qemu+tcp://127.0.0.1/system (LAB_TCP_URI): plain TCP on
 # 127.0.0.1:16509 (lo brought up), no TLS, no authentication. Without systemd socket activation,
