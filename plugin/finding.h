@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vfiohooks {
@@ -9,11 +10,22 @@ enum class Severity { error, warning };
 
 // One thing the user must know, naming the device, what is wrong and what to do about it.
 struct Finding {
+  Finding() = default;
+  Finding(Severity severity_, std::string subject_, std::string problem_, std::string fix_, std::string code_,
+          std::string holder_ = "")
+      : severity(severity_),
+        subject(std::move(subject_)),
+        problem(std::move(problem_)),
+        fix(std::move(fix_)),
+        code(std::move(code_)),
+        holder(std::move(holder_)) {}
+
   Severity severity = Severity::error;
   std::string subject;  // "0000:03:00.0", or "host" for host-wide problems
   std::string problem;
   std::string fix;
   std::string code;     // stable machine name of the kind of finding ("group-not-viable"), for --json and tables
+  std::string holder;   // who or what holds the device, in a few words for tables ("/", "Xorg (pid 1234)")
 
   // The one line virsh and virt-manager show: "vfio-hooks: SUBJECT: PROBLEM; fix: FIX".
   std::string line() const;

@@ -4,7 +4,8 @@
 
 namespace vfiohooks {
 
-HostPaths::HostPaths(std::filesystem::path root) : root_(std::move(root)) {}
+HostPaths::HostPaths(std::filesystem::path root, std::shared_ptr<const KernelView> view)
+    : root_(std::move(root)), view_(view ? std::move(view) : std::make_shared<const LinuxKernelView>()) {}
 
 std::filesystem::path HostPaths::under(std::string_view absolute) const {
   while (!absolute.empty() && absolute.front() == '/') absolute.remove_prefix(1);

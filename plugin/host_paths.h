@@ -1,19 +1,24 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string_view>
 
+#include "plugin/kernel_view.h"
 #include "plugin/pci_address.h"
 
 namespace vfiohooks {
 
 // Every path vfio-hooks touches, derived from one host root ("/" in production, a fake host's
-// directory in tests). Nothing below main() builds a path any other way.
+// directory in tests), and the KernelView that answers stat(2), readlink(2) and loop ioctls there
+// (the running kernel's, unless a fake host gives its own). Nothing below main() builds a path any
+// other way.
 class HostPaths {
  public:
-  explicit HostPaths(std::filesystem::path root = "/");
+  explicit HostPaths(std::filesystem::path root = "/", std::shared_ptr<const KernelView> view = nullptr);
 
   const std::filesystem::path& root() const { return root_; }
+  const KernelView& view() const { return *view_; }
   // Maps an absolute host path ("/proc/swaps") under the root.
   std::filesystem::path under(std::string_view absolute) const;
 
@@ -31,6 +36,7 @@ class HostPaths {
 
  private:
   std::filesystem::path root_;
+  std::shared_ptr<const KernelView> view_;
 };
 
 }  // namespace vfiohooks

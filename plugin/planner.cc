@@ -47,8 +47,9 @@ std::vector<Finding> check_host(const HostPaths& paths) {
 
 class Planner {
  public:
-  Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
-      : paths_(paths), domain_(domain), policy_(policy), held_(held) {
+  Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held,
+          HostGuard* guard)
+      : paths_(paths), domain_(domain), policy_(policy), held_(held), guard_(guard) {
     for (const auto& device : domain.devices) {
       if (device.mode.value_or(policy.mode) != Mode::off) active_.insert(device.address);
     }
@@ -64,12 +65,15 @@ class Planner {
                                 "stale-metadata"});
     }
     if (!plan_.refused()) {
-      // The mount, swap and route tables are read only when there are devices to check.
-      guard_.emplace(paths_);
+      // The host's tables and /proc are read only when there are devices to check.
+      if (guard_ == nullptr) guard_ = &own_guard_.emplace(paths_);
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
     }
+    // What the host is seen to do comes before what the guard could not see.
+    std::stable_partition(plan_.findings.begin(), plan_.findings.end(),
+                          [](const Finding& f) { return f.code != "host-use-unseen"; });
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
     return std::move(plan_);
@@ -134,15 +138,32 @@ class Planner {
                                    "point the <hostdev> at the device's new address, or update the pin"));
   }
 
-  // One finding per device, however many ways the host uses it: the most important comes first.
+  // One finding per way the host uses the device, the most important first: the first line is what
+  // virt-manager's dialog shows without "Details".
   void check_host_use(const std::string& subject, const PciDevice& device) {
-    const auto reasons = guard_->dependencies(device);
-    if (reasons.empty()) return;
-    std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
-    for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
-    plan_.findings.push_back(error("host-critical", subject, "the host depends on it: " + what,
-                                   "assign a device the host does not use, or set allow-host-critical='yes' "
-                                   "in its <vfio:device> metadata if you really mean it"));
+    const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
+    const bool display = (device.class_code >> 16) == 0x03;
+    for (const auto& use : guard_->uses(device)) {
+      Finding finding;
+      switch (use.kind) {
+        case HostUse::Kind::process:
+          finding = error("in-use", subject, companion + use.text,
+                          std::string("stop it") + (display ? " (or log out of the graphical session)" : "") +
+                              (domain_.by_hand ? " and try again" : " and start the domain again"));
+          break;
+        case HostUse::Kind::unseen:
+          finding = error("host-use-unseen", subject, "cannot see whether the host uses it: " + companion + use.text,
+                          "let the hook see the host (docs/HOOK.md, \"What the guard sees\"), or set "
+                          "allow-host-critical='yes' in its <vfio:device> metadata if the host does not use it");
+          break;
+        default:
+          finding = error("host-critical", subject, "the host depends on it: " + companion + use.text,
+                          "assign a device the host does not use, or set allow-host-critical='yes' in its "
+                          "<vfio:device> metadata if you really mean it");
+      }
+      finding.holder = use.holder;
+      plan_.findings.push_back(std::move(finding));
+    }
   }
 
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {
@@ -199,7 +220,8 @@ class Planner {
   const DomainRequest& domain_;
   const Policy& policy_;
   const std::vector<Record>& held_;
-  std::optional<HostGuard> guard_;  // read once the host is ready and devices are to be checked
+  HostGuard* guard_;                  // the caller's, or own_guard_ once devices are to be checked
+  std::optional<HostGuard> own_guard_;
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
   Plan plan_;
@@ -208,8 +230,8 @@ class Planner {
 }  // namespace
 
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
-               const std::vector<Record>& held) {
-  return Planner(paths, domain, policy, held).run();
+               const std::vector<Record>& held, HostGuard* guard) {
+  return Planner(paths, domain, policy, held, guard).run();
 }
 
 }  // namespace vfiohooks

@@ -11,6 +11,8 @@
 
 namespace vfiohooks {
 
+class HostGuard;
+
 struct PlannedDevice {
   PciDevice device;        // as sysfs showed it when planning
   bool companion = false;  // shares a group with a requested device; bound by `companions = bind`
@@ -25,8 +27,9 @@ struct Plan {
 
 // The one decision, shared by the hook's prepare and `vfioctl check`: reads the host under `paths`,
 // checks every PCI device the domain asks for against the policy and the records in `held`, and
-// returns the devices to bind plus every finding. Changes nothing.
+// returns the devices to bind plus every finding. Changes nothing. `guard` lets several plans share
+// one look at the host (vfioctl list); without it the plan makes its own.
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
-               const std::vector<Record>& held);
+               const std::vector<Record>& held, HostGuard* guard = nullptr);
 
 }  // namespace vfiohooks

@@ -36,7 +36,7 @@ std::vector<std::string> steps(const HostFacts& facts, const Policy& defaults, c
   Policy policy = defaults;
   policy.mode = Mode::bind;
   std::vector<std::string> lines;
-  for (const auto& planned : make_plan(facts.paths(), request, policy, held).to_bind) {
+  for (const auto& planned : make_plan(facts.paths(), request, policy, held, &facts.guard()).to_bind) {
     const auto& d = planned.device;
     lines.push_back(d.driver == kVfioPci ? d.address.str() + " is on vfio-pci already"
                                          : d.address.str() + ": " + driver_text(d) + " -> vfio-pci, restored to " +

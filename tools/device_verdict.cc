@@ -16,7 +16,7 @@ Plan plan_for(const HostFacts& facts, const Policy& policy, const std::vector<Pc
   DomainRequest request;
   request.name = "vfioctl";
   for (const auto& address : addresses) request.devices.push_back(requested_device(address));
-  return make_plan(facts.paths(), request, policy, held);
+  return make_plan(facts.paths(), request, policy, held, &facts.guard());
 }
 
 bool only_group_errors(const std::vector<Finding>& findings) {

@@ -49,7 +49,8 @@ HostFacts::HostFacts(HostFacts&& other) noexcept
       owned_dir_(std::exchange(other.owned_dir_, {})),
       source_(std::move(other.source_)),
       unchecked_(std::move(other.unchecked_)),
-      names_(std::move(other.names_)) {}
+      names_(std::move(other.names_)),
+      guard_(std::move(other.guard_)) {}
 
 HostFacts::~HostFacts() {
   if (owned_dir_.empty()) return;
@@ -70,6 +71,11 @@ std::string HostFacts::product_name(const PciAddress& address) const {
 StateStore::Contents HostFacts::records() const {
   if (!is_local()) return {};
   return StateStore(paths_.state_dir()).load();
+}
+
+HostGuard& HostFacts::guard() const {
+  if (!guard_) guard_ = std::make_unique<HostGuard>(is_local() ? HostGuard(paths_) : HostGuard::unchecked(paths_));
+  return *guard_;
 }
 
 bool facts_from_libvirt(const Context& ctx) {

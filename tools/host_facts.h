@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "plugin/error.h"
+#include "plugin/host_guard.h"
 #include "plugin/host_paths.h"
 #include "plugin/pci_address.h"
 #include "plugin/state_store.h"
@@ -39,6 +41,9 @@ class HostFacts {
   std::string product_name(const PciAddress& address) const;
   // vfio-hooks' records on this host; none for a remote host (its /run is not visible from here).
   StateStore::Contents records() const;
+  // One look at how the host uses its devices, shared by every plan a command makes; for a remote
+  // host it reports nothing (that check is in unchecked()).
+  HostGuard& guard() const;
 
  private:
   explicit HostFacts(HostPaths paths) : paths_(std::move(paths)) {}
@@ -47,6 +52,7 @@ class HostFacts {
   std::string source_ = "local sysfs";
   std::vector<std::string> unchecked_;
   std::map<PciAddress, std::pair<std::string, std::string>> names_;
+  mutable std::unique_ptr<HostGuard> guard_;
 };
 
 // The facts a command should use: local sysfs under ctx.paths when --root was given or the URI is

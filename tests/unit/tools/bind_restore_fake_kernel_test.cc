@@ -342,7 +342,7 @@ TEST_F(VfioctlOnFakeKernel, TheNvmeHoldingRootIsRefusedWithTheHooksLine) {
   EXPECT_EQ(run.status, 1);
   EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / "));
   EXPECT_THAT(run.out, HasSubstr("; fix: assign a device the host does not use"));
-  EXPECT_EQ(lines(run.out).size(), 1u);
+  EXPECT_EQ(lines(run.out).size(), 3u);  // /, /boot/efi, swap: one line each
   EXPECT_EQ(run.out, hook_run.err);
   EXPECT_EQ(fake.snapshot(), before);
   EXPECT_THAT(fake.writes(), IsEmpty());

@@ -1,0 +1,109 @@
+#include "plugin/process_scan.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "plugin/sysfs_reader.h"
+
+namespace vfiohooks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<int> parse_pid(const std::string& name) {
+  int pid = 0;
+  const auto parsed = std::from_chars(name.data(), name.data() + name.size(), pid);
+  if (parsed.ec != std::errc() || parsed.ptr != name.data() + name.size() || pid <= 0) return std::nullopt;
+  return pid;
+}
+
+// A file worth keeping: a device node, or a file on a filesystem with a real device number.
+bool could_belong_to_a_device(const FileIdentity& id) {
+  using Type = FileIdentity::Type;
+  if (id.type == Type::char_device || id.type == Type::block_device) return true;
+  return (id.type == Type::regular || id.type == Type::directory) && !id.device.is_anonymous();
+}
+
+// The process is gone (ENOENT, ESRCH) or was never there: nothing to see, nothing missed.
+bool vanished(int code) { return code == ENOENT || code == ESRCH; }
+
+class Scanner {
+ public:
+  explicit Scanner(const HostPaths& paths) : paths_(paths), view_(paths.view()), proc_(paths.proc()) {}
+
+  ProcessScan run() {
+    if (auto self = view_.read_link(proc_ / "self")) scan_.self = parse_pid(*self).value_or(0);
+    auto names = view_.list(proc_);
+    if (!names) {
+      scan_.unseen.push_back("cannot list /proc: " + std::string(std::strerror(names.error().code)));
+      return std::move(scan_);
+    }
+    std::vector<int> pids;
+    for (const auto& name : *names) {
+      if (auto pid = parse_pid(name)) pids.push_back(*pid);
+    }
+    std::sort(pids.begin(), pids.end());
+    for (const int pid : pids) scan_process(pid);
+    return std::move(scan_);
+  }
+
+ private:
+  void scan_process(int pid) {
+    const fs::path dir = proc_ / std::to_string(pid);
+    ProcessInfo info;
+    info.pid = pid;
+    auto comm = read_attribute(dir / "comm");
+    if (!comm) return;  // exited
+    info.name = std::move(*comm);
+    if (auto ns = view_.read_link(dir / "ns" / "mnt")) {
+      info.mount_ns = std::move(*ns);
+    } else if (vanished(ns.error().code)) {
+      return;
+    } else {
+      scan_.unseen.push_back("cannot read the mount namespace of " + info.label() + ": " + std::strerror(ns.error().code));
+    }
+    if (auto root = view_.stat(dir / "root")) info.root = *root;
+    const std::size_t index = scan_.processes.size();
+    scan_.processes.push_back(info);
+    if (pid == scan_.self) return;
+
+    if (info.root) keep(index, dir / "root", *info.root);
+    for (const char* link : {"cwd", "exe"}) {
+      if (auto id = view_.stat(dir / link)) keep(index, dir / link, *id);
+    }
+    auto fds = view_.list(dir / "fd");
+    if (!fds) {
+      if (!vanished(fds.error().code)) {
+        scan_.unseen.push_back("cannot read the open files of " + info.label() + ": " + std::strerror(fds.error().code));
+      }
+      return;
+    }
+    for (const auto& fd : *fds) {
+      const fs::path link = dir / "fd" / fd;
+      if (auto id = view_.stat(link)) keep(index, link, *id);
+    }
+  }
+
+  void keep(std::size_t process, const fs::path& link, const FileIdentity& id) {
+    if (!could_belong_to_a_device(id)) return;
+    auto path = view_.read_link(link);
+    if (!path) return;  // closed meanwhile
+    scan_.held.push_back({process, id, std::move(*path)});
+  }
+
+  const HostPaths& paths_;
+  const KernelView& view_;
+  const fs::path proc_;
+  ProcessScan scan_;
+};
+
+}  // namespace
+
+std::string ProcessInfo::label() const { return name + " (pid " + std::to_string(pid) + ")"; }
+
+ProcessScan scan_processes(const HostPaths& paths) { return Scanner(paths).run(); }
+
+}  // namespace vfiohooks
