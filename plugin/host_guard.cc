@@ -326,17 +326,15 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
   std::set<std::size_t> named;
   for (const auto& file : snap.scan.held) {
     const FileIdentity& id = file.identity;
-    std::string through;
-    if ((id.type == Type::char_device && char_nodes.contains(id.rdev)) ||
-        (id.type == Type::block_device && block_nodes.contains(id.rdev))) {
-      through = shorten(file.path);
-    } else if ((id.type == Type::regular || id.type == Type::directory) && unmounted_filesystems.contains(id.device)) {
-      // A filesystem in no mount table but still in use: lazily unmounted (umount -l).
-      through = shorten(file.path) + " (on " + labels.at(id.device) + ", unmounted)";
-    } else {
-      continue;
-    }
-    if (!named.insert(file.process).second) continue;
+    const bool node = (id.type == Type::char_device && char_nodes.contains(id.rdev)) ||
+                      (id.type == Type::block_device && block_nodes.contains(id.rdev));
+    // A filesystem in no mount table but still in use: lazily unmounted (umount -l).
+    const bool unmounted = (id.type == Type::regular || id.type == Type::directory) &&
+                           unmounted_filesystems.contains(id.device);
+    if ((!node && !unmounted) || !named.insert(file.process).second) continue;
+    const auto path = paths_.view().read_link(file.link);
+    std::string through = shorten(path ? *path : file.link.filename().string());
+    if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
     uses.push_back({HostUse::Kind::process, "in use by " + process.label() + " through " + through, process.label()});
   }

@@ -87,11 +87,9 @@ class Scanner {
     }
   }
 
+  // The link's text is read only for the few files a finding names.
   void keep(std::size_t process, const fs::path& link, const FileIdentity& id) {
-    if (!could_belong_to_a_device(id)) return;
-    auto path = view_.read_link(link);
-    if (!path) return;  // closed meanwhile
-    scan_.held.push_back({process, id, std::move(*path)});
+    if (could_belong_to_a_device(id)) scan_.held.push_back({process, id, link});
   }
 
   const HostPaths& paths_;

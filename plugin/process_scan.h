@@ -23,7 +23,7 @@ struct ProcessInfo {
 struct HeldFile {
   std::size_t process = 0;  // index into ProcessScan::processes
   FileIdentity identity;
-  std::string path;         // as that process names it ("/dev/dri/card1", "/data/db (deleted)")
+  std::filesystem::path link;  // /proc/PID/fd/N (or cwd, root, exe): readlink names it as that process does
 };
 
 // One pass over /proc: every process, its mount namespace and root, and the files it holds that
