@@ -55,6 +55,7 @@ Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciA
                                         [](const Finding& f) { return f.severity == Severity::error; });
   verdict.reason = first_error->problem;
   verdict.code = first_error->code;
+  verdict.holder = first_error->holder;
   if (only_group_errors(single.findings)) {
     const auto endpoints = group_endpoints(facts.paths(), address);
     if (endpoints.size() > 1 && !plan_for(facts, policy, endpoints, held).refused()) {
