@@ -31,9 +31,7 @@ class Binding {
       const bool unbind_pending = bound.error().code == ETIMEDOUT;
       std::vector<Finding> findings{{Severity::error, address,
                                      "could not be bound to vfio-pci (" + bound.error().message + "); " +
-                                         (unbind_pending ? "the domain's other devices were"
-                                                         : "the domain's devices were") +
-                                         " given back to their drivers",
+                                         (unbind_pending ? "the others were given back" : "all were given back"),
                                      "see dmesg, and vfioctl show " + address, "bind-failed"}};
       if (unbind_pending) keep_pending(findings);
       roll_back(findings);

@@ -32,6 +32,10 @@ struct Finding {
 };
 
 bool has_errors(const std::vector<Finding>& findings);
+// `text` (a mount point, a path: anybody's choice, any length) cut in the middle to at most
+// kLongestName characters ("/var/lib/postgres...-retention-2026"), so that a finding stays short.
+inline constexpr std::size_t kLongestName = 32;
+std::string shortened(const std::string& text, std::size_t longest = kLongestName);
 // Errors first, then warnings, each group in the order found.
 std::vector<Finding> most_important_first(std::vector<Finding> findings);
 

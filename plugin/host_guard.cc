@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "plugin/device_nodes.h"
+#include "plugin/finding.h"
 #include "plugin/mount_namespaces.h"
 #include "plugin/mount_table.h"
 #include "plugin/process_scan.h"
@@ -18,17 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Findings must stay short (the first one has about 250 characters in virt-manager's dialog), and
-// mount points and file names are anybody's choice.
-constexpr std::size_t kLongestName = 60;
 // Beyond this many processes or blind spots per device, the rest are counted, not named.
 constexpr std::size_t kMostNamed = 5;
-
-std::string shorten(const std::string& text) {
-  if (text.size() <= kLongestName) return text;
-  const std::size_t keep = (kLongestName - 3) / 2;
-  return text.substr(0, keep) + "..." + text.substr(text.size() - keep);
-}
 
 std::vector<std::string> split_lines(const std::optional<std::string>& content) {
   std::vector<std::string> lines;
@@ -288,10 +280,11 @@ std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
   });
   for (const SeenMount* seen : order) {
     const Dependent& dependent = dependents.at(seen->mount.device);
-    const std::string what = dependent.names_filesystem ? dependent.label : seen->mount.fs_type + " on " + dependent.label;
-    const std::string point = shorten(seen->mount.mount_point);
+    const std::string what =
+        shortened(dependent.names_filesystem ? dependent.label : seen->mount.fs_type + " on " + dependent.label, 48);
+    const std::string point = shortened(seen->mount.mount_point);
     uses.push_back({HostUse::Kind::mount,
-                    "backs the mounted filesystem " + point + " (" + what + ")" +
+                    "backs the filesystem at " + point + " (" + what + ")" +
                         snap.namespaces.namespaces[seen->ns].where(),
                     point});
   }
@@ -302,14 +295,14 @@ std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
   }
   for (const auto& swap : snap.swap_files) {
     if (const auto on = dependents.find(swap.filesystem); on != dependents.end()) {
-      uses.push_back({HostUse::Kind::swap, "backs the swap file " + shorten(swap.path) + " (on " + on->second.label + ")",
+      uses.push_back({HostUse::Kind::swap, "backs the swap file " + shortened(swap.path) + " (on " + on->second.label + ")",
                       "swap"});
     }
   }
   for (const auto& loop : snap.storage->loops()) {
     if (!dependents.contains(loop.number) || chosen.contains(loop.number)) continue;
     uses.push_back({HostUse::Kind::loop,
-                    "holds the file behind " + loop.name + " (" + shorten(loop.backing_path) + ", on " +
+                    "holds the file behind " + loop.name + " (" + shortened(loop.backing_path) + ", on " +
                         dependents.at(*loop.backing_fs).label + ")",
                     loop.name});
   }
@@ -333,7 +326,7 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
                            unmounted_filesystems.contains(id.device);
     if ((!node && !unmounted) || !named.insert(file.process).second) continue;
     const auto path = paths_.view().read_link(file.link);
-    std::string through = shorten(path ? *path : file.link.filename().string());
+    std::string through = shortened(path ? *path : file.link.filename().string());
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
     uses.push_back({HostUse::Kind::process, "in use by " + process.label() + " through " + through, process.label()});

@@ -18,7 +18,7 @@ struct HostUse {
   // In the order of importance findings follow.
   enum class Kind { mount, swap, loop, process, network, console, unseen };
   Kind kind = Kind::mount;
-  std::string text;    // "backs the mounted filesystem / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
+  std::string text;    // "backs the filesystem at / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
   std::string holder;  // who or what, in a few words for tables: "/", "Xorg (pid 1234)"; empty for unseen
 };
 

@@ -152,14 +152,12 @@ class Planner {
                               (domain_.by_hand ? " and try again" : " and start the domain again"));
           break;
         case HostUse::Kind::unseen:
-          finding = error("host-use-unseen", subject, "cannot see whether the host uses it: " + companion + use.text,
-                          "let the hook see the host (docs/HOOK.md, \"What the guard sees\"), or set "
-                          "allow-host-critical='yes' in its <vfio:device> metadata if the host does not use it");
+          finding = error("host-use-unseen", subject, "cannot see if the host uses it: " + companion + use.text,
+                          "see docs/HOOK.md, or set allow-host-critical='yes' in its <vfio:device> metadata");
           break;
         default:
           finding = error("host-critical", subject, "the host depends on it: " + companion + use.text,
-                          "assign a device the host does not use, or set allow-host-critical='yes' in its "
-                          "<vfio:device> metadata if you really mean it");
+                          "use another device, or set allow-host-critical='yes' in its <vfio:device> metadata");
       }
       finding.holder = use.holder;
       plan_.findings.push_back(std::move(finding));

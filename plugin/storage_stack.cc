@@ -4,6 +4,7 @@
 #include <cstring>
 #include <set>
 
+#include "plugin/finding.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -73,7 +74,7 @@ void StorageStack::read_loops() {
     if (backing) {
       loop.backing_fs = backing->device;
     } else {
-      unseen_.push_back("cannot tie the file behind " + name + " (" + *backing_path + ") to a device: " +
+      unseen_.push_back("cannot tie the file behind " + name + " (" + shortened(*backing_path) + ") to a device: " +
                         std::strerror(backing.error().code));
     }
     loops_.push_back(std::move(loop));
@@ -95,15 +96,15 @@ void StorageStack::read_overlays() {
     const SeenMount& seen = namespaces_.mounts[i];
     if (seen.mount.fs_type != "overlay") continue;
     Overlay overlay{i, {}};
-    const std::string where = "the overlay at " + seen.mount.mount_point + namespaces_.namespaces[seen.ns].where();
+    const std::string where = "the overlay at " + shortened(seen.mount.mount_point);
     for (const auto& layer : seen.mount.layers) {
       // A relative layer path was relative to the mounter's working directory at mount time.
       const auto device = layer.starts_with("/") ? stat_in_namespace(seen.reader, layer) : std::nullopt;
       if (!device) {
-        unseen_.push_back(where + " has a layer that does not resolve: " + layer);
+        unseen_.push_back(where + " has an unresolvable layer " + shortened(layer));
       } else if (device->is_anonymous() && !mounted.contains(*device)) {
         // A btrfs subvolume, or a filesystem no mount table shows: cannot be tied to a device.
-        unseen_.push_back(where + " has a layer on " + device->str() + ", which no mount table shows: " + layer);
+        unseen_.push_back(where + " has a layer on " + device->str() + ", in no mount table: " + shortened(layer));
       }
       overlay.layers.push_back(device);
     }

@@ -495,13 +495,23 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
   for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
     const auto words = words_of(line);
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
-    if (words[0] == "fail") return kernel_error(std::stoi(words[2]), path, value);
+    if (words[0] == "fail") return as_the_host_names_it(kernel_error(std::stoi(words[2]), path, value));
   }
   // One kernel: writes from several processes apply one at a time.
   const int lock = ::open(at("/.fake-kernel/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   ::flock(lock, LOCK_EX);
   auto result = apply_write(path, given);
   ::close(lock);
+  return as_the_host_names_it(std::move(result));
+}
+
+// A real kernel's error names /sys/..., not the temp dir this host lives in.
+Expected<void> FakeHost::as_the_host_names_it(Expected<void> result) const {
+  if (result) return result;
+  std::string& message = result.error().message;
+  for (std::size_t at_root; (at_root = message.find(root_.string())) != std::string::npos;) {
+    message.erase(at_root, root_.string().size());
+  }
   return result;
 }
 

@@ -191,6 +191,7 @@ class FakeHost : public Kernel {
   std::optional<unsigned> group_of(const std::string& address) const;
   bool is_vfio_driver(const std::string& driver) const;
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
+  Expected<void> as_the_host_names_it(Expected<void> result) const;
   void append(const std::filesystem::path& file, const std::string& line) const;
   void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
 

@@ -57,10 +57,10 @@ TEST_F(HostUseTest, TheRootOverlaysLowerLayerLeadsToThe9pDevice) {
   EXPECT_TRUE(result.refused());
   EXPECT_THAT(result.to_bind, IsEmpty());
   EXPECT_THAT(lines(result),
-              ElementsAre("vfio-hooks: 0000:00:01.0: the host depends on it: backs the mounted filesystem / (overlay on "
-                          "9p share 'hostroot'); fix: assign a device the host does not use, or set "
-                          "allow-host-critical='yes' in its <vfio:device> metadata if you really mean it",
-                          HasSubstr("backs the mounted filesystem /run/live/medium (9p share 'hostroot')")));
+              ElementsAre("vfio-hooks: 0000:00:01.0: the host depends on it: backs the filesystem at / (overlay on "
+                          "9p share 'hostroot'); fix: use another device, or set allow-host-critical='yes' in its "
+                          "<vfio:device> metadata",
+                          HasSubstr("backs the filesystem at /run/live/medium (9p share 'hostroot')")));
 }
 
 TEST_F(HostUseTest, TheLowerLayerFoundWhenOnlyTheOverlayIsInTheTable) {
@@ -71,7 +71,7 @@ TEST_F(HostUseTest, TheLowerLayerFoundWhenOnlyTheOverlayIsInTheTable) {
   host.umount("/run/live/medium", "container");
   host.add_process({.pid = 900, .comm = "postgres", .ns = "container"});
   EXPECT_THAT(lines(plan_for(topo::kNinepRoot)),
-              Contains(HasSubstr("backs the mounted filesystem / (overlay on 9p share 'hostroot')")));
+              Contains(HasSubstr("backs the filesystem at / (overlay on 9p share 'hostroot')")));
 }
 
 TEST_F(HostUseTest, AChrootedHookStillFindsTheRootAndSaysItIsBlind) {
@@ -80,12 +80,11 @@ TEST_F(HostUseTest, AChrootedHookStillFindsTheRootAndSaysItIsBlind) {
   const Plan result = plan_for(topo::kNinepRoot);
   EXPECT_TRUE(result.refused());
   EXPECT_THAT(lines(result),
-              ElementsAre(HasSubstr("backs the mounted filesystem / (overlay on 9p share 'hostroot')"),
-                          HasSubstr("backs the mounted filesystem /run/live/medium"),
-                          "vfio-hooks: 0000:00:01.0: cannot see whether the host uses it: the hook's root is not "
-                          "PID 1's (it runs in a chroot or a container); fix: let the hook see the host (docs/HOOK.md, "
-                          "\"What the guard sees\"), or set allow-host-critical='yes' in its <vfio:device> metadata if "
-                          "the host does not use it"));
+              ElementsAre(HasSubstr("backs the filesystem at / (overlay on 9p share 'hostroot')"),
+                          HasSubstr("backs the filesystem at /run/live/medium"),
+                          "vfio-hooks: 0000:00:01.0: cannot see if the host uses it: the hook's root is not PID 1's "
+                          "(it runs in a chroot or a container); fix: see docs/HOOK.md, or set allow-host-critical='yes' "
+                          "in its <vfio:device> metadata"));
 }
 
 TEST_F(HostUseTest, AnOverlayLayerThatDoesNotResolveIsBlindNotUnused) {
@@ -95,9 +94,9 @@ TEST_F(HostUseTest, AnOverlayLayerThatDoesNotResolveIsBlindNotUnused) {
                  "rw,lowerdir=l/ABCD:l/EFGH,upperdir=/var/lib/box/diff,workdir=/var/lib/box/work");
   const Plan result = plan_for(topo::kVirtioDisk);
   EXPECT_TRUE(result.refused());
-  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("0000:00:08.0: cannot see whether the host uses it: the overlay at "
-                                                   "/var/lib/box/merged has a layer that does not resolve: l/ABCD"),
-                                         HasSubstr("has a layer that does not resolve: l/EFGH")));
+  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("0000:00:08.0: cannot see if the host uses it: the overlay at "
+                                                   "/var/lib/box/merged has an unresolvable layer l/ABCD"),
+                                         HasSubstr("has an unresolvable layer l/EFGH")));
   EXPECT_THAT(codes(result), ElementsAre("host-use-unseen", "host-use-unseen"));
 }
 
@@ -108,8 +107,8 @@ TEST_F(HostUseTest, OverlayLayersOnTheDiskThroughABindOfItsFilesystem) {
                  "rw,lowerdir=/var/lib/containers/l1:/var/lib/containers/l2,upperdir=/var/lib/containers/u,"
                  "workdir=/var/lib/containers/w");
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(HasSubstr("backs the mounted filesystem /srv/app (overlay on vda1)"),
-                          HasSubstr("backs the mounted filesystem /var/lib/containers (ext4 on vda1)")));
+              ElementsAre(HasSubstr("backs the filesystem at /srv/app (overlay on vda1)"),
+                          HasSubstr("backs the filesystem at /var/lib/containers (ext4 on vda1)")));
 }
 
 // ---- mount namespaces ---------------------------------------------------------------------------
@@ -122,9 +121,9 @@ TEST_F(HostUseTest, ADiskMountedOnlyInAnotherMountNamespaceIsNamedWithItsOwner) 
   host.add_process({.pid = 813, .comm = "postgres", .ns = "private"});
   const Plan result = plan_for(topo::kVirtioDisk);
   EXPECT_THAT(lines(result),
-              ElementsAre("vfio-hooks: 0000:00:08.0: the host depends on it: backs the mounted filesystem /data (ext4 "
-                          "on vda) in the mount namespace of postgres (pid 812); fix: assign a device the host does not "
-                          "use, or set allow-host-critical='yes' in its <vfio:device> metadata if you really mean it"));
+              ElementsAre("vfio-hooks: 0000:00:08.0: the host depends on it: backs the filesystem at /data (ext4 "
+                          "on vda) in the mount namespace of postgres (pid 812); fix: use another device, or set "
+                          "allow-host-critical='yes' in its <vfio:device> metadata"));
   EXPECT_EQ(result.findings[0].holder, "/data");
 }
 
@@ -133,8 +132,8 @@ TEST_F(HostUseTest, ANamespaceThatCopiedTheHostsMountsAddsNoSecondLine) {
   host.add_mount_namespace("private");  // PrivateMounts=: every host mount, again
   host.add_process({.pid = 640, .comm = "systemd-resolve", .ns = "private"});
   EXPECT_THAT(lines(plan_for(topo::kNvme)),
-              ElementsAre(HasSubstr("backs the mounted filesystem / (ext4 on dm-0);"),
-                          HasSubstr("backs the mounted filesystem /boot/efi (vfat on nvme0n1p1);"),
+              ElementsAre(HasSubstr("backs the filesystem at / (ext4 on dm-0);"),
+                          HasSubstr("backs the filesystem at /boot/efi (vfat on nvme0n1p1);"),
                           HasSubstr("backs active swap on dm-1;")));
 }
 
@@ -155,7 +154,7 @@ TEST_F(HostUseTest, ALoopMountedImageOnADiskThatWasLazilyUnmounted) {
   host.add_mount("7:0", "/mnt/img", "ext4", "/dev/loop0");
   host.umount("/mnt/disk");  // umount -l: the loop device keeps the file, and so the filesystem
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(StartsWith("vfio-hooks: 0000:00:08.0: the host depends on it: backs the mounted filesystem "
+              ElementsAre(StartsWith("vfio-hooks: 0000:00:08.0: the host depends on it: backs the filesystem at "
                                      "/mnt/img (ext4 on loop0, a file on vda); fix:")));
 }
 
@@ -174,7 +173,7 @@ TEST_F(HostUseTest, ALoopDeviceWhoseStatusCannotBeReadIsBlind) {
   topo::virtio_disk(host);
   host.add_loop("loop0", "7:0", "/var/tmp/disk.img", EACCES);
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(HasSubstr("cannot see whether the host uses it: cannot tie the file behind loop0 "
+              ElementsAre(HasSubstr("cannot see if the host uses it: cannot tie the file behind loop0 "
                                     "(/var/tmp/disk.img) to a device: Permission denied")));
 }
 
@@ -190,7 +189,7 @@ TEST_F(HostUseTest, ASwapFileOnTheDisk) {
   host.add_mount("254:1", "/srv", "ext4", "/dev/vda1");
   host.add_swap_file("/srv/swapfile");
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(HasSubstr("backs the mounted filesystem /srv (ext4 on vda1)"),
+              ElementsAre(HasSubstr("backs the filesystem at /srv (ext4 on vda1)"),
                           HasSubstr("backs the swap file /srv/swapfile (on vda1)")));
 }
 
@@ -201,7 +200,7 @@ TEST_F(HostUseTest, BtrfsOverTwoDisksNamesBothWhicheverIsTheSource) {
   // The mount's source is the NVMe partition; the virtio disk is the second member.
   host.add_mount("0:60", "/srv/pool", "btrfs", "/dev/nvme0n1p1");
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(HasSubstr("backs the mounted filesystem /srv/pool (btrfs on nvme0n1p1, vda1)")));
+              ElementsAre(HasSubstr("backs the filesystem at /srv/pool (btrfs on nvme0n1p1, vda1)")));
 }
 
 // ---- processes ----------------------------------------------------------------------------------
@@ -327,7 +326,7 @@ TEST_F(HostUseTest, AChildPidNamespaceIsBlind) {
   topo::virtio_disk(host);
   host.put_init_in_child_pid_namespace();
   EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
-              ElementsAre(HasSubstr("cannot see whether the host uses it: /proc shows a child PID namespace (processes "
+              ElementsAre(HasSubstr("cannot see if the host uses it: /proc shows a child PID namespace (processes "
                                     "outside it are invisible)")));
 }
 
@@ -336,7 +335,7 @@ TEST_F(HostUseTest, AProcessWhoseFilesCannotBeReadIsBlind) {
   host.add_process({.pid = 1500, .comm = "gnome-shell"});
   host.deny_open_files(1500);
   EXPECT_THAT(lines(plan_for(topo::kSecondaryGpu)),
-              ElementsAre(HasSubstr("0000:00:09.0: cannot see whether the host uses it: cannot read the open files of "
+              ElementsAre(HasSubstr("0000:00:09.0: cannot see if the host uses it: cannot read the open files of "
                                     "gnome-shell (pid 1500): Permission denied")));
 }
 

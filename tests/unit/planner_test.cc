@@ -215,10 +215,10 @@ TEST_F(PlannerTest, RootFilesystemThroughLvmAndSwap) {
   EXPECT_TRUE(result.refused());
   // One line per dependency, '/' first.
   EXPECT_THAT(lines(result),
-              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / (ext4 on "
-                          "dm-0); fix: assign a device the host does not use, or set allow-host-critical='yes' in its "
-                          "<vfio:device> metadata if you really mean it",
-                          HasSubstr("0000:04:00.0: the host depends on it: backs the mounted filesystem /boot/efi (vfat on "
+              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem at / (ext4 on "
+                          "dm-0); fix: use another device, or set allow-host-critical='yes' in its <vfio:device> "
+                          "metadata",
+                          HasSubstr("0000:04:00.0: the host depends on it: backs the filesystem at /boot/efi (vfat on "
                                     "nvme0n1p1); fix:"),
                           HasSubstr("0000:04:00.0: the host depends on it: backs active swap on dm-1; fix:")));
 }

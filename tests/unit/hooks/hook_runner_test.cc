@@ -134,9 +134,9 @@ TEST_F(HookTest, RefusesTheDeviceHoldingTheRootFilesystem) {
   const std::string before = fake.snapshot();
   const auto result = prepare(domain_xml({topology::kNvme}));
   EXPECT_EQ(result.status, 1);
-  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted "
-                                           "filesystem / "),
-                                HasSubstr("fix: assign a device the host does not use")));
+  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem "
+                                           "at / "),
+                                HasSubstr("fix: use another device, or set allow-host-critical='yes'")));
   EXPECT_EQ(fake.snapshot(), before);
 }
 

@@ -340,8 +340,8 @@ TEST_F(VfioctlOnFakeKernel, TheNvmeHoldingRootIsRefusedWithTheHooksLine) {
 
   const auto run = vfioctl({"bind", "04:00.0"});
   EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / "));
-  EXPECT_THAT(run.out, HasSubstr("; fix: assign a device the host does not use"));
+  EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem at / "));
+  EXPECT_THAT(run.out, HasSubstr("; fix: use another device, or set allow-host-critical='yes'"));
   EXPECT_EQ(lines(run.out).size(), 3u);  // /, /boot/efi, swap: one line each
   EXPECT_EQ(run.out, hook_run.err);
   EXPECT_EQ(fake.snapshot(), before);
@@ -449,7 +449,7 @@ TEST_F(VfioctlOnFakeKernel, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriv
   const auto out = lines(run.out);
   ASSERT_EQ(out.size(), 1u) << run.out;
   EXPECT_THAT(out[0], StartsWith("vfio-hooks: 0000:01:00.0: could not be bound to vfio-pci (unbinding from nouveau: "));
-  EXPECT_THAT(out[0], HasSubstr("); the domain's devices were given back to their drivers; fix: see dmesg, and "
+  EXPECT_THAT(out[0], HasSubstr("); all were given back; fix: see dmesg, and "
                                 "vfioctl show 0000:01:00.0"));
   EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
   EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
