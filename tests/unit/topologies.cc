@@ -135,7 +135,8 @@ void live_system_on_9p(FakeHost& host) {
 
 void secondary_gpu(FakeHost& host) {
   host.add_driver({"bochs-drm", {"1234:1111"}, "bochs"});
-  host.add_device({.address = kSecondaryGpu, .vendor = 0x1234, .device = 0x1111, .class_code = 0x030000,
+  // QEMU's secondary-vga: class 0x0380 (display controller, not VGA), so no boot_vga attribute.
+  host.add_device({.address = kSecondaryGpu, .vendor = 0x1234, .device = 0x1111, .class_code = 0x038000,
                    .iommu_group = kSecondaryGpuGroup, .driver = "bochs-drm"});
   host.add_char_device(kSecondaryGpu, "drm", "drm/card1", "226:1", "/dev/dri/card1");
 }

@@ -65,7 +65,8 @@ inline constexpr const char* kNinepRoot = "0000:00:01.0";
 inline constexpr unsigned kNinepRootGroup = 21;
 void live_system_on_9p(FakeHost& host);
 
-// A second, non-boot GPU on bochs-drm (1234:1111) with /dev/dri/card1 (226:1); no console on it.
+// QEMU's secondary-vga: a second GPU (1234:1111, class 0x038000) on bochs-drm with /dev/dri/card1
+// (226:1); not the boot VGA device, no console on it.
 inline constexpr const char* kSecondaryGpu = "0000:00:09.0";
 inline constexpr unsigned kSecondaryGpuGroup = 22;
 void secondary_gpu(FakeHost& host);
