@@ -72,10 +72,11 @@ std::optional<DevNumber> nvidia_node(const HostPaths& paths, const PciAddress& a
 
 }  // namespace
 
-std::set<DevNumber> char_devices_of(const HostPaths& paths, const PciDevice& device, const fs::path& device_dir) {
+std::set<DevNumber> char_devices_of(const HostPaths& paths, const PciDevice& device, const fs::path& device_dir,
+                                    VfioGroupNode group_node) {
   std::set<DevNumber> found;
   collect(device_dir, found, 0);
-  if (device.iommu_group) {
+  if (device.iommu_group && group_node == VfioGroupNode::count) {
     // The group's /dev/vfio/N, present once a member is on vfio-pci; at prepare no QEMU of the
     // domain being started runs yet, so whoever holds it is someone else.
     const auto text = read_attribute(paths.under("/sys/class/vfio") / std::to_string(*device.iommu_group) / "dev");

@@ -9,11 +9,13 @@
 
 namespace vfiohooks {
 
-// The character devices through which processes use a PCI device: every `dev` below its sysfs
-// directory that is not a block device (DRM card and render nodes, fbdev, ALSA, uio, hidraw, ...),
-// its IOMMU group's /dev/vfio/N, and NVIDIA's /dev/nvidiaN, which has no sysfs entry. Its block
-// devices come from the storage stack.
+enum class VfioGroupNode { count, skip };
+
+// The character devices through which processes use a PCI device: the `dev` of its DRM card and
+// render nodes, fbdev, ALSA, uio, vfio-dev and NVMe nodes in its sysfs directory, NVIDIA's
+// /dev/nvidiaN (which has no sysfs entry), and unless skipped its IOMMU group's /dev/vfio/N. Its
+// block devices come from the storage stack.
 std::set<DevNumber> char_devices_of(const HostPaths& paths, const PciDevice& device,
-                                    const std::filesystem::path& device_dir);
+                                    const std::filesystem::path& device_dir, VfioGroupNode group_node);
 
 }  // namespace vfiohooks

@@ -213,14 +213,15 @@ void add_counted(std::vector<HostUse>& uses, std::vector<HostUse> more, Rest res
 
 }  // namespace
 
-std::vector<HostUse> HostGuard::uses(const PciDevice& device) {
+std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks) {
   if (!checked_) return {};
   std::vector<HostUse> found;
   const auto device_dir = resolve(paths_.pci_device(device.address));
   if (device_dir) {
     const bool storage = is_storage(paths_, device, *device_dir);
     const bool display = (device.class_code >> 16) == 0x03;
-    const auto char_nodes = char_devices_of(paths_, device, *device_dir);
+    const auto char_nodes = char_devices_of(paths_, device, *device_dir,
+                                            held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
     if (storage || display || !char_nodes.empty()) {
       Snapshot& snap = snapshot();
       const Dependents dependents = storage ? snap.storage->dependents(*device_dir) : Dependents{};

@@ -46,7 +46,9 @@ class HostGuard {
   HostGuard& operator=(HostGuard&&) = delete;
 
   // Every way the host uses `device`, most important first; empty when taking it is harmless.
-  std::vector<HostUse> uses(const PciDevice& device);
+  // `held_by_vfio_hooks`: a record says vfio-hooks bound it for a domain, whose QEMU holds its
+  // /dev/vfio/N by right (the planner reports the record instead).
+  std::vector<HostUse> uses(const PciDevice& device, bool held_by_vfio_hooks = false);
 
  private:
   struct Network;

@@ -143,7 +143,8 @@ class Planner {
   void check_host_use(const std::string& subject, const PciDevice& device) {
     const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
     const bool display = (device.class_code >> 16) == 0x03;
-    for (const auto& use : guard_->uses(device)) {
+    const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
+    for (const auto& use : guard_->uses(device, recorded)) {
       Finding finding;
       switch (use.kind) {
         case HostUse::Kind::process:

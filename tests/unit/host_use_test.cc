@@ -292,6 +292,27 @@ TEST_F(HostUseTest, TheGroupsVfioNodeHeldBySomeoneElse) {
               ElementsAre(HasSubstr("0000:00:09.0: in use by qemu-system-x86 (pid 5100) through /dev/vfio/22;")));
 }
 
+TEST_F(HostUseTest, TheQemuOfADomainVfioHooksBoundItForIsNoStranger) {
+  topo::secondary_gpu(host);
+  const std::string dir = "/sys/bus/pci/devices/" + std::string(topo::kSecondaryGpu);
+  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver_override"), "vfio-pci"));
+  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver/unbind"), topo::kSecondaryGpu));
+  ASSERT_TRUE(host.load_module("vfio-pci"));
+  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kSecondaryGpu));
+  host.add_process({.pid = 5100, .comm = "qemu-system-x86", .open = {"/dev/vfio/vfio", "/dev/vfio/22"}});
+  Record record;
+  record.address = addr(topo::kSecondaryGpu);
+  record.domain = "win10";
+  record.original_driver = "bochs-drm";
+  record.phase = Phase::bound;
+  // `vfioctl check win10` while it runs: its own QEMU holds the group.
+  const Plan own = make_plan(host.paths(), domain_with("win10", {requested(topo::kSecondaryGpu)}), Policy{}, {record});
+  EXPECT_THAT(own.findings, IsEmpty());
+  // Another domain asking for it hears whose it is, not which process.
+  const Plan other = make_plan(host.paths(), domain_with("linux", {requested(topo::kSecondaryGpu)}), Policy{}, {record});
+  EXPECT_THAT(codes(other), ElementsAre("held"));
+}
+
 TEST_F(HostUseTest, ManyHoldersAreCountedAfterTheFirstFew) {
   topo::secondary_gpu(host);
   for (int pid = 3001; pid <= 3008; ++pid) host.add_process({.pid = pid, .comm = "glxgears", .open = {"/dev/dri/card1"}});
