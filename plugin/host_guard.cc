@@ -327,10 +327,11 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
                            unmounted_filesystems.contains(id.device);
     if ((!node && !unmounted) || !named.insert(file.process).second) continue;
     const auto path = paths_.view().read_link(file.link);
-    std::string through = shortened(path ? *path : file.link.filename().string());
+    std::string through = shortened(path ? *path : file.link.substr(file.link.rfind('/') + 1));
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
-    uses.push_back({HostUse::Kind::process, "in use by " + process.label() + " through " + through, process.label()});
+    const std::string who = process.label(paths_);
+    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who});
   }
   return uses;
 }

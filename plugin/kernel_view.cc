@@ -14,12 +14,10 @@
 
 namespace vfiohooks {
 
-namespace fs = std::filesystem;
-
 namespace {
 
-tl::unexpected<Error> os_error(const std::string& what, const fs::path& path, int code) {
-  return fail(what + " " + path.string() + ": " + std::strerror(code), code);
+tl::unexpected<Error> os_error(const std::string& what, const std::string& path, int code) {
+  return fail(what + " " + path + ": " + std::strerror(code), code);
 }
 
 FileIdentity identity_of(const struct stat& st) {
@@ -53,13 +51,13 @@ std::optional<DevNumber> parse_dev_number(std::string_view text) {
   return number;
 }
 
-Expected<FileIdentity> LinuxKernelView::stat(const fs::path& path) const {
+Expected<FileIdentity> LinuxKernelView::stat(const std::string& path) const {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return os_error("cannot stat", path, errno);
   return identity_of(st);
 }
 
-Expected<std::string> LinuxKernelView::read_link(const fs::path& path) const {
+Expected<std::string> LinuxKernelView::read_link(const std::string& path) const {
   std::string target(4096, '\0');
   const ssize_t length = ::readlink(path.c_str(), target.data(), target.size());
   if (length < 0) return os_error("cannot read the link", path, errno);
@@ -67,7 +65,7 @@ Expected<std::string> LinuxKernelView::read_link(const fs::path& path) const {
   return target;
 }
 
-Expected<std::vector<std::string>> LinuxKernelView::list(const fs::path& dir) const {
+Expected<std::vector<std::string>> LinuxKernelView::list(const std::string& dir) const {
   DIR* stream = ::opendir(dir.c_str());
   if (stream == nullptr) return os_error("cannot list", dir, errno);
   std::vector<std::string> names;
@@ -78,7 +76,7 @@ Expected<std::vector<std::string>> LinuxKernelView::list(const fs::path& dir) co
   return names;
 }
 
-Expected<FileIdentity> LinuxKernelView::loop_backing(const fs::path& node, DevNumber rdev) const {
+Expected<FileIdentity> LinuxKernelView::loop_backing(const std::string& node, DevNumber rdev) const {
   // Opening a bound loop device read-only changes nothing: only the last close of one marked
   // autoclear detaches it, and whoever mounted or holds it keeps it open.
   const int fd = ::open(node.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);

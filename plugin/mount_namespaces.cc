@@ -22,7 +22,7 @@ MountNamespaces read_mount_namespaces(const HostPaths& paths, const ProcessScan&
   for (const ProcessInfo* process : order) {
     if (process->mount_ns.empty()) continue;  // unreadable: the scan says so
     auto [found, added] = ns_index.emplace(process->mount_ns, result.namespaces.size());
-    if (added) result.namespaces.push_back({process->mount_ns, process->label(), process->pid == 1});
+    if (added) result.namespaces.push_back({process->mount_ns, process->label(paths), process->pid == 1});
     const std::size_t ns = found->second;
     // FACTS: a process's mountinfo shows only the mounts under its root (proc_namespace.c:
     // "mountpoints outside of chroot jail will give SEQ_SKIP"): read each namespace once per root.
@@ -30,7 +30,7 @@ MountNamespaces read_mount_namespaces(const HostPaths& paths, const ProcessScan&
     if (!roots_read.emplace(ns, root.device, root.inode).second) continue;
     const auto text = read_file(paths.proc() / std::to_string(process->pid) / "mountinfo");
     if (!text) {
-      result.unseen.push_back("cannot read the mount table of " + process->label());
+      result.unseen.push_back("cannot read the mount table of " + process->label(paths));
       continue;
     }
     for (auto& mount : parse_mountinfo(*text)) {

@@ -32,10 +32,10 @@ bool vanished(int code) { return code == ENOENT || code == ESRCH; }
 
 class Scanner {
  public:
-  explicit Scanner(const HostPaths& paths) : paths_(paths), view_(paths.view()), proc_(paths.proc()) {}
+  explicit Scanner(const HostPaths& paths) : paths_(paths), view_(paths.view()), proc_(paths.proc().string()) {}
 
   ProcessScan run() {
-    if (auto self = view_.read_link(proc_ / "self")) scan_.self = parse_pid(*self).value_or(0);
+    if (auto self = view_.read_link(proc_ + "/self")) scan_.self = parse_pid(*self).value_or(0);
     auto names = view_.list(proc_);
     if (!names) {
       scan_.unseen.push_back("cannot list /proc: " + std::string(std::strerror(names.error().code)));
@@ -52,55 +52,57 @@ class Scanner {
 
  private:
   void scan_process(int pid) {
-    const fs::path dir = proc_ / std::to_string(pid);
+    const std::string dir = proc_ + "/" + std::to_string(pid) + "/";
     ProcessInfo info;
     info.pid = pid;
-    auto comm = read_attribute(dir / "comm");
-    if (!comm) return;  // exited
-    info.name = std::move(*comm);
-    if (auto ns = view_.read_link(dir / "ns" / "mnt")) {
+    if (auto ns = view_.read_link(dir + "ns/mnt")) {
       info.mount_ns = std::move(*ns);
     } else if (vanished(ns.error().code)) {
       return;
     } else {
-      scan_.unseen.push_back("cannot read the mount namespace of " + info.label() + ": " + std::strerror(ns.error().code));
+      scan_.unseen.push_back("cannot read the mount namespace of " + info.label(paths_) + ": " + std::strerror(ns.error().code));
     }
-    if (auto root = view_.stat(dir / "root")) info.root = *root;
+    if (auto root = view_.stat(dir + "root")) info.root = *root;
     const std::size_t index = scan_.processes.size();
     scan_.processes.push_back(info);
     if (pid == scan_.self) return;
 
-    if (info.root) keep(index, dir / "root", *info.root);
-    for (const char* link : {"cwd", "exe"}) {
-      if (auto id = view_.stat(dir / link)) keep(index, dir / link, *id);
-    }
-    auto fds = view_.list(dir / "fd");
+    // Its root and working directory pin their filesystems too. (Its executable is nearly always
+    // on a mounted filesystem, and a process rarely runs from a disk without a file or directory
+    // of it open: /proc/PID/exe is not read, saving a lookup per process.)
+    if (info.root) keep(index, dir + "root", *info.root);
+    if (auto cwd = view_.stat(dir + "cwd")) keep(index, dir + "cwd", *cwd);
+    const std::string fd_dir = dir + "fd";
+    auto fds = view_.list(fd_dir);
     if (!fds) {
       if (!vanished(fds.error().code)) {
-        scan_.unseen.push_back("cannot read the open files of " + info.label() + ": " + std::strerror(fds.error().code));
+        scan_.unseen.push_back("cannot read the open files of " + info.label(paths_) + ": " + std::strerror(fds.error().code));
       }
       return;
     }
     for (const auto& fd : *fds) {
-      const fs::path link = dir / "fd" / fd;
-      if (auto id = view_.stat(link)) keep(index, link, *id);
+      std::string link = fd_dir + "/" + fd;
+      if (auto id = view_.stat(link)) keep(index, std::move(link), *id);
     }
   }
 
   // The link's text is read only for the few files a finding names.
-  void keep(std::size_t process, const fs::path& link, const FileIdentity& id) {
-    if (could_belong_to_a_device(id)) scan_.held.push_back({process, id, link});
+  void keep(std::size_t process, std::string link, const FileIdentity& id) {
+    if (could_belong_to_a_device(id)) scan_.held.push_back({process, id, std::move(link)});
   }
 
   const HostPaths& paths_;
   const KernelView& view_;
-  const fs::path proc_;
+  const std::string proc_;  // "/proc" under the host root
   ProcessScan scan_;
 };
 
 }  // namespace
 
-std::string ProcessInfo::label() const { return name + " (pid " + std::to_string(pid) + ")"; }
+std::string ProcessInfo::label(const HostPaths& paths) const {
+  const auto comm = read_attribute(paths.proc() / std::to_string(pid) / "comm");
+  return comm ? *comm + " (pid " + std::to_string(pid) + ")" : "pid " + std::to_string(pid);
+}
 
 ProcessScan scan_processes(const HostPaths& paths) { return Scanner(paths).run(); }
 

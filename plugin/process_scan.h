@@ -11,19 +11,19 @@ namespace vfiohooks {
 
 struct ProcessInfo {
   int pid = 0;
-  std::string name;                   // comm ("Xorg")
   std::string mount_ns;               // readlink of ns/mnt ("mnt:[4026531841]"); empty when unreadable
   std::optional<FileIdentity> root;   // stat of /proc/PID/root; nullopt when unreadable
 
-  // "Xorg (pid 1234)", as findings name a process.
-  std::string label() const;
+  // "Xorg (pid 1234)", as findings name a process: its comm, read now (only the few processes a
+  // finding names are worth the read); "pid 1234" once it has exited.
+  std::string label(const HostPaths& paths) const;
 };
 
-// A file a process holds: an open descriptor, its working directory, root or executable.
+// A file a process holds: an open descriptor, its working directory or root.
 struct HeldFile {
   std::size_t process = 0;  // index into ProcessScan::processes
   FileIdentity identity;
-  std::filesystem::path link;  // /proc/PID/fd/N (or cwd, root, exe): readlink names it as that process does
+  std::string link;         // /proc/PID/fd/N (or cwd, root): readlink names it as that process does
 };
 
 // One pass over /proc: every process, its mount namespace and root, and the files it holds that

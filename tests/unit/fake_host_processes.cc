@@ -174,6 +174,7 @@ void FakeHost::add_process(const Process& process) {
   symlink_to(dir / "root", view);
   fs::create_directories(inside(view, process.cwd));
   symlink_to(dir / "cwd", inside(view, process.cwd));
+  view_->changed();
   fs::create_directories(dir / "fd");
   for (std::size_t fd = 0; fd < process.open.size(); ++fd) {
     const fs::path target = inside(view, process.open[fd]);
@@ -182,7 +183,10 @@ void FakeHost::add_process(const Process& process) {
   }
 }
 
-void FakeHost::end_process(int pid) { fs::remove_all(at("/proc") / std::to_string(pid)); }
+void FakeHost::end_process(int pid) {
+  fs::remove_all(at("/proc") / std::to_string(pid));
+  view_->changed();
+}
 
 void FakeHost::add_unmounted_file(int pid, const std::string& path, const std::string& dev) {
   const fs::path fds = at("/proc") / std::to_string(pid) / "fd";
@@ -201,6 +205,7 @@ void FakeHost::chroot_hook(const std::string& dir) {
   hook_root_ = dir;
   fs::create_directories(at(dir));
   symlink_to(at("/proc") / std::to_string(kHookPid) / "root", at(dir));
+  view_->changed();
   write_mount_tables();
 }
 

@@ -1,5 +1,6 @@
 #include "tests/unit/fake_kernel_view.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -11,14 +12,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-tl::unexpected<Error> os_error(const fs::path& path, int code) {
-  return fail(path.string() + ": " + std::strerror(code), code);
+tl::unexpected<Error> os_error(const std::string& path, int code) {
+  return fail(path + ": " + std::strerror(code), code);
 }
 
 }  // namespace
 
-void FakeKernelView::add_filesystem(const fs::path& dir, DevNumber device) { filesystems_[dir.string()] = device; }
-void FakeKernelView::remove_filesystem(const fs::path& dir) { filesystems_.erase(dir.string()); }
+void FakeKernelView::add_filesystem(const fs::path& dir, DevNumber device) {
+  filesystems_[dir.string()] = device;
+  resolved_.clear();
+}
+void FakeKernelView::remove_filesystem(const fs::path& dir) {
+  filesystems_.erase(dir.string());
+  resolved_.clear();
+}
 
 void FakeKernelView::add_node(const fs::path& path, FileIdentity::Type type, DevNumber rdev) {
   FileIdentity id;
@@ -28,6 +35,7 @@ void FakeKernelView::add_node(const fs::path& path, FileIdentity::Type type, Dev
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) id.inode = st.st_ino;
   nodes_[fs::weakly_canonical(path).string()] = id;
+  resolved_.clear();
 }
 
 void FakeKernelView::add_magic_link(const fs::path& link, const FileIdentity& identity, std::string shown) {
@@ -45,7 +53,7 @@ void FakeKernelView::add_view_root(const fs::path& dir) { view_roots_.push_back(
 Expected<FileIdentity> FakeKernelView::resolve(const fs::path& path) const {
   std::error_code error;
   const fs::path canonical = fs::canonical(path, error);
-  if (error) return os_error(path, ENOENT);
+  if (error) return os_error(path.string(), ENOENT);
   if (const auto node = nodes_.find(canonical.string()); node != nodes_.end()) return node->second;
   // FACTS: /dev/vfio/N is the char device the vfio module registers for group N.
   if (canonical.parent_path() == root_ / "dev" / "vfio" && canonical.filename() != "vfio") {
@@ -55,7 +63,7 @@ Expected<FileIdentity> FakeKernelView::resolve(const fs::path& path) const {
     return group;
   }
   struct stat st {};
-  if (::stat(canonical.c_str(), &st) != 0) return os_error(path, errno);
+  if (::stat(canonical.c_str(), &st) != 0) return os_error(path.string(), errno);
   FileIdentity id;
   id.type = S_ISDIR(st.st_mode) ? FileIdentity::Type::directory : FileIdentity::Type::regular;
   id.inode = st.st_ino;
@@ -70,18 +78,22 @@ Expected<FileIdentity> FakeKernelView::resolve(const fs::path& path) const {
   return id;
 }
 
-Expected<FileIdentity> FakeKernelView::stat(const fs::path& path) const {
-  if (denied_.contains(path.string())) return os_error(path, EACCES);
-  if (const auto magic = magic_.find(path.string()); magic != magic_.end()) return magic->second;
-  return resolve(path);
+Expected<FileIdentity> FakeKernelView::stat(const std::string& key) const {
+  if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
+  if (const auto magic = magic_.find(key); magic != magic_.end()) return magic->second;
+  // The tree itself can change under a cached answer only through FakeHost, which builds the
+  // machine before the library looks; /proc/PID/root and cwd are what repeats.
+  if (!key.ends_with("/root") && !key.ends_with("/cwd")) return resolve(key);
+  if (const auto known = resolved_.find(key); known != resolved_.end()) return known->second;
+  return resolved_.emplace(key, resolve(key)).first->second;
 }
 
-Expected<std::string> FakeKernelView::read_link(const fs::path& path) const {
-  if (denied_.contains(path.string())) return os_error(path, EACCES);
-  if (const auto shown = shown_.find(path.string()); shown != shown_.end()) return shown->second;
+Expected<std::string> FakeKernelView::read_link(const std::string& key) const {
+  if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
+  if (const auto shown = shown_.find(key); shown != shown_.end()) return shown->second;
   std::error_code error;
-  const fs::path target = fs::read_symlink(path, error);
-  if (error) return os_error(path, error.value());
+  const fs::path target = fs::read_symlink(key, error);
+  if (error) return os_error(key, error.value());
   std::string text = target.string();
   for (const auto& prefix : view_roots_) {
     if (text.starts_with(prefix + "/")) return text.substr(prefix.size());
@@ -95,25 +107,26 @@ int FakeKernelView::times_listed(const fs::path& dir) const {
   return found == listed_.end() ? 0 : found->second;
 }
 
-Expected<std::vector<std::string>> FakeKernelView::list(const fs::path& dir) const {
-  ++listed_[dir.string()];
-  if (denied_.contains(dir.string())) return os_error(dir, EACCES);
+Expected<std::vector<std::string>> FakeKernelView::list(const std::string& key) const {
+  ++listed_[key];
+  if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
+  DIR* stream = ::opendir(key.c_str());
+  if (stream == nullptr) return os_error(key, errno);
   std::vector<std::string> names;
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  if (error) return os_error(dir, error.value());
-  for (fs::directory_iterator end; !error && it != end; it.increment(error)) {
-    names.push_back(it->path().filename().string());
+  while (const dirent* entry = ::readdir(stream)) {
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) names.emplace_back(entry->d_name);
   }
+  ::closedir(stream);
   return names;
 }
 
-Expected<FileIdentity> FakeKernelView::loop_backing(const fs::path& node, DevNumber rdev) const {
+Expected<FileIdentity> FakeKernelView::loop_backing(const std::string& key, DevNumber rdev) const {
+  const fs::path node(key);
   const auto id = resolve(node);
   if (!id) return tl::unexpected(id.error());
-  if (id->type != FileIdentity::Type::block_device || id->rdev != rdev) return os_error(node, ENODEV);
+  if (id->type != FileIdentity::Type::block_device || id->rdev != rdev) return os_error(key, ENODEV);
   const auto found = loops_.find(fs::canonical(node).string());
-  if (found == loops_.end()) return os_error(node, ENXIO);  // not bound
+  if (found == loops_.end()) return os_error(key, ENXIO);  // not bound
   return found->second;
 }
 

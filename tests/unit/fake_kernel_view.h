@@ -4,6 +4,8 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,10 @@ class FakeKernelView : public KernelView {
  public:
   explicit FakeKernelView(std::filesystem::path root) : root_(std::move(root)) {}
 
-  Expected<FileIdentity> stat(const std::filesystem::path& path) const override;
-  Expected<std::string> read_link(const std::filesystem::path& path) const override;
-  Expected<std::vector<std::string>> list(const std::filesystem::path& dir) const override;
-  Expected<FileIdentity> loop_backing(const std::filesystem::path& node, DevNumber rdev) const override;
+  Expected<FileIdentity> stat(const std::string& path) const override;
+  Expected<std::string> read_link(const std::string& path) const override;
+  Expected<std::vector<std::string>> list(const std::string& dir) const override;
+  Expected<FileIdentity> loop_backing(const std::string& node, DevNumber rdev) const override;
 
   // ---- What FakeHost tells it (paths are the fake tree's absolute paths) ----------------------
   // Everything below `dir` is on the filesystem `device` (the longest registered prefix wins).
@@ -36,6 +38,8 @@ class FakeKernelView : public KernelView {
   void add_loop(const std::filesystem::path& node, Expected<FileIdentity> backing);
   // list/stat/readlink of `path` fail with EACCES.
   void deny(const std::filesystem::path& path);
+  // The tree changed under the cached answers (a root or working directory moved).
+  void changed() { resolved_.clear(); }
   // Strips this prefix from readlink answers (a namespace's view of its own root).
   void add_view_root(const std::filesystem::path& dir);
   // The identity stat(2) would give `path` now, following the tree's symlinks.
@@ -45,14 +49,18 @@ class FakeKernelView : public KernelView {
 
  private:
   std::filesystem::path root_;
-  std::map<std::string, FileIdentity> magic_;
-  std::map<std::string, std::string> shown_;
+  std::unordered_map<std::string, FileIdentity> magic_;
+  std::unordered_map<std::string, std::string> shown_;
   std::map<std::string, FileIdentity> nodes_;
   std::map<std::string, DevNumber> filesystems_;
   std::map<std::string, Expected<FileIdentity>> loops_;
-  std::set<std::string> denied_;
+  std::unordered_set<std::string> denied_;
   std::vector<std::string> view_roots_;
   mutable std::map<std::string, int> listed_;
+  // What resolve() found, until the next change to the tables: /proc/PID/root and cwd are asked
+  // for once per process per scan, and canonicalising them costs a syscall per path component
+  // where the kernel's magic link costs one lookup.
+  mutable std::unordered_map<std::string, Expected<FileIdentity>> resolved_;
 };
 
 }  // namespace vfiohooks::testing
