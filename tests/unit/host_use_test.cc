@@ -6,6 +6,7 @@
 
 #include "plugin/host_guard.h"
 #include "plugin/planner.h"
+#include "tests/unit/plan_fixture.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -21,32 +22,25 @@ using ::testing::Not;
 using ::testing::StartsWith;
 namespace topo = topology;
 
-class HostUseTest : public ::testing::Test {
+class HostUseTest : public PlanFixture {
  protected:
-  Plan plan(std::vector<RequestedDevice> devices) {
-    const std::string before = host.snapshot();
-    Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), Policy{}, {});
-    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    return result;
-  }
   Plan plan_for(const char* address) { return plan({requested(address)}); }
-  static std::vector<std::string> lines(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.line());
-    return out;
-  }
-  static std::vector<std::string> codes(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.code);
-    return out;
-  }
   static RequestedDevice allowed(const char* address) {
     RequestedDevice device = requested(address);
     device.allow_host_critical = true;
     return device;
   }
-
-  FakeHost host;
+  // The secondary GPU left on vfio-pci by hand, and a QEMU holding its group's /dev/vfio/22.
+  void gpu_on_vfio_held_by_qemu() {
+    topo::secondary_gpu(host);
+    const std::string dir = "/sys/bus/pci/devices/" + std::string(topo::kSecondaryGpu);
+    ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver_override"), "vfio-pci"));
+    ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver/unbind"), topo::kSecondaryGpu));
+    ASSERT_TRUE(host.load_module("vfio-pci"));
+    ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kSecondaryGpu));
+    host.clear_writes();
+    host.add_process({.pid = 5100, .comm = "qemu-system-x86", .open = {"/dev/vfio/vfio", "/dev/vfio/22"}});
+  }
 };
 
 // ---- the root on an overlay, as a live system has it ---------------------------------------------
@@ -246,10 +240,8 @@ TEST_F(HostUseTest, TheAudioFunctionHeldByPipewire) {
 TEST_F(HostUseTest, ACompanionHeldByAProcessIsNamedWithItsAddress) {
   topo::gpu_with_audio(host);
   host.add_process({.pid = 2100, .comm = "pipewire", .open = {"/dev/snd/pcmC1D3p"}});
-  Policy companions;
-  companions.companions = Companions::bind;
-  const Plan result = make_plan(host.paths(), domain_with("win10", {requested(topo::kGpu)}), companions, {});
-  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("vfio-hooks: 0000:01:00.0: 0000:01:00.1 in use by pipewire (pid "
+  policy.companions = Companions::bind;
+  EXPECT_THAT(lines(plan({requested(topo::kGpu)})), ElementsAre(HasSubstr("vfio-hooks: 0000:01:00.0: 0000:01:00.1 in use by pipewire (pid "
                                                    "2100) through /dev/snd/pcmC1D3p; fix:")));
 }
 
@@ -280,34 +272,20 @@ TEST_F(HostUseTest, AFileStillOpenOnALazilyUnmountedFilesystem) {
 }
 
 TEST_F(HostUseTest, TheGroupsVfioNodeHeldBySomeoneElse) {
-  topo::secondary_gpu(host);
-  // Left on vfio-pci by hand; another program still has the group open.
-  const std::string dir = "/sys/bus/pci/devices/" + std::string(topo::kSecondaryGpu);
-  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver_override"), "vfio-pci"));
-  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver/unbind"), topo::kSecondaryGpu));
-  ASSERT_TRUE(host.load_module("vfio-pci"));
-  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kSecondaryGpu));
-  host.add_process({.pid = 5100, .comm = "qemu-system-x86", .open = {"/dev/vfio/vfio", "/dev/vfio/22"}});
+  gpu_on_vfio_held_by_qemu();  // a VM started outside vfio-hooks
   EXPECT_THAT(lines(plan_for(topo::kSecondaryGpu)),
               ElementsAre(HasSubstr("0000:00:09.0: in use by qemu-system-x86 (pid 5100) through /dev/vfio/22;")));
 }
 
 TEST_F(HostUseTest, TheQemuOfADomainVfioHooksBoundItForIsNoStranger) {
-  topo::secondary_gpu(host);
-  const std::string dir = "/sys/bus/pci/devices/" + std::string(topo::kSecondaryGpu);
-  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver_override"), "vfio-pci"));
-  ASSERT_TRUE(host.write_attribute(host.at(dir + "/driver/unbind"), topo::kSecondaryGpu));
-  ASSERT_TRUE(host.load_module("vfio-pci"));
-  ASSERT_TRUE(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kSecondaryGpu));
-  host.add_process({.pid = 5100, .comm = "qemu-system-x86", .open = {"/dev/vfio/vfio", "/dev/vfio/22"}});
+  gpu_on_vfio_held_by_qemu();
   Record record;
   record.address = addr(topo::kSecondaryGpu);
   record.domain = "win10";
   record.original_driver = "bochs-drm";
   record.phase = Phase::bound;
   // `vfioctl check win10` while it runs: its own QEMU holds the group.
-  const Plan own = make_plan(host.paths(), domain_with("win10", {requested(topo::kSecondaryGpu)}), Policy{}, {record});
-  EXPECT_THAT(own.findings, IsEmpty());
+  EXPECT_THAT(plan({requested(topo::kSecondaryGpu)}, {record}).findings, IsEmpty());
   // Another domain asking for it hears whose it is, not which process.
   const Plan other = make_plan(host.paths(), domain_with("linux", {requested(topo::kSecondaryGpu)}), Policy{}, {record});
   EXPECT_THAT(codes(other), ElementsAre("held"));

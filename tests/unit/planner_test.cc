@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "tests/unit/plan_fixture.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -19,25 +20,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 namespace topo = topology;
 
-class PlannerTest : public ::testing::Test {
+class PlannerTest : public PlanFixture {
  protected:
-  Plan plan(std::vector<RequestedDevice> devices, const std::vector<Record>& held = {}) {
-    const std::string before = host.snapshot();
-    Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), policy, held);
-    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    EXPECT_THAT(host.writes(), IsEmpty()) << "planning wrote to the host";
-    return result;
-  }
-  static std::vector<std::string> lines(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.line());
-    return out;
-  }
-  static std::vector<std::string> bound(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& device : plan.to_bind) out.push_back(device.device.address.str() + (device.companion ? "+" : ""));
-    return out;
-  }
   static Record held_by(const std::string& address, const std::string& domain) {
     Record record;
     record.address = addr(address);
@@ -46,8 +30,6 @@ class PlannerTest : public ::testing::Test {
     return record;
   }
 
-  FakeHost host;
-  Policy policy;
 };
 
 // ---- the host -------------------------------------------------------------------------------------

@@ -49,14 +49,6 @@ std::vector<std::string> documented_codes() {
   return codes;
 }
 
-std::string hostdev(const std::string& address, const std::string& managed = "yes") {
-  const auto a = addr(address);
-  char source[160];
-  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
-                a.domain, a.bus, a.slot, a.function);
-  return "<hostdev mode='subsystem' type='pci' managed='" + managed + "'><source>" + source + "</source></hostdev>";
-}
-
 std::string domain_xml(const std::vector<std::string>& hostdevs, const std::string& metadata = "") {
   std::string xml = "<domain type='kvm'><name>" + std::string(kDomain) + "</name>";
   if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
@@ -67,7 +59,7 @@ std::string domain_xml(const std::vector<std::string>& hostdevs, const std::stri
 
 std::string with(const std::vector<const char*>& addresses) {
   std::string out;
-  for (const char* address : addresses) out += hostdev(address);
+  for (const char* address : addresses) out += hostdev_xml(address);
   return out;
 }
 
@@ -119,7 +111,7 @@ const std::map<std::string, Case>& cases() {
        }}},
       {"no-such-device", {"no such PCI device", [](HookRun& r) {
          topo::lone_nic(r.host);
-         r.run(domain_xml({hostdev("0000:0a:1f.7")}));
+         r.run(domain_xml({hostdev_xml("0000:0a:1f.7")}));
        }}},
       {"bridge", {"is a PCI bridge", [](HookRun& r) {
          topo::bridge_with_two_nics(r.host);
@@ -133,12 +125,12 @@ const std::map<std::string, Case>& cases() {
       {"no-iommu-group", {"has no IOMMU group", [](HookRun& r) {
          topo::lone_nic(r.host);
          r.host.add_device({.address = "0000:00:1f.3", .vendor = 0x8086, .device = 0xa348, .class_code = 0x040300});
-         r.run(domain_xml({hostdev("0000:00:1f.3")}));
+         r.run(domain_xml({hostdev_xml("0000:00:1f.3")}));
        }}},
       {"unmanaged-on-host-driver", {"has managed='no' but is on host driver", [](HookRun& r) {
          topo::gpu_with_audio(r.host);
          r.config("mode = validate\n");
-         r.run(domain_xml({hostdev(topo::kGpu, "no"), hostdev(topo::kGpuAudio, "no")}));
+         r.run(domain_xml({hostdev_xml(topo::kGpu, "no"), hostdev_xml(topo::kGpuAudio, "no")}));
        }}},
       {"hardware-moved", {"the hardware moved", [](HookRun& r) {
          topo::lone_nic(r.host);

@@ -20,19 +20,11 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-std::string hostdev(const std::string& address, const std::string& managed = "yes") {
-  const auto a = addr(address);
-  char source[160];
-  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
-                a.domain, a.bus, a.slot, a.function);
-  return "<hostdev mode='subsystem' type='pci' managed='" + managed + "'><source>" + source + "</source></hostdev>";
-}
-
 std::string domain_xml(const std::vector<std::string>& addresses, const std::string& metadata = "") {
   std::string xml = "<domain type='kvm'><name>guest</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>";
   if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
   xml += "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>";
-  for (const auto& address : addresses) xml += hostdev(address);
+  for (const auto& address : addresses) xml += hostdev_xml(address);
   return xml + "</devices></domain>";
 }
 

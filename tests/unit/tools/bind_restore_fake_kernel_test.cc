@@ -33,17 +33,9 @@ using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
-std::string hostdev(const std::string& address) {
-  const auto a = addr(address);
-  char source[160];
-  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
-                a.domain, a.bus, a.slot, a.function);
-  return "<hostdev mode='subsystem' type='pci' managed='yes'><source>" + std::string(source) + "</source></hostdev>";
-}
-
 std::string domain_xml(const std::string& name, const std::vector<std::string>& addresses) {
   std::string xml = "<domain type='kvm'><name>" + name + "</name><devices>";
-  for (const auto& address : addresses) xml += hostdev(address);
+  for (const auto& address : addresses) xml += hostdev_xml(address);
   return xml + "</devices></domain>";
 }
 
@@ -57,18 +49,14 @@ class VfioctlOnFakeKernel : public ::testing::Test {
  protected:
   // `vfioctl ARGS...` in this process, on the fake host, with no libvirt behind it.
   Outcome vfioctl(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    std::istringstream in;
-    vfioctl::Context ctx(
+    const auto run = run_vfioctl_in_process(
         fake.paths(), fake, log,
         [](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
           ADD_FAILURE() << "a command that changes drivers or reads records connected to " << uri;
           return fail("no libvirt here");
         },
-        out, err, in);
-    ctx.lock_wait = std::chrono::milliseconds(2000);
-    const int status = vfioctl::run_vfioctl(ctx, args);
-    return {status, out.str(), err.str()};
+        args);
+    return {run.status, run.out, run.err};
   }
 
   // The hook itself, as libvirt runs it for `domain` (prepare begin / release end).

@@ -1,16 +1,13 @@
 // vfioctl list and show carry the host guard's facts: who holds a device, what the host mounts
 // on it, what the guard cannot see — the same findings the hook prints, on the fake kernel host.
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/unit/test_support.h"
+#include "tests/unit/tools/vfioctl_runner.h"
 #include "tests/unit/topologies.h"
-#include "tools/cli.h"
-#include "tools/context.h"
 
 namespace vfiohooks::testing {
 namespace {
@@ -19,24 +16,14 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 namespace topo = topology;
 
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
 class HostUseVerdict : public ::testing::Test {
  protected:
   // `vfioctl ARGS...` in this process, on the fake host; libvirt is unreachable (no domains shown).
-  Outcome vfioctl(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    std::istringstream in;
-    vfioctl::Context ctx(
+  RunResult vfioctl(const std::vector<std::string>& args) {
+    return run_vfioctl_in_process(
         fake.paths(), fake, log,
         [](const std::string&, vfioctl::Access) -> Expected<vfioctl::Connection> { return fail("no libvirt here"); },
-        out, err, in);
-    const int status = vfioctl::run_vfioctl(ctx, args);
-    return {status, out.str(), err.str()};
+        args);
   }
   // The ASSIGNABLE column of `address`'s row.
   std::string assignable(const std::string& table, const std::string& address) {
