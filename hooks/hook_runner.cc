@@ -1,15 +1,18 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "hooks/hook_runner.h"
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
-#include "hooks/prepare_input.h"
+#include "hooks/front.h"
 #include "plugin/binder.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
 #include "plugin/state_store.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks {
 
@@ -57,17 +60,20 @@ class HookRun {
     const auto contents = load_state();
     const Plan plan = make_plan(env_.paths, input->request, policy, contents.records);
     for (const auto& finding : plan.findings) {
-      err_ << finding.line() << '\n';
       (finding.severity == Severity::error ? env_.log.error(finding.line()) : env_.log.warning(finding.line()));
     }
+    std::vector<Finding> failures;
     if (plan.refused()) {
       env_.log.error("refused to start domain " + domain_);
-      return 1;
+    } else {
+      Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
+      failures = bind_devices(host, store_, domain_, plan.to_bind);
+      for (const auto& failure : failures) env_.log.error(failure.line());
     }
-    Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
-    const auto failures = bind_devices(host, store_, domain_, plan.to_bind);
-    for (const auto& failure : failures) report(err_, env_.log, failure);
-    return failures.empty() ? 0 : 1;
+    // virt-manager shows the first line: a failed bind matters more than the plan's warnings.
+    for (const auto& failure : failures) err_ << failure.line() << '\n';
+    for (const auto& finding : plan.findings) err_ << finding.line() << '\n';
+    return plan.refused() || !failures.empty() ? 1 : 0;
   }
 
   // release end: give back every device this domain holds, never stopping at the first failure.
@@ -124,20 +130,23 @@ class HookRun {
 }  // namespace
 
 int run_hook(const HookEnvironment& env, const std::vector<std::string>& args, std::istream& in, std::ostream& err) {
-  if (args.size() < 3) {
-    err << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA] (run by libvirt with the domain XML on stdin)\n";
-    return 1;
+  const std::vector<std::string_view> views(args.begin(), args.end());
+  HookRun run(env, args.empty() ? std::string() : args[0], err);
+  // The front's dispatch (hooks/front.h), so the engine run by hand does what the front would.
+  switch (front_step(views, env.is_root)) {
+    case FrontStep::usage_error:
+      err << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA] (run by libvirt with the domain XML on stdin)\n";
+      return 1;
+    case FrontStep::nothing_to_do:
+      return 0;
+    case FrontStep::prepare:
+      return run.prepare(in);
+    case FrontStep::release:
+      return run.release();
+    case FrontStep::reconnect:
+      return run.reconnect();
   }
-  // qemu:///session runs the same hooks as an ordinary user, who can bind nothing.
-  if (!env.is_root) return 0;
-  const std::string& op = args[1];
-  const std::string& subop = args[2];
-  HookRun run(env, args[0], err);
-  if (op == "prepare" && subop == "begin") return run.prepare(in);
-  if (op == "release" && subop == "end") return run.release();
-  if (op == "reconnect" && subop == "begin") return run.reconnect();
-  // migrate/restore begin filter the XML: anything on stdout would replace it. Print nothing.
-  return 0;
+  return 1;
 }
 
 }  // namespace vfiohooks

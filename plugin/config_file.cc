@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/config_file.h"
 
 #include <charconv>
 #include <fstream>
 
 #include <boost/program_options/parsers.hpp>
+
+#include "plugin/printable.h"
 
 namespace vfiohooks {
 
@@ -22,6 +25,12 @@ Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const s
     auto companions = parse_companions(value);
     if (!companions) return tl::unexpected(companions.error());
     overrides.companions = *companions;
+    return {};
+  }
+  if (key == "reset") {
+    auto reset = parse_reset_policy(value);
+    if (!reset) return tl::unexpected(reset.error());
+    overrides.reset = *reset;
     return {};
   }
   return fail("unknown setting '" + key + "'");
@@ -52,7 +61,9 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
     // Every key is "unregistered": Boost parses the syntax, we give the keys their meaning.
     parsed = po::parse_config_file(in, po::options_description(), /*allow_unregistered=*/true);
   } catch (const po::error& error) {
-    return fail(name + ": " + error.what());
+    // Boost quotes the offending line: a CR (a file saved with CRLF line ends) or other control
+    // characters in it must not reach the hook's one-line message.
+    return fail(name + ": " + printable(error.what(), 200));
   }
   for (const auto& option : parsed.options) {
     const std::string& key = option.string_key;
@@ -69,7 +80,7 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
     } else {
       applied = apply_global(config, key, value);
     }
-    if (!applied) return fail(name + ": " + applied.error().message);
+    if (!applied) return fail(name + ": " + printable(applied.error().message, 200));
   }
   return config;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/host_guard.h"
 
 #include <algorithm>
@@ -81,14 +82,23 @@ struct HostGuard::Snapshot {
   std::vector<SwapFile> swap_files;
 };
 
-HostGuard::HostGuard(const HostPaths& paths) : paths_(paths) {}
+HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight)
+    : paths_(paths), sight_(sight), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
+  if (lookup == Lookup::whole_host) index_.emplace();
+}
 HostGuard::~HostGuard() = default;
 HostGuard::HostGuard(HostGuard&&) noexcept = default;
 
-HostGuard HostGuard::unchecked(const HostPaths& paths) {
-  HostGuard guard(paths);
-  guard.checked_ = false;
-  return guard;
+std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, const fs::path& device_dir) const {
+  return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
+}
+
+std::optional<fs::path> HostGuard::device_directory(const PciAddress& address) const {
+  // /sys/bus/pci/devices/ADDRESS is a relative link through real directories: one readlink resolves
+  // it, where canonical() would look at every component.
+  const auto target = read_link(pci_devices_ / address.str());
+  if (!target || pci_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
+  return (pci_devices_ / *target).lexically_normal();
 }
 
 const HostGuard::Network& HostGuard::network() {
@@ -190,14 +200,13 @@ HostGuard::Snapshot& HostGuard::snapshot() {
 namespace {
 
 // Mass storage controllers, and anything with disks or a 9p/virtiofs share below it.
-bool is_storage(const HostPaths& paths, const PciDevice& device, const fs::path& device_dir) {
-  if ((device.class_code >> 16) == 0x01) return true;
-  if (!class_entries_below(paths.under("/sys/class/block"), device_dir).empty()) return true;
+bool is_storage(const HostPaths& paths, const PciDevice& device, const std::vector<std::string>& blocks,
+                const std::vector<std::string>& virtios) {
+  if ((device.class_code >> 16) == 0x01 || !blocks.empty()) return true;
   const fs::path virtio_bus = paths.under("/sys/bus/virtio/devices");
-  for (const auto& virtio : class_entries_below(virtio_bus, device_dir)) {
-    if (path_exists(virtio_bus / virtio / "mount_tag") || path_exists(virtio_bus / virtio / "tag")) return true;
-  }
-  return false;
+  return std::any_of(virtios.begin(), virtios.end(), [&](const std::string& virtio) {
+    return path_exists(virtio_bus / virtio / "mount_tag") || path_exists(virtio_bus / virtio / "tag");
+  });
 }
 
 // Appends `more`, naming at most kMostNamed of them; `rest(N)` is the use that counts the other N.
@@ -214,17 +223,19 @@ void add_counted(std::vector<HostUse>& uses, std::vector<HostUse> more, Rest res
 }  // namespace
 
 std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks) {
-  if (!checked_) return {};
+  if (sight_ == Sight::none) return {};
   std::vector<HostUse> found;
-  const auto device_dir = resolve(paths_.pci_device(device.address));
+  const auto device_dir = device_directory(device.address);
   if (device_dir) {
-    const bool storage = is_storage(paths_, device, *device_dir);
+    const auto blocks_below = entries_below(paths_.under("/sys/class/block"), *device_dir);
+    const auto virtios_below = entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir);
+    const bool storage = is_storage(paths_, device, blocks_below, virtios_below);
     const bool display = (device.class_code >> 16) == 0x03;
     const auto char_nodes = char_devices_of(paths_, device, *device_dir,
                                             held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
     if (storage || display || !char_nodes.empty()) {
       Snapshot& snap = snapshot();
-      const Dependents dependents = storage ? snap.storage->dependents(*device_dir) : Dependents{};
+      const Dependents dependents = storage ? snap.storage->dependents(blocks_below, virtios_below) : Dependents{};
       std::set<DevNumber> mounted;
       for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
       std::set<DevNumber> blocks, unmounted;
@@ -338,7 +349,7 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
 
 std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
   const fs::path net_class = paths_.under("/sys/class/net");
-  const auto own = class_entries_below(net_class, device_dir);
+  const auto own = entries_below(net_class, device_dir);
   if (own.empty()) return {};
   // The device's interfaces, then everything stacked on them (bond, bridge, VLAN).
   std::vector<std::string> closure = own;

@@ -1,12 +1,15 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "plugin/class_index.h"
 #include "plugin/host_paths.h"
 #include "plugin/pci_device.h"
 #include "plugin/storage_stack.h"
@@ -37,10 +40,14 @@ struct HostUse {
 // 9p/virtiofs and display devices get an `unseen` use saying what could not be seen.
 class HostGuard {
  public:
-  explicit HostGuard(const HostPaths& paths);
-  // A guard that reports nothing: for a remote host, whose use vfioctl cannot see from here and
-  // lists as unchecked instead.
-  static HostGuard unchecked(const HostPaths& paths);
+  // How a device's disks, netdevs and virtio devices are found: by walking the device's own sysfs
+  // subtree (one device: flat in the size of the host), or through an index of the class
+  // directories built at the first question (every device of a host: vfioctl list).
+  enum class Lookup { per_device, whole_host };
+  // none: a host whose use cannot be seen from here (a remote host's node devices, laid out by
+  // vfioctl, which lists that check as unchecked instead): report nothing.
+  enum class Sight { full, none };
+  explicit HostGuard(const HostPaths& paths, Lookup lookup = Lookup::per_device, Sight sight = Sight::full);
   ~HostGuard();
   HostGuard(HostGuard&&) noexcept;
   HostGuard& operator=(HostGuard&&) = delete;
@@ -62,9 +69,14 @@ class HostGuard {
                                     const std::map<DevNumber, std::string>& labels);
   std::vector<HostUse> network_uses(const std::filesystem::path& device_dir);
   std::vector<HostUse> console_uses(const PciDevice& device) const;
+  std::vector<std::string> entries_below(const std::filesystem::path& class_dir,
+                                         const std::filesystem::path& device_dir) const;
+  std::optional<std::filesystem::path> device_directory(const PciAddress& address) const;
 
   HostPaths paths_;
-  bool checked_ = true;
+  Sight sight_;
+  std::filesystem::path pci_devices_;  // /sys/bus/pci/devices, resolved
+  mutable std::optional<ClassIndex> index_;  // Lookup::whole_host
   std::unique_ptr<Network> network_;
   std::unique_ptr<Snapshot> snapshot_;
 };

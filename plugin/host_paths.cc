@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/host_paths.h"
 
 #include <string>
@@ -12,13 +13,16 @@ std::filesystem::path HostPaths::under(std::string_view absolute) const {
   return root_ / absolute;
 }
 
-std::filesystem::path HostPaths::pci_device(const PciAddress& address) const {
-  return pci_devices() / address.str();
+std::string HostPaths::shown(const std::filesystem::path& path) const {
+  if (root_ == "/") return path.string();
+  const std::filesystem::path relative = path.lexically_relative(root_);
+  if (relative.empty() || *relative.begin() == "..") return path.string();
+  return "/" + relative.string();
 }
 
-std::filesystem::path HostPaths::pci_driver(std::string_view name) const {
-  return pci_drivers() / std::string(name);
-}
+std::filesystem::path HostPaths::pci_device(const PciAddress& address) const { return pci_devices() / address.str(); }
+
+std::filesystem::path HostPaths::pci_driver(std::string_view name) const { return pci_drivers() / std::string(name); }
 
 std::filesystem::path HostPaths::vfio_group_node(unsigned group) const {
   return under("/dev/vfio") / std::to_string(group);

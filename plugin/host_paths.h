@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "plugin/kernel_view.h"
@@ -21,6 +23,8 @@ class HostPaths {
   const KernelView& view() const { return *view_; }
   // Maps an absolute host path ("/proc/swaps") under the root.
   std::filesystem::path under(std::string_view absolute) const;
+  // The inverse of under(): the path as the host names it ("/sys/..."), for messages.
+  std::string shown(const std::filesystem::path& path) const;
 
   std::filesystem::path pci_devices() const { return under("/sys/bus/pci/devices"); }
   std::filesystem::path pci_device(const PciAddress& address) const;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/planner.h"
 
 #include <algorithm>
@@ -6,9 +7,9 @@
 #include <set>
 #include <string>
 
-#include "plugin/host_guard.h"
-#include "plugin/host_readiness.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/iommu_group.h"
+#include "plugin/reset_readiness.h"
 
 namespace vfiohooks {
 
@@ -25,8 +26,7 @@ std::string hex4(unsigned value) {
 }
 
 // Host-wide problems that stop every assignment; empty when the host is ready.
-std::vector<Finding> check_host(const HostPaths& paths) {
-  const HostReadiness host = read_host_readiness(paths);
+std::vector<Finding> check_host(const HostReadiness& host) {
   std::vector<Finding> findings;
   if (!host.iommu_enabled) {
     findings.push_back(error("iommu-off", "host", "the IOMMU is off (/sys/kernel/iommu_groups is empty)",
@@ -47,9 +47,8 @@ std::vector<Finding> check_host(const HostPaths& paths) {
 
 class Planner {
  public:
-  Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held,
-          HostGuard* guard)
-      : paths_(paths), domain_(domain), policy_(policy), held_(held), guard_(guard) {
+  Planner(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
+      : host_(host), domain_(domain), policy_(policy), held_(held) {
     for (const auto& device : domain.devices) {
       if (device.mode.value_or(policy.mode) != Mode::off) active_.insert(device.address);
     }
@@ -57,7 +56,7 @@ class Planner {
 
   Plan run() {
     if (active_.empty()) return {};
-    plan_.findings = check_host(paths_);
+    plan_.findings = check_host(host_.readiness());
     for (const auto& orphan : domain_.orphan_metadata) {
       plan_.findings.push_back({Severity::warning, orphan.str(),
                                 "the domain's <vfio:device> metadata names it, but the domain does not assign it",
@@ -65,11 +64,10 @@ class Planner {
                                 "stale-metadata"});
     }
     if (!plan_.refused()) {
-      // The host's tables and /proc are read only when there are devices to check.
-      if (guard_ == nullptr) guard_ = &own_guard_.emplace(paths_);
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
+      check_resets();
     }
     // What the host is seen to do comes before what the guard could not see.
     std::stable_partition(plan_.findings.begin(), plan_.findings.end(),
@@ -82,13 +80,17 @@ class Planner {
  private:
   void check_requested(const RequestedDevice& requested) {
     const std::string subject = requested.address.str();
-    auto read = read_pci_device(paths_, requested.address);
+    const auto& read = host_.device(requested.address);
     if (!read) {
       plan_.findings.push_back(error("no-such-device", subject, "no such PCI device on this host",
                                      "correct the <hostdev> source address (vfioctl list shows the host's devices)"));
       return;
     }
     const PciDevice& device = *read;
+    if (device.blocked_write) {
+      plan_.findings.push_back(blocked_finding(subject, device, ""));
+      return;
+    }
     const Mode mode = requested.mode.value_or(policy_.mode);
     const std::size_t errors_before = error_count();
 
@@ -121,9 +123,21 @@ class Planner {
                                                   "; libvirt will refuse to start the domain",
                                      "bind it first (vfioctl bind " + subject + ") or set managed='yes'"));
     }
-    if (mode != Mode::bind || error_count() != errors_before) return;
+    if (error_count() != errors_before) return;
+    resettable_checks_.push_back(device);
+    if (mode != Mode::bind) return;
     add_to_bind(device, false);
     for (const auto& companion : companions) add_to_bind(companion, true);
+  }
+
+  // Whether each device the domain may have can be reset between VM runs
+  // (plugin/reset_readiness.h): warnings, or refusals with reset = require.
+  void check_resets() {
+    for (const auto& device : resettable_checks_) {
+      for (auto& finding : reset_findings(host_, device, active_, policy_.reset)) {
+        plan_.findings.push_back(std::move(finding));
+      }
+    }
   }
 
   void check_identity(const RequestedDevice& requested, const PciDevice& device) {
@@ -144,7 +158,8 @@ class Planner {
     const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
     const bool display = (device.class_code >> 16) == 0x03;
     const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
-    for (const auto& use : guard_->uses(device, recorded)) {
+    // /proc and the host's tables are read the first time a device is to be checked.
+    for (const auto& use : host_.uses(device, recorded)) {
       Finding finding;
       switch (use.kind) {
         case HostUse::Kind::process:
@@ -178,11 +193,15 @@ class Planner {
   std::vector<PciDevice> check_group(const std::string& subject, const PciDevice& device, Mode mode) {
     std::vector<PciDevice> companions;
     const unsigned group = *device.iommu_group;
-    for (const auto& address : iommu_group_members(paths_, group)) {
+    for (const auto& address : host_.group_members(group)) {
       if (address == device.address) continue;
       check_holder(subject, address, "in its IOMMU group " + std::to_string(group) + " is");
       if (active_.contains(address)) continue;
-      auto member = read_pci_device(paths_, address);
+      const auto& member = host_.device(address);
+      if (member && member->blocked_write) {
+        plan_.findings.push_back(blocked_finding(subject, *member, "in its IOMMU group " + std::to_string(group) + ": "));
+        continue;
+      }
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
         check_host_use(subject, *member);
@@ -202,6 +221,15 @@ class Planner {
     return companions;
   }
 
+  // A write vfio-hooks gave up on still holds the device's lock: binding it, or a group mate, would
+  // wait behind it (plugin/blocked_write.h).
+  static Finding blocked_finding(const std::string& subject, const PciDevice& device, const std::string& where) {
+    const std::string address = device.address.str();
+    const std::string who = subject == address ? "" : address + " " + where;
+    return error("write-pending", subject, who + describe(*device.blocked_write),
+                 "release what holds " + address + " (see dmesg), then run vfioctl restore " + address);
+  }
+
   void add_to_bind(const PciDevice& device, bool companion) {
     const bool present = std::any_of(plan_.to_bind.begin(), plan_.to_bind.end(),
                                      [&](const PlannedDevice& p) { return p.device.address == device.address; });
@@ -215,22 +243,26 @@ class Planner {
                                                   [](const Finding& f) { return f.severity == Severity::error; }));
   }
 
-  const HostPaths& paths_;
+  HostSnapshot& host_;
   const DomainRequest& domain_;
   const Policy& policy_;
   const std::vector<Record>& held_;
-  HostGuard* guard_;                  // the caller's, or own_guard_ once devices are to be checked
-  std::optional<HostGuard> own_guard_;
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
+  std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };
 
 }  // namespace
 
+Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held) {
+  return Planner(host, domain, policy, held).run();
+}
+
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
-               const std::vector<Record>& held, HostGuard* guard) {
-  return Planner(paths, domain, policy, held, guard).run();
+               const std::vector<Record>& held) {
+  HostSnapshot host(paths);
+  return make_plan(host, domain, policy, held);
 }
 
 }  // namespace vfiohooks

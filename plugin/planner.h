@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <vector>
@@ -11,7 +12,7 @@
 
 namespace vfiohooks {
 
-class HostGuard;
+class HostSnapshot;
 
 struct PlannedDevice {
   PciDevice device;        // as sysfs showed it when planning
@@ -27,9 +28,11 @@ struct Plan {
 
 // The one decision, shared by the hook's prepare and `vfioctl check`: reads the host under `paths`,
 // checks every PCI device the domain asks for against the policy and the records in `held`, and
-// returns the devices to bind plus every finding. Changes nothing. `guard` lets several plans share
-// one look at the host (vfioctl list); without it the plan makes its own.
+// returns the devices to bind plus every finding. Changes nothing.
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
-               const std::vector<Record>& held, HostGuard* guard = nullptr);
+               const std::vector<Record>& held);
+// The same over `host`, which keeps what it read for the next plan: for many plans over one moment
+// of the host (vfioctl list assesses every device).
+Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held);
 
 }  // namespace vfiohooks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/policy.h"
 
 namespace vfiohooks {
@@ -5,6 +6,7 @@ namespace vfiohooks {
 void Policy::apply(const PolicyOverrides& overrides) {
   if (overrides.mode) mode = *overrides.mode;
   if (overrides.companions) companions = *overrides.companions;
+  if (overrides.reset) reset = *overrides.reset;
 }
 
 Policy Config::policy_for(std::string_view domain, const PolicyOverrides& metadata) const {
@@ -27,6 +29,12 @@ Expected<Companions> parse_companions(std::string_view text) {
   return fail("companions '" + std::string(text) + "' is not one of refuse, bind");
 }
 
+Expected<ResetPolicy> parse_reset_policy(std::string_view text) {
+  if (text == "warn") return ResetPolicy::warn;
+  if (text == "require") return ResetPolicy::require;
+  return fail("reset '" + std::string(text) + "' is not one of warn, require");
+}
+
 std::string_view to_string(Mode mode) {
   switch (mode) {
     case Mode::bind: return "bind";
@@ -39,5 +47,7 @@ std::string_view to_string(Mode mode) {
 std::string_view to_string(Companions companions) {
   return companions == Companions::bind ? "bind" : "refuse";
 }
+
+std::string_view to_string(ResetPolicy reset) { return reset == ResetPolicy::require ? "require" : "warn"; }
 
 }  // namespace vfiohooks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <chrono>
@@ -23,9 +24,16 @@ enum class Companions {
   bind,    // bind them to vfio-pci too, and restore them afterwards
 };
 
+// What to do when a device cannot be reset between VM runs (plugin/reset_readiness.h).
+enum class ResetPolicy {
+  warn,     // say so and start anyway (the default)
+  require,  // refuse the start
+};
+
 struct PolicyOverrides {
   std::optional<Mode> mode;
   std::optional<Companions> companions;
+  std::optional<ResetPolicy> reset;
 };
 
 // The effective policy for one domain: defaults, then the config file, then the domain section of
@@ -33,6 +41,7 @@ struct PolicyOverrides {
 struct Policy {
   Mode mode = Mode::bind;
   Companions companions = Companions::refuse;
+  ResetPolicy reset = ResetPolicy::warn;
   std::chrono::milliseconds unbind_timeout{10000};
 
   void apply(const PolicyOverrides& overrides);
@@ -48,7 +57,9 @@ struct Config {
 
 Expected<Mode> parse_mode(std::string_view text);
 Expected<Companions> parse_companions(std::string_view text);
+Expected<ResetPolicy> parse_reset_policy(std::string_view text);
 std::string_view to_string(Mode mode);
 std::string_view to_string(Companions companions);
+std::string_view to_string(ResetPolicy reset);
 
 }  // namespace vfiohooks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/state_store.h"
 
 #include <fcntl.h>
@@ -7,10 +8,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/printable.h"
+#include "plugin/state_index.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -19,8 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kRecordSuffix = ".json";
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
 
@@ -56,10 +58,48 @@ json to_json(const Record& record) {
               {"phase", to_string(record.phase)},
               {"since", record.since}};
   if (record.iommu_group) out["iommu_group"] = *record.iommu_group;
+  if (const auto& blocked = record.blocked_write) {
+    out["blocked_write"] = {{"pid", blocked->pid}, {"start_time", blocked->start_time}, {"write", blocked->what}};
+  }
   return out;
 }
 
-Expected<Record> from_json(const std::string& text) {
+// The field's value when it is a whole number that fits T; records are ours, but a bad one must be
+// an error, never a wrapped or truncated number.
+template <typename T>
+Expected<T> integer_field(const json& in, const char* key) {
+  const json& value = in.at(key);
+  if (value.is_number_unsigned() && std::in_range<T>(value.get<std::uint64_t>())) {
+    return static_cast<T>(value.get<std::uint64_t>());
+  }
+  if (value.is_number_integer() && !value.is_number_unsigned() && std::in_range<T>(value.get<std::int64_t>())) {
+    return static_cast<T>(value.get<std::int64_t>());
+  }
+  return fail(std::string("'") + key + "' is not a whole number in range");
+}
+
+Expected<BlockedWrite> blocked_write_from(const json& in) {
+  if (!in.is_object()) return fail("'blocked_write' is not an object");
+  BlockedWrite blocked;
+  auto pid = integer_field<int>(in, "pid");
+  if (!pid) return tl::unexpected(pid.error());
+  if (*pid <= 0) return fail("'pid' is not a process id");
+  auto start = integer_field<std::uint64_t>(in, "start_time");
+  if (!start) return tl::unexpected(start.error());
+  blocked.pid = *pid;
+  blocked.start_time = *start;
+  blocked.what = in.at("write").get<std::string>();
+  if (!is_printable(blocked.what)) return fail("'write' holds control characters");
+  return blocked;
+}
+
+}  // namespace
+
+std::string record_text(const Record& record) {
+  return to_json(record).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Expected<Record> parse_record(std::string_view text) {
   const json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (in.is_discarded() || !in.is_object()) return fail("not a JSON object");
   try {
@@ -72,17 +112,30 @@ Expected<Record> from_json(const std::string& text) {
     record.original_override = in.at("original_override").get<std::string>();
     record.companion = in.value("companion", false);
     const auto phase = in.at("phase").get<std::string>();
-    if (phase != "intent" && phase != "bound") return fail("unknown phase '" + phase + "'");
+    if (phase != "intent" && phase != "bound") {
+      return fail("unknown phase '" + printable(phase, 40) + "'");
+    }
     record.phase = phase == "bound" ? Phase::bound : Phase::intent;
-    record.since = in.value("since", std::int64_t{0});
-    if (in.contains("iommu_group")) record.iommu_group = in.at("iommu_group").get<unsigned>();
+    if (in.contains("since")) {
+      auto since = integer_field<std::int64_t>(in, "since");
+      if (!since) return tl::unexpected(since.error());
+      record.since = *since;
+    }
+    if (in.contains("iommu_group")) {
+      auto group = integer_field<unsigned>(in, "iommu_group");
+      if (!group) return tl::unexpected(group.error());
+      record.iommu_group = *group;
+    }
+    if (in.contains("blocked_write")) {
+      auto blocked = blocked_write_from(in.at("blocked_write"));
+      if (!blocked) return tl::unexpected(blocked.error());
+      record.blocked_write = std::move(*blocked);
+    }
     return record;
   } catch (const json::exception& error) {
     return fail(std::string("missing or mistyped field (") + error.what() + ")");
   }
 }
-
-}  // namespace
 
 std::string_view to_string(Phase phase) { return phase == Phase::bound ? "bound" : "intent"; }
 
@@ -95,8 +148,11 @@ fs::path StateStore::record_path(const PciAddress& address) const {
 Expected<void> StateStore::save(const Record& record) {
   const fs::path target = record_path(record.address);
   if (auto made = ensure_directory(target.parent_path()); !made) return made;
+  // The domain index says at least what the records say: its entry comes first (state_index.h).
+  const auto previous = find(record.address);
+  add_index_entry(target.parent_path(), record.address, record.domain);
   const fs::path temp = target.string() + ".tmp";
-  const std::string text = to_json(record).dump(2) + "\n";
+  const std::string text = record_text(record);
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(os_error("cannot write " + temp.string(), errno));
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -105,21 +161,28 @@ Expected<void> StateStore::save(const Record& record) {
   ::close(fd);
   if (!synced) return tl::unexpected(os_error("cannot write " + temp.string(), code ? code : EIO));
   if (::rename(temp.c_str(), target.c_str()) != 0) return tl::unexpected(os_error("cannot rename " + temp.string(), errno));
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+  auto synced_dir = fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (synced_dir && previous && previous->domain != record.domain) {
+    remove_index_entry(target.parent_path(), record.address, previous->domain);
+  }
+  return synced_dir;
 }
 
 Expected<void> StateStore::remove(const PciAddress& address) {
   const fs::path target = record_path(address);
+  const auto previous = find(address);
   if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
     return tl::unexpected(os_error("cannot remove " + target.string(), errno));
   }
+  // Only once the record is gone: the index may say more than the records, never less.
+  if (previous) remove_index_entry(target.parent_path(), address, previous->domain);
   return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY).or_else([](const Error&) -> Expected<void> { return {}; });
 }
 
 std::optional<Record> StateStore::find(const PciAddress& address) const {
   const auto text = read_file(record_path(address));
   if (!text) return std::nullopt;
-  auto record = from_json(*text);
+  auto record = parse_record(*text);
   if (!record || record->address != address) return std::nullopt;
   return *record;
 }
@@ -130,7 +193,7 @@ StateStore::Contents StateStore::load() const {
     if (!name.ends_with(kRecordSuffix)) continue;
     const fs::path file = dir_ / "devices" / name;
     const auto text = read_file(file);
-    auto record = text ? from_json(*text) : Expected<Record>(fail("unreadable"));
+    auto record = text ? parse_record(*text) : Expected<Record>(fail("unreadable"));
     if (record && record->address.str() + std::string(kRecordSuffix) != name) {
       record = fail("its address " + record->address.str() + " does not match its file name");
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/storage_stack.h"
 
 #include <algorithm>
@@ -28,12 +29,20 @@ std::string relative_to_root(const std::string& path) {
 }  // namespace
 
 std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs::path& device_dir) {
+  // sysfs puts a class device's directory below its parent device's and names the class entry
+  // after it, so walking the device's own subtree finds them at a cost that grows with the device,
+  // not with the host (an SR-IOV host has thousands of netdevs in /sys/class/net).
   std::vector<std::string> names;
-  const std::string prefix = device_dir.string() + "/";
-  for (const auto& name : list_directory(class_dir)) {
-    const auto target = resolve(class_dir / name);
-    if (target && target->string().starts_with(prefix)) names.push_back(name);
+  std::error_code error;
+  const auto options = fs::directory_options::skip_permission_denied;  // never follows links
+  for (fs::recursive_directory_iterator it(device_dir, options, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_symlink() || !it->is_directory()) continue;
+    const std::string name = it->path().filename().string();
+    const fs::path entry = class_dir / name;
+    if (!path_exists(entry)) continue;
+    if (const auto target = resolve(entry); target && *target == it->path()) names.push_back(name);
   }
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -149,14 +158,12 @@ void StorageStack::add_block_closure(const std::string& block, Dependents& found
   }
 }
 
-Dependents StorageStack::dependents(const fs::path& device_dir) const {
+Dependents StorageStack::dependents(const std::vector<std::string>& blocks, const std::vector<std::string>& virtios) const {
   Dependents found;
-  for (const auto& block : class_entries_below(paths_.under("/sys/class/block"), device_dir)) {
-    add_block_closure(block, found);
-  }
+  for (const auto& block : blocks) add_block_closure(block, found);
   // 9p shows its tag as mount_tag, virtiofs as tag; the mount's source is that tag.
   const fs::path virtio_bus = paths_.under("/sys/bus/virtio/devices");
-  for (const auto& virtio : class_entries_below(virtio_bus, device_dir)) {
+  for (const auto& virtio : virtios) {
     auto tag = read_attribute(virtio_bus / virtio / "mount_tag");
     if (!tag) tag = read_attribute(virtio_bus / virtio / "tag");
     if (!tag) continue;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <filesystem>
@@ -34,10 +35,11 @@ class StorageStack {
  public:
   StorageStack(const HostPaths& paths, const MountNamespaces& namespaces);
 
-  // Every device number whose data lives on the PCI device at `device_dir` (its sysfs dir): its
-  // disks and partitions; dm, md and LVM on them; loop devices whose file is on one of those;
-  // overlays with a layer on one; btrfs with a member among them; its 9p or virtiofs shares.
-  Dependents dependents(const std::filesystem::path& device_dir) const;
+  // Every device number whose data lives on a PCI device with the block devices `blocks` and the
+  // virtio devices `virtios` below it (their class entry names): its disks and partitions; dm, md
+  // and LVM on them; loop devices whose file is on one of those; overlays with a layer on one;
+  // btrfs with a member among them; its 9p or virtiofs shares.
+  Dependents dependents(const std::vector<std::string>& blocks, const std::vector<std::string>& virtios) const;
   const std::vector<LoopDevice>& loops() const { return loops_; }
   // What the stacks hide: overlay layers, loop backing files and btrfs sources that do not resolve.
   const std::vector<std::string>& unseen() const { return unseen_; }
@@ -73,7 +75,7 @@ class StorageStack {
 };
 
 // The devices below `device_dir` whose class directory entries resolve under it, e.g. the block
-// devices of an NVMe controller. Exposed for tests.
+// devices of an NVMe controller, found by walking the device's own subtree. Exposed for tests.
 std::vector<std::string> class_entries_below(const std::filesystem::path& class_dir,
                                              const std::filesystem::path& device_dir);
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/binding_session.h"
 
 #include <algorithm>
@@ -24,8 +25,8 @@ BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(c
 
 bool refused_even_with_force(const Plan& plan) {
   static const std::set<std::string, std::less<>> kNeverForced = {
-      "host-critical", "in-use", "host-use-unseen", "held", "no-such-device", "bridge", "sriov-pf-enabled", "iommu-off",
-      "vfio-pci-unavailable"};
+      "host-critical", "in-use", "host-use-unseen", "held", "no-such-device", "bridge", "sriov-pf-enabled",
+      "iommu-off", "vfio-pci-unavailable", "write-pending"};
   return std::any_of(plan.findings.begin(), plan.findings.end(),
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl bind: binds devices to vfio-pci by hand, with the hook's checks and records.
 #include "tools/binding_session.h"
 #include "tools/command_support.h"

@@ -1,7 +1,7 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
 #include <iterator>
 
-#include "hooks/prepare_input.h"
 #include "plugin/planner.h"
 #include "plugin/sysfs_reader.h"
 #include "tools/command_support.h"
@@ -9,6 +9,7 @@
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -110,7 +111,8 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   for (const auto& corrupt : records.corrupt) {
     note(ctx, "ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
   }
-  Plan plan = make_plan(facts->paths(), input.request, policy, records.records, &facts->guard());
+  HostSnapshot host = facts->snapshot();
+  Plan plan = make_plan(host, input.request, policy, records.records);
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);
   if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {

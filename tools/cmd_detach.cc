@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl detach: removes PCI hostdevs from a domain; a live detach gives the devices back.
 #include <algorithm>
 #include <chrono>

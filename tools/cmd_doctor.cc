@@ -1,16 +1,21 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl doctor: is this machine ready for vfio-hooks? One line per check, with the fix.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "plugin/config_file.h"
 #include "plugin/host_readiness.h"
+#include "plugin/pci_device.h"
+#include "plugin/process_stat.h"
+#include "plugin/reset_readiness.h"
 #include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
+#include "tools/device_verdict.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 
@@ -25,6 +30,7 @@ struct Check {
   bool ok = false;
   std::string detail;
   std::string fix;
+  bool warning = false;  // when not ok: worth knowing, but the host is ready
 };
 
 constexpr std::string_view kHookName = "50-vfio-hooks";
@@ -42,17 +48,31 @@ std::optional<std::pair<std::string, std::int64_t>> daemon_start(const HostPaths
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     const auto comm = read_attribute(paths.proc() / pid / "comm");
     if (!comm || (*comm != "libvirtd" && *comm != "virtqemud")) continue;
-    const auto line = read_file(paths.proc() / pid / "stat");
-    if (!line) continue;
-    const auto close = line->rfind(')');  // comm may hold spaces; fields resume after ')'
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line->substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-      if (i == 22) return std::make_pair(*comm, boot + std::strtoll(field.c_str(), nullptr, 10) / sysconf(_SC_CLK_TCK));
-    }
+    const auto process = read_process_stat(paths, std::stoi(pid));
+    if (!process) continue;
+    return std::make_pair(*comm, boot + static_cast<std::int64_t>(process->start_time) / sysconf(_SC_CLK_TCK));
   }
   return std::nullopt;
+}
+
+// The host's assignable devices (those `vfioctl list` says yes or with-group to) that a domain
+// given them could not reset: the reset findings the hook would print, "ADDRESS (code)".
+std::vector<std::string> devices_without_reset(const HostPaths& paths, Policy policy, std::size_t& assignable) {
+  const HostFacts facts = HostFacts::local(paths);
+  const auto records = facts.records().records;
+  policy.reset = ResetPolicy::warn;  // refusals would hide the very devices this lists
+  std::vector<std::string> found;
+  for (const auto& address : list_pci_addresses(paths)) {
+    const auto device = read_pci_device(paths, address);
+    // Host, ISA and other bridge-class functions (class 0x06) are the chipset's, never a VM's.
+    if (!device || device->is_bridge() || device->class_code >> 16 == 0x06) continue;
+    const Verdict verdict = assess_device(facts, policy, address, records);
+    if (verdict.kind == Verdict::Kind::no) continue;
+    ++assignable;
+    const auto reset = std::find_if(verdict.findings.begin(), verdict.findings.end(), is_reset_finding);
+    if (reset != verdict.findings.end()) found.push_back(address.str() + " (" + reset->code + ")");
+  }
+  return found;
 }
 
 std::vector<Check> run_checks(const Context& ctx) {
@@ -99,6 +119,15 @@ std::vector<Check> run_checks(const Context& ctx) {
   auto config = load_config(paths.config_file());
   checks.push_back({"config", config.has_value(), config ? paths.config_file().string() + " valid (or absent: defaults)" : config.error().message,
                     "correct " + paths.config_file().string() + " (man vfio-hooks.conf)"});
+  std::size_t assignable = 0;
+  const auto without_reset = devices_without_reset(paths, config ? config->defaults : Policy{}, assignable);
+  std::string listed;
+  for (const auto& device : without_reset) listed += (listed.empty() ? "" : ", ") + device;
+  checks.push_back({"reset", without_reset.empty(),
+                    without_reset.empty() ? "all assignable devices (" + std::to_string(assignable) + ") can be reset"
+                                          : std::to_string(without_reset.size()) + " of " + std::to_string(assignable) +
+                                                " assignable devices cannot be reset safely: " + listed,
+                    "vfioctl show DEV says why; prefer devices with FLR for VMs that restart", true});
   const auto state = StateStore(paths.state_dir()).load();
   std::size_t leftovers = 0;
   for (const auto& record : state.records) leftovers += record.phase == Phase::intent ? 1 : 0;
@@ -117,11 +146,13 @@ int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   bool all_ok = true;
   Json list = Json::array();
   for (const auto& check : checks) {
-    all_ok = all_ok && check.ok;
+    const bool failed = !check.ok && !check.warning;
+    all_ok = all_ok && !failed;
     if (ctx.options.json) {
-      list.push_back(Json{{"check", check.name}, {"ok", check.ok}, {"detail", check.detail}, {"fix", check.ok ? "" : check.fix}});
-    } else if (!check.ok || !ctx.options.quiet) {
-      ctx.out << (check.ok ? "ok    " : "FAIL  ") << check.name << ": " << check.detail;
+      list.push_back(Json{{"check", check.name}, {"ok", check.ok}, {"warning", !check.ok && check.warning},
+                          {"detail", check.detail}, {"fix", check.ok ? "" : check.fix}});
+    } else if (failed || !ctx.options.quiet) {
+      ctx.out << (check.ok ? "ok    " : failed ? "FAIL  " : "warn  ") << check.name << ": " << check.detail;
       if (!check.ok) ctx.out << "; fix: " << check.fix;
       ctx.out << '\n';
     }
@@ -135,11 +166,13 @@ int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
 Command doctor_command() {
   return {"doctor",
           "doctor [--json]",
-          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, daemon, config",
+          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, daemon, config, resets",
           "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
           "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
           "libvirtd (or virtqemud) was started after the hook was installed (hooks are read at daemon\n"
-          "start), the config file is valid, and no record is unfinished or unreadable.",
+          "start), the config file is valid, and no record is unfinished or unreadable. It also\n"
+          "lists the assignable devices that a VM could not reset (a warning: the exit status\n"
+          "stays 0).",
           nullptr,
           0,
           0,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl hostdev-xml: the <hostdev> element for `virsh attach-device`.
 #include "tools/command_support.h"
 #include "tools/commands.h"

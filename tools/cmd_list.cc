@@ -1,15 +1,18 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl list: every PCI function by IOMMU group, with the hook's verdict on assigning it.
 #include <algorithm>
 #include <map>
 #include <optional>
 
 #include "plugin/pci_device.h"
+#include "plugin/reset_capability.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_verdict.h"
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "tools/reset_output.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -27,7 +30,9 @@ std::string short_reason(const Verdict& verdict) {
       {"host-critical", "host uses it"},   {"held", "held"},
       {"host-use-unseen", "cannot see host use"},
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
-      {"sriov-pf-enabled", "PF with VFs"},
+      {"sriov-pf-enabled", "PF with VFs"}, {"no-reset", "no reset"},
+      {"bus-reset-only", "bus reset"},     {"vendor-reset", "vendor-reset"},
+      {"reset-unknown", "reset unknown"}, {"write-pending", "locked"},
   };
   const auto found = kShort.find(verdict.code);
   return found != kShort.end() ? found->second : "see show";
@@ -40,7 +45,7 @@ struct Row {
   std::vector<std::string> assigned_in;
 };
 
-Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host) {
   const PciDevice& d = row.device;
   Json held = nullptr;
   if (row.record) held = Json{{"domain", row.record->domain}, {"phase", std::string(to_string(row.record->phase))}};
@@ -54,6 +59,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
               {"driver", d.driver.empty() ? Json(nullptr) : Json(d.driver)},
               {"driver_override", d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override)},
               {"bridge", d.is_bridge()},
+              {"reset", reset_json(read_reset_capability(host, d.address))},
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
               {"reason_code", row.verdict.code},
@@ -78,11 +84,13 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   }
 
   std::vector<Row> rows;
+  // Each device and group read once for all the plans below, and the class directories indexed.
+  HostSnapshot host = facts.snapshot(HostGuard::Lookup::whole_host);
   for (const auto& address : list_pci_addresses(facts.paths())) {
-    auto device = read_pci_device(facts.paths(), address);
+    const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assess_device(facts, config.defaults, address, records.records), std::nullopt, {}};
+    Row row{*device, assess_device(host, config.defaults, address, records.records), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
@@ -97,7 +105,7 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   PciNames names;
   if (ctx.options.json) {
     Json devices = Json::array();
-    for (const auto& row : rows) devices.push_back(row_json(row, names, facts));
+    for (const auto& row : rows) devices.push_back(row_json(row, names, facts, host));
     print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
     return 0;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl restore: gives devices back to the drivers vfio-hooks recorded.
 #include <algorithm>
 

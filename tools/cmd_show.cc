@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl show: one device in depth — its group, holder, verdict and what assigning it takes.
 #include <algorithm>
 
 #include "plugin/iommu_group.h"
 #include "plugin/pci_device.h"
 #include "plugin/planner.h"
+#include "plugin/reset_capability.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_resolver.h"
@@ -12,6 +14,7 @@
 #include "tools/failure.h"
 #include "tools/output.h"
 #include "tools/requested_device.h"
+#include "tools/reset_output.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -36,7 +39,8 @@ std::vector<std::string> steps(const HostFacts& facts, const Policy& defaults, c
   Policy policy = defaults;
   policy.mode = Mode::bind;
   std::vector<std::string> lines;
-  for (const auto& planned : make_plan(facts.paths(), request, policy, held, &facts.guard()).to_bind) {
+  HostSnapshot host = facts.snapshot();
+  for (const auto& planned : make_plan(host, request, policy, held).to_bind) {
     const auto& d = planned.device;
     lines.push_back(d.driver == kVfioPci ? d.address.str() + " is on vfio-pci already"
                                          : d.address.str() + ": " + driver_text(d) + " -> vfio-pci, restored to " +
@@ -69,6 +73,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
     }
   }
   const auto todo = steps(facts, config.defaults, *address, verdict, records);
+  const ResetCapability reset = read_reset_capability(facts.paths(), *address);
   PciNames names;
 
   if (ctx.options.json) {
@@ -85,7 +90,9 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"class_name", class_name(names, *device)},
                              {"driver", device->driver.empty() ? Json(nullptr) : Json(device->driver)},
                              {"driver_override", device->driver_override.empty() ? Json(nullptr) : Json(device->driver_override)},
+                             {"locked", device->blocked_write ? Json(describe(*device->blocked_write)) : Json(nullptr)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
+                             {"reset", reset_json(reset)},
                              {"group_members", group},
                              {"held_by", held == records.end() ? Json(nullptr) : record_json(*held)},
                              {"assigned_in", assigned_in},
@@ -102,6 +109,8 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
       << (device->is_bridge() ? ", bridge" : "") << '\n';
   out << "  driver:       " << driver_text(*device)
       << (device->driver_override.empty() ? "" : " (driver_override " + device->driver_override + ")") << '\n';
+  out << "  reset:        " << reset_text(reset) << '\n';
+  if (device->blocked_write) out << "  locked:       " << describe(*device->blocked_write) << '\n';
   if (device->iommu_group) {
     out << "  iommu group:  " << *device->iommu_group << '\n';
     std::vector<std::vector<std::string>> rows;
@@ -130,9 +139,10 @@ Command show_command() {
   return {"show",
           "show DEV [--json]",
           "one device in depth: group members, holder, verdict, what assigning it takes",
-          "Shows DEV's ids, names, class and driver, every member of its IOMMU group and whether it\n"
-          "blocks the group, which domain holds it or assigns it, the hook's findings for a domain\n"
-          "asking for it, and what binding it would do.",
+          "Shows DEV's ids, names, class and driver, how the kernel can reset it (its reset methods,\n"
+          "and which other functions a bus reset would also reset), every member of its IOMMU group\n"
+          "and whether it blocks the group, which domain holds it or assigns it, the hook's findings\n"
+          "for a domain asking for it, and what binding it would do.",
           nullptr,
           1,
           1,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl status: what vfio-hooks holds on this machine.
 #include "plugin/state_store.h"
 #include "tools/commands.h"
@@ -17,9 +18,14 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
   bool leftovers = false;
   for (const auto& record : contents.records) leftovers = leftovers || record.phase == Phase::intent;
 
+  const auto blocked = [&](const Record& r) { return r.blocked_write && still_blocked(ctx.paths, *r.blocked_write); };
   if (ctx.options.json) {
     Json records = Json::array();
-    for (const auto& record : contents.records) records.push_back(record_json(record));
+    for (const auto& record : contents.records) {
+      Json json = record_json(record);
+      if (record.blocked_write) json["blocked_write"]["still_blocked"] = blocked(record);
+      records.push_back(std::move(json));
+    }
     Json corrupt = Json::array();
     for (const auto& bad : contents.corrupt) corrupt.push_back(Json{{"file", bad.file.string()}, {"reason", bad.reason}});
     print_json(ctx.out, Json{{"records", records}, {"corrupt", corrupt}});
@@ -36,6 +42,11 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
                       format_time(r.since)});
     }
     print_table(ctx.out, {"DEVICE", "DOMAIN", "ORIGINAL-DRIVER", "OVERRIDE", "PHASE", "SINCE"}, rows);
+  }
+  for (const auto& r : contents.records) {
+    if (!blocked(r)) continue;
+    ctx.out << r.address.str() << ": " << describe(*r.blocked_write) << "; 'vfioctl restore " << r.address.str()
+            << "' gives it back once that write is over\n";
   }
   for (const auto& bad : contents.corrupt) {
     ctx.out << "corrupt record " << bad.file.string() << ": " << bad.reason << '\n';
@@ -54,7 +65,9 @@ Command status_command() {
           "the devices vfio-hooks holds: domain, original driver, phase, since",
           "Shows vfio-hooks' records on this machine (/run/vfio-hooks): each device taken from the\n"
           "host, the domain holding it, the driver and driver_override it goes back to, the phase\n"
-          "(intent: a bind that did not finish; bound) and since when. Unreadable records are listed\n"
+          "(intent: a bind that did not finish; bound) and since when. A device whose unbind (or\n"
+          "other write) is still blocked in the kernel is named below the table with the writer's\n"
+          "pid: the kernel holds its lock until that write is over. Unreadable records are listed\n"
           "and make the exit status 1.",
           nullptr,
           0,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/host_facts.h"
 
 #include <stdlib.h>
@@ -37,6 +38,7 @@ Expected<HostFacts> HostFacts::from_libvirt(const Connection& connection, const 
       "host-critical use (mounted filesystems, swap, routes, consoles) is not visible through libvirt",
       "interrupt remapping and vfio-pci availability are not reported by libvirt",
       "vfio-hooks' records (/run/vfio-hooks) on that host are not visible from here",
+      "reset methods (reset_method, config space) are not reported by libvirt",
   };
   if (uri.starts_with("test:")) {
     facts.unchecked_.push_back("the test driver keeps no <driver> in node devices: every device reads as unbound");
@@ -49,8 +51,7 @@ HostFacts::HostFacts(HostFacts&& other) noexcept
       owned_dir_(std::exchange(other.owned_dir_, {})),
       source_(std::move(other.source_)),
       unchecked_(std::move(other.unchecked_)),
-      names_(std::move(other.names_)),
-      guard_(std::move(other.guard_)) {}
+      names_(std::move(other.names_)) {}
 
 HostFacts::~HostFacts() {
   if (owned_dir_.empty()) return;
@@ -71,11 +72,6 @@ std::string HostFacts::product_name(const PciAddress& address) const {
 StateStore::Contents HostFacts::records() const {
   if (!is_local()) return {};
   return StateStore(paths_.state_dir()).load();
-}
-
-HostGuard& HostFacts::guard() const {
-  if (!guard_) guard_ = std::make_unique<HostGuard>(is_local() ? HostGuard(paths_) : HostGuard::unchecked(paths_));
-  return *guard_;
 }
 
 bool facts_from_libvirt(const Context& ctx) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "plugin/error.h"
 #include "plugin/host_guard.h"
 #include "plugin/host_paths.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/pci_address.h"
 #include "plugin/state_store.h"
 #include "tools/context.h"
@@ -41,9 +43,13 @@ class HostFacts {
   std::string product_name(const PciAddress& address) const;
   // vfio-hooks' records on this host; none for a remote host (its /run is not visible from here).
   StateStore::Contents records() const;
-  // One look at how the host uses its devices, shared by every plan a command makes; for a remote
-  // host it reports nothing (that check is in unchecked()).
-  HostGuard& guard() const;
+  // Whether the host guard can see how this host uses its devices: not for a remote host (that
+  // check is in unchecked()).
+  HostGuard::Sight sight() const { return is_local() ? HostGuard::Sight::full : HostGuard::Sight::none; }
+  // One look at the host for the plans of one command.
+  HostSnapshot snapshot(HostGuard::Lookup lookup = HostGuard::Lookup::per_device) const {
+    return HostSnapshot(paths_, lookup, sight());
+  }
 
  private:
   explicit HostFacts(HostPaths paths) : paths_(std::move(paths)) {}
@@ -52,7 +58,6 @@ class HostFacts {
   std::string source_ = "local sysfs";
   std::vector<std::string> unchecked_;
   std::map<PciAddress, std::pair<std::string, std::string>> names_;
-  mutable std::unique_ptr<HostGuard> guard_;
 };
 
 // The facts a command should use: local sysfs under ctx.paths when --root was given or the URI is

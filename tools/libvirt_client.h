@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 // The libvirt C API behind small RAII handles; every failure becomes an Error carrying libvirt's own

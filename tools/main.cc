@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl: the virsh-style companion of the vfio-hooks hook. See docs/VFIOCTL.md.
 #include <cstdlib>
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/domain_hostdevs.h"
 
 #include "xml/pci_address_element.h"

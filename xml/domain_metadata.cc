@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/domain_metadata.h"
 
 #include <algorithm>
@@ -88,6 +89,11 @@ Expected<DomainMetadata> read_hooks(const xmlNode* hooks, std::string_view domai
     auto value = parse_companions(*companions);
     if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
     result.overrides.companions = *value;
+  }
+  if (const auto reset = attribute(hooks, "reset")) {
+    auto value = parse_reset_policy(*reset);
+    if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
+    result.overrides.reset = *value;
   }
   for (const xmlNode* child = hooks->children; child != nullptr; child = child->next) {
     if (!is_element_ns(child, "device", href)) continue;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/guest_addresses.h"
 
 #include "xml/c_number.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/hostdev_writer.h"
 
 #include <libxml/xmlwriter.h>

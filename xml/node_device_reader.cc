@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/node_device_reader.h"
 
 #include "xml/c_number.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 // Internal to xml/: this header includes libxml2, which only xml/ may see (it is linked PRIVATE).
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "plugin/error.h"
+#include "plugin/printable.h"
 
 namespace vfiohooks {
 
@@ -23,11 +25,18 @@ struct XmlDocFree {
 };
 using XmlDocument = std::unique_ptr<xmlDoc, XmlDocFree>;
 
+// Which elements a reader needs: called for each element whose parent was kept (the root is
+// always kept), with that parent, the element's local name and namespace URI (null when none).
+// An element it declines is still parsed and checked, but neither it nor anything inside it is
+// kept in the tree: a large domain XML then costs its parse, not a DOM of every element in it.
+using KeepElement = bool (*)(const xmlNode* parent, const xmlChar* name, const xmlChar* uri);
+
 // Parses `text` as an untrusted XML document: refuses more than kMaxXmlBytes and any <!DOCTYPE>
 // (which is where external entities and entity-expansion bombs live; libvirt never writes one),
 // never touches the network or loads a DTD, keeps whitespace, and prints nothing. Fails with one
 // line, "WHAT: line N: libxml2's message" (`what` is e.g. "domain XML"). Reentrant.
-Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what);
+// With `keep`, the tree holds only the elements it keeps (read-only use: nothing to serialize).
+Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what, KeepElement keep = nullptr);
 
 // True when `node` is an element named `name` in no namespace (as libvirt's XPath sees its XML).
 bool is_element(const xmlNode* node, std::string_view name);
@@ -44,8 +53,6 @@ std::optional<std::string> attribute(const xmlNode* node, const char* name);
 // The text content of `node` and its descendants.
 std::string text_content(const xmlNode* node);
 
-// `text` cut to `max_bytes` with control characters replaced, safe to quote in a one-line message.
-std::string printable(std::string_view text, std::size_t max_bytes = 64);
 
 // The line `node` started on in the source (0 when unknown).
 long line_of(const xmlNode* node);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # vfio-hooks %post: create the state directory, then tell the admin what libvirt needs.
 if command -v systemd-tmpfiles >/dev/null 2>&1; then
     systemd-tmpfiles --create vfio-hooks.conf || :

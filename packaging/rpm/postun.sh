@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # vfio-hooks %postun: on erase ($1 = 0), remove the state directory unless it records held devices.
 if [ "$1" = 0 ]; then
     if [ -z "$(ls -A /run/vfio-hooks/devices 2>/dev/null)" ]; then

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # vfio-hooks %preun: on erase ($1 = 0), warn when devices are still held on vfio-pci.
 if [ "$1" = 0 ]; then
     held=$(ls /run/vfio-hooks/devices 2>/dev/null | sed -n 's/\.json$//p' | tr '\n' ' ')

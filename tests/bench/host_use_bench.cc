@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The cost of the host guard's look at the host: one scan of /proc (every process's namespace,
 // root, working directory and open files) and every mount namespace's table, on a fake host with
 // ~2000 processes; and, for comparison, on this machine's own /proc (read-only).

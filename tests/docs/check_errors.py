@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Every user-visible message in the code must be explained in docs/ERRORS.md.
 
 The convention this test relies on (write new messages this way and they are found):
   messages are built as string literals, joined by `+` with the variable parts, inside one of
     fail(...)                     plugin/error.h: an Error value
     error(...), warning(...)      planner findings, log.error/log.warning, parser context errors
+    finding(...)                  a finding whose severity the policy decides (reset_readiness.cc)
     Failure(...), UsageError(...) vfioctl's one-line errors
     libvirt_error(...)            vfioctl: a libvirt call failed (libvirt's own message follows)
     note(...)                     vfioctl's notes on stderr
@@ -33,6 +35,7 @@ CALL_PATTERNS = [
     r"\bfail\(",
     r"\berror\(",
     r"\bwarning\(",
+    r"\bfinding\(",
     r"\bFailure\(",
     r"\bUsageError\(",
     r"\bnote\(",

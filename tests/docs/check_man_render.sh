@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Every man page renders with man(1) and groff without a single warning.
 #   check_man_render.sh SOURCE_DIR
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vfioctl(1) and the bash completion list exactly the commands and options `vfioctl` has.
 
   check_man_sync.py VFIOCTL SOURCE_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Domain XML reader and editor. Invariants: never crash; errors are one line; every PCI device the
 // reader finds can be removed, leaving a domain that reads back with none, and added back again.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Node-device XML reader. Invariants: never crash; errors are one line; what it returns is in range.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // parse_pci_address. Invariants: never crash; errors are one line; whatever parses prints back, in
 // both spellings, to text that parses to the same address.
 #include <cstddef>

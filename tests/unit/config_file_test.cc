@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/config_file.h"
 
 #include <gmock/gmock.h>
@@ -36,6 +37,16 @@ TEST(ConfigFileTest, GlobalKeys) {
   EXPECT_EQ(config->defaults.unbind_timeout, std::chrono::milliseconds(2500));
 }
 
+// Found by fuzz_config_file: Boost quotes an invalid line in its error, carriage return included,
+// and the hook prints that error into libvirt's one-line message.
+TEST(ConfigFileTest, ErrorsQuotingTheFileStayOneLine) {
+  for (const std::string text : {"mozd\r\n", "mode = bind\x01\n", "[domain.win\x1b" "10]\nmode = of\n"}) {
+    const auto config = parse(text);
+    ASSERT_FALSE(config) << text;
+    EXPECT_EQ(config.error().message.find_first_of("\r\n\x01\x1b"), std::string::npos) << config.error().message;
+  }
+}
+
 TEST(ConfigFileTest, DomainSectionsLayerUnderTheDomainsMetadata) {
   const auto config = parse(
       "companions = bind\n"
@@ -57,6 +68,18 @@ TEST(ConfigFileTest, DomainSectionsLayerUnderTheDomainsMetadata) {
   EXPECT_EQ(overridden.companions, Companions::refuse);
 }
 
+TEST(ConfigFileTest, ResetPolicyGlobalAndPerDomain) {
+  const auto config = parse("reset = require\n[domain.gaming]\nreset = warn\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.reset, ResetPolicy::require);
+  EXPECT_EQ(config->policy_for("gaming", {}).reset, ResetPolicy::warn);
+  EXPECT_EQ(config->policy_for("nas", {}).reset, ResetPolicy::require);
+  PolicyOverrides metadata;
+  metadata.reset = ResetPolicy::require;  // <vfio:hooks reset='require'> wins over the section
+  EXPECT_EQ(config->policy_for("gaming", metadata).reset, ResetPolicy::require);
+  EXPECT_EQ(parse("")->defaults.reset, ResetPolicy::warn);
+}
+
 struct BadInput {
   const char* text;
   const char* message;
@@ -76,6 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(BadInput{"mode = maybe\n", "mode 'maybe' is not one of bind, validate, off"},
                       BadInput{"mode =\n", "mode '' is not one of bind, validate, off"},
                       BadInput{"companions = all\n", "companions 'all' is not one of refuse, bind"},
+                      BadInput{"reset = strict\n", "reset 'strict' is not one of warn, require"},
+                      BadInput{"[domain.win10]\nreset = yes\n", "reset 'yes' is not one of warn, require"},
                       BadInput{"colour = red\n", "unknown setting 'colour'"},
                       BadInput{"[domain.win10]\ncolour = red\n", "unknown setting 'colour'"},
                       BadInput{"[domain.win10]\nunbind_timeout_ms = 500\n", "unknown setting 'unbind_timeout_ms'"},

@@ -1,7 +1,11 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake_host.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,9 +70,95 @@ bool is_pci_address(const std::string& name) {
   return name.size() == 12 && name[4] == ':' && name[7] == ':' && name[10] == '.';
 }
 
+// Config space as the device presents it, with a capability list the way hardware chains one
+// (include/uapi/linux/pci_regs.h): PM at 0x40, PCI Express at 0x50, Advanced Features at 0x90.
+std::string config_space(const FakeHost::Device& spec) {
+  std::string config(spec.pcie ? 4096 : 256, '\0');
+  const auto put = [&](std::size_t offset, unsigned value) { config[offset] = static_cast<char>(value & 0xff); };
+  put(0x00, spec.vendor);
+  put(0x01, spec.vendor >> 8);
+  put(0x02, spec.device);
+  put(0x03, spec.device >> 8);
+  put(0x09, spec.class_code);
+  put(0x0a, spec.class_code >> 8);
+  put(0x0b, spec.class_code >> 16);
+  put(0x0e, (spec.header_type & 0x7fu) | (spec.multifunction ? 0x80u : 0u));
+  std::vector<std::pair<unsigned, unsigned>> capabilities;  // offset, id
+  if (spec.pm) capabilities.push_back({0x40, 0x01});
+  if (spec.pcie) capabilities.push_back({0x50, 0x10});
+  if (spec.af_flr) capabilities.push_back({0x90, 0x13});
+  if (capabilities.empty()) return config;
+  put(0x06, 0x10);  // Status: Capabilities List
+  put(0x34, capabilities.front().first);
+  for (std::size_t i = 0; i < capabilities.size(); ++i) {
+    put(capabilities[i].first, capabilities[i].second);
+    put(capabilities[i].first + 1, i + 1 < capabilities.size() ? capabilities[i + 1].first : 0);
+  }
+  if (spec.pm) {
+    put(0x42, 0x03);                              // PMC: version 3
+    put(0x44, spec.no_soft_reset ? 0x08 : 0x00);  // PMCSR: D0, No_Soft_Reset
+  }
+  if (spec.pcie) {
+    put(0x52, 0x02);                    // PCIe capability version 2, an endpoint
+    put(0x57, spec.flr ? 0x10 : 0x00);  // DevCap bit 28: Function Level Reset
+  }
+  if (spec.af_flr) {
+    put(0x92, 0x06);  // length
+    put(0x93, 0x03);  // AF capabilities: TP, FLR
+  }
+  return config;
+}
+
+// The resets the hardware offers besides a bus reset, as the fake remembers them for later probes.
+std::string hardware_resets(const FakeHost::Device& spec) {
+  std::string words;
+  if (spec.device_specific_reset) words += "device_specific\n";
+  if (spec.in_vendor_reset_table) words += "vendor_reset_table\n";
+  if (spec.pcie && spec.flr) words += "flr\n";
+  if (spec.af_flr) words += "af_flr\n";
+  if (spec.pm && !spec.no_soft_reset) words += "pm\n";
+  if (spec.no_bus_reset) words += "no_bus_reset\n";
+  return words;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string text;
+  for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
+  return text;
+}
+
+bool release_has_reset_method(const std::string& release) {
+  unsigned major = 0, minor = 0;
+  return std::sscanf(release.c_str(), "%u.%u", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 15));
+}
+
 Expected<void> kernel_error(int code, const fs::path& path, std::string_view value) {
   return fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code);
 }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The attributes whose show takes the device lock (pci-sysfs.c driver_override_show, iov.c
+// sriov_numvfs_show): while a remove holds it, reading them blocks.
+constexpr const char* kLockedReads[] = {"driver_override", "sriov_numvfs"};
+
+// Holds the fake kernel's own lock while alive: one kernel, writes from several processes apply
+// one at a time.
+class KernelLock {
+ public:
+  explicit KernelLock(const fs::path& file) : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    ::flock(fd_, LOCK_EX);
+  }
+  ~KernelLock() { ::close(fd_); }
+  KernelLock(const KernelLock&) = delete;
+  KernelLock& operator=(const KernelLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -114,6 +204,12 @@ FakeHost::FakeHost() {
 
 FakeHost::~FakeHost() {
   if (::getpid() != owner_pid_) return;
+  for (const auto& address : names_in(at("/.fake-kernel/locked"))) {
+    try {
+      finish_remove(address);
+    } catch (const std::exception&) {
+    }
+  }
   std::error_code error;
   fs::remove_all(root_, error);
 }
@@ -171,16 +267,7 @@ void FakeHost::add_device(const Device& spec) {
   write_text(dir / "vendor", "0x" + hex(spec.vendor, 4) + "\n");
   write_text(dir / "device", "0x" + hex(spec.device, 4) + "\n");
   write_text(dir / "class", "0x" + hex(spec.class_code, 6) + "\n");
-  std::string config(256, '\0');
-  config[0x00] = static_cast<char>(spec.vendor & 0xff);
-  config[0x01] = static_cast<char>(spec.vendor >> 8);
-  config[0x02] = static_cast<char>(spec.device & 0xff);
-  config[0x03] = static_cast<char>(spec.device >> 8);
-  config[0x09] = static_cast<char>(spec.class_code & 0xff);
-  config[0x0a] = static_cast<char>((spec.class_code >> 8) & 0xff);
-  config[0x0b] = static_cast<char>((spec.class_code >> 16) & 0xff);
-  config[0x0e] = static_cast<char>((spec.header_type & 0x7f) | (spec.multifunction ? 0x80 : 0));
-  write_text(dir / "config", config);
+  write_text(dir / "config", config_space(spec));
   write_text(dir / "driver_override", spec.driver_override.empty() ? "(null)\n" : spec.driver_override + "\n");
   if ((spec.class_code >> 16) == 0x03) write_text(dir / "boot_vga", spec.boot_vga ? "1\n" : "0\n");
   if (spec.sriov_totalvfs > 0) {
@@ -189,6 +276,15 @@ void FakeHost::add_device(const Device& spec) {
   }
   if (spec.vfio_dev) fs::create_directories(dir / "vfio-dev" / "vfio0");
   relink(at("/sys/bus/pci/devices") / spec.address, dir);
+  write_text(at("/.fake-kernel/resets") / spec.address, hardware_resets(spec));
+  // FACTS: the kernel picks the methods once, at enumeration, and creates reset_method (>= 5.15)
+  // and `reset` only when it found one (pci_dev_reset_method_attr_is_visible, pci_dev_reset_attr_is_visible).
+  if (const auto methods = probe_reset_methods(spec.address); !methods.empty()) {
+    write_text(dir / "reset", "");
+    if (release_has_reset_method(trim(read_text(at("/proc/sys/kernel/osrelease"))))) {
+      write_text(dir / "reset_method", joined(methods) + "\n");
+    }
+  }
   if (spec.iommu_group) {
     const fs::path group = at("/sys/kernel/iommu_groups") / std::to_string(*spec.iommu_group);
     fs::create_directories(group / "devices");
@@ -309,8 +405,25 @@ void FakeHost::remove_iommu() {
   for (const auto& group : names_in(at("/sys/kernel/iommu_groups"))) fs::remove_all(at("/sys/kernel/iommu_groups") / group);
 }
 
+void FakeHost::set_kernel_release(const std::string& release) {
+  const std::string old = trim(read_text(at("/proc/sys/kernel/osrelease")));
+  fs::rename(at("/lib/modules") / old, at("/lib/modules") / release);
+  write_text(at("/proc/sys/kernel/osrelease"), release + "\n");
+}
+
+void FakeHost::read_config_unprivileged() {
+  for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
+    const fs::path config = device_dir(address) / "config";
+    write_text(config, read_text(config).substr(0, 64));
+  }
+}
+
+void FakeHost::add_loaded_module(const std::string& name) {
+  fs::create_directories(at("/sys/module") / module_key(name));
+}
+
 void FakeHost::uninstall_module(const std::string& module) {
-  const fs::path dep = at("/lib/modules") / kRelease / "modules.dep";
+  const fs::path dep = at("/lib/modules") / trim(read_text(at("/proc/sys/kernel/osrelease"))) / "modules.dep";
   std::string kept;
   for (const auto& line : lines_of(read_text(dep))) {
     if (line.find("/" + module + ".ko:") == std::string::npos) kept += line + "\n";
@@ -345,7 +458,137 @@ void FakeHost::fail_module_load(const std::string& module) {
   append(at("/.fake-kernel/faults"), "load-fail " + module_key(module));
 }
 
+void FakeHost::hang_remove(const std::string& address, int max_ms) {
+  append(at("/.fake-kernel/faults"), "hang-remove unbind " + std::to_string(max_ms) + " " + address);
+}
+
 void FakeHost::clear_faults() { write_text(at("/.fake-kernel/faults"), ""); }
+
+// ---- the device lock of a hanging remove -------------------------------------------------------
+
+fs::path FakeHost::lock_dir(const std::string& address) const { return at("/.fake-kernel/locked") / address; }
+bool FakeHost::is_locked(const std::string& address) const { return fs::exists(lock_dir(address)); }
+
+bool FakeHost::remove_hanging(const std::string& address) const {
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  return is_locked(address);
+}
+
+std::string FakeHost::lock_taken_by(const fs::path& path, const std::string& value) const {
+  const std::string name = path.filename().string();
+  const fs::path parent = path.parent_path();
+  if (name == "driver_override" && is_pci_address(parent.filename().string())) return parent.filename().string();
+  // A driver's bind and unbind take the lock of the device they name (drivers/base/bus.c).
+  if ((name == "bind" || name == "unbind") && parent.parent_path().filename() == "drivers") return value;
+  return "";
+}
+
+void FakeHost::show_in_proc(pid_t pid, char state) const {
+  write_text(at("/proc") / std::to_string(pid) / "stat",
+             std::to_string(pid) + " (fake-writer) " + state + " 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " +
+                 std::to_string(now_ms()) + " 0 0\n");
+}
+
+void FakeHost::wait_for_lock(const std::string& address, const fs::path& path, const std::string& value,
+                             const std::string& what) {
+  append(at("/.fake-kernel/lock-waits"), what);
+  const pid_t self = ::getpid();
+  {
+    KernelLock kernel(at("/.fake-kernel/lock"));
+    if (!is_locked(address)) return;
+    show_in_proc(self, 'D');
+    const fs::path waiter = lock_dir(address) / "waiters" / std::to_string(self);
+    write_text(waiter / "path", path.string());
+    write_text(waiter / "value", value);
+  }
+  while (is_locked(address)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+std::vector<std::string> FakeHost::lock_waits() const { return lines_of(read_text(at("/.fake-kernel/lock-waits"))); }
+
+std::string FakeHost::attribute_of(const std::string& address, const std::string& name) const {
+  const fs::path saved = lock_dir(address) / name;
+  if (fs::exists(saved)) return read_text(saved);
+  return read_text(at("/sys/bus/pci/devices") / address / name);
+}
+
+Expected<void> FakeHost::hang_in_remove(const std::string& address, int max_ms) {
+  const pid_t writer = ::getpid();
+  {
+    KernelLock kernel(at("/.fake-kernel/lock"));
+    const fs::path dir = device_dir(address);
+    // The writer as /proc shows it: uninterruptible sleep, start time (field 22) for pid reuse.
+    show_in_proc(writer, 'D');
+    // device_lock first (one rename makes it visible, the lock-taking reads already FIFOs), then,
+    // as dd.c's driver_sysfs_remove() does before the driver's remove runs, the `driver` link goes.
+    const fs::path taking = lock_dir(address).string() + ".new";
+    fs::create_directories(taking);
+    write_text(taking / "writer", std::to_string(writer) + "\n");
+    for (const char* name : kLockedReads) {
+      if (!fs::exists(dir / name)) continue;
+      write_text(taking / name, read_text(dir / name));
+      fs::remove(dir / name);
+      ::mkfifo((dir / name).c_str(), 0644);
+    }
+    fs::rename(taking, lock_dir(address));
+    detach(address);
+  }
+  // The remove's own time runs in a process of its own (the writer can be killed; the remove not).
+  if (const pid_t middle = ::fork(); middle == 0) {
+    if (::fork() == 0) {
+      const int null = ::open("/dev/null", O_RDWR);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      ::close_range(3, ~0U, 0);
+      const auto deadline = now_ms() + max_ms;
+      while (is_locked(address) && now_ms() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      try {
+        finish_remove(address);
+      } catch (const std::exception&) {
+      }
+    }
+    ::_exit(0);
+  } else if (middle > 0) {
+    ::waitpid(middle, nullptr, 0);
+  }
+  while (is_locked(address)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return {};
+}
+
+void FakeHost::finish_remove(const std::string& address) {
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  if (!is_locked(address)) return;
+  const fs::path dir = device_dir(address);
+  for (const char* name : kLockedReads) {
+    const fs::path saved = lock_dir(address) / name;
+    if (!fs::exists(saved) || dir.empty()) continue;
+    const std::string text = read_text(saved);
+    const fs::path fifo = dir / name;
+    // A reader is waiting when the FIFO can be opened for writing without blocking.
+    const int waiting = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (waiting >= 0) append(at("/.fake-kernel/lock-waits"), "read /" + fifo.lexically_relative(root_).string());
+    // Both ends open: a reader still blocked in open() goes on, and reads the value, as it would
+    // once the kernel gives the lock back.
+    const int both = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    write_text(dir / (std::string(name) + ".new"), text);
+    fs::rename(dir / (std::string(name) + ".new"), fifo);
+    if (both >= 0) {
+      (void)!::write(both, text.data(), text.size());
+      ::close(both);
+    }
+    if (waiting >= 0) ::close(waiting);
+  }
+  const std::string writer = trim(read_text(lock_dir(address) / "writer"));
+  std::error_code error;
+  if (!writer.empty()) fs::remove_all(at("/proc") / writer, error);
+  // Each waiter gets the lock in turn; one killed meanwhile still finishes its write first.
+  const fs::path waiters = lock_dir(address) / "waiters";
+  for (const auto& pid : names_in(waiters)) {
+    fs::remove_all(at("/proc") / pid, error);
+    if (::kill(std::stoi(pid), 0) == 0) continue;  // alive: it writes once it sees the lock free
+    (void)apply_write(read_text(waiters / pid / "path"), read_text(waiters / pid / "value"));
+  }
+  fs::remove_all(lock_dir(address), error);
+}
 
 // ---- looking -----------------------------------------------------------------------------------
 
@@ -372,7 +615,7 @@ std::string FakeHost::driver_of(const std::string& address) const {
 }
 
 std::string FakeHost::override_of(const std::string& address) const {
-  const std::string value = trim(read_text(at("/sys/bus/pci/devices") / address / "driver_override"));
+  const std::string value = trim(attribute_of(address, "driver_override"));
   return value == "(null)" ? "" : value;
 }
 
@@ -427,7 +670,7 @@ int FakeHost::probe(const std::string& driver, const std::string& address) {
   const fs::path dir = device_dir(address);
   const std::string config = read_text(dir / "config");
   if (config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0) return EINVAL;
-  if (fs::exists(dir / "sriov_numvfs") && trim(read_text(dir / "sriov_numvfs")) != "0") return EBUSY;
+  if (fs::exists(dir / "sriov_numvfs") && trim(attribute_of(address, "sriov_numvfs")) != "0") return EBUSY;
   return 0;
 }
 
@@ -475,6 +718,56 @@ void FakeHost::probe_unbound_devices(const std::string& driver) {
   }
 }
 
+// FACTS: pci_init_reset_methods tries, in order, device_specific (a quirk; vendor-reset hooks it for
+// the devices in its table), flr, af_flr, pm, and bus: pci_parent_bus_reset, only for a function
+// that is not on a root bus, not a bridge, not quirked with PCI_DEV_FLAGS_NO_BUS_RESET, and alone on its bus — at enumeration, before the functions
+// after it are on the bus list (pci_device_add), so a bus's first function gets "bus" even when others follow.
+std::vector<std::string> FakeHost::probe_reset_methods(const std::string& address) const {
+  const auto hardware = lines_of(read_text(at("/.fake-kernel/resets") / address));
+  const auto offers = [&](const char* word) {
+    return std::find(hardware.begin(), hardware.end(), word) != hardware.end();
+  };
+  std::vector<std::string> methods;
+  if (offers("device_specific") || (offers("vendor_reset_table") && fs::exists(at("/sys/module/vendor_reset")))) {
+    methods.push_back("device_specific");
+  }
+  for (const char* method : {"flr", "af_flr", "pm"}) {
+    if (offers(method)) methods.push_back(method);
+  }
+  const fs::path dir = device_dir(address);
+  const std::string config = read_text(dir / "config");
+  const bool bridge = config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0;
+  const fs::path bus = dir.parent_path();
+  bool alone = true;
+  for (const auto& name : names_in(bus)) alone = alone && (!is_pci_address(name) || name == address);
+  if (is_pci_address(bus.filename().string()) && !bridge && alone && !offers("no_bus_reset")) methods.push_back("bus");
+  return methods;
+}
+
+// FACTS (reset_method_store): "" switches every method off; "default" probes again, with the bus
+// as it is now; otherwise every name must be a method whose probe succeeds now, or the write fails
+// with EINVAL and nothing changes.
+Expected<void> FakeHost::write_reset_method(const std::string& address, const fs::path& path, std::string value) {
+  const fs::path file = device_dir(address) / "reset_method";
+  const auto names = words_of(value);
+  if (names.empty()) {
+    write_text(file, "");
+    return {};
+  }
+  const auto supported = probe_reset_methods(address);
+  if (names.size() == 1 && names.front() == "default") {
+    write_text(file, supported.empty() ? "" : joined(supported) + "\n");
+    return {};
+  }
+  for (const auto& name : names) {
+    if (std::find(supported.begin(), supported.end(), name) == supported.end()) {
+      return kernel_error(EINVAL, path, value);
+    }
+  }
+  write_text(file, joined(names) + "\n");
+  return {};
+}
+
 Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view value) {
   const std::string given(value);
   std::string shown = given;
@@ -496,13 +789,16 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
     const auto words = words_of(line);
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
     if (words[0] == "fail") return as_the_host_names_it(kernel_error(std::stoi(words[2]), path, value));
+    if (words[0] == "hang-remove" && words.size() > 3 && !is_locked(bare) &&
+        driver_of(bare) == path.parent_path().filename().string()) {
+      return as_the_host_names_it(hang_in_remove(bare, std::stoi(words[2])));
+    }
   }
-  // One kernel: writes from several processes apply one at a time.
-  const int lock = ::open(at("/.fake-kernel/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  ::flock(lock, LOCK_EX);
-  auto result = apply_write(path, given);
-  ::close(lock);
-  return as_the_host_names_it(std::move(result));
+  if (const std::string device = lock_taken_by(path, bare); !device.empty() && is_locked(device)) {
+    wait_for_lock(device, path, given, "write /" + path.lexically_relative(root_).string() + " " + shown);
+  }
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  return as_the_host_names_it(apply_write(path, given));
 }
 
 // A real kernel's error names /sys/..., not the temp dir this host lives in.
@@ -525,7 +821,9 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
 
   if (where == "sys/bus/pci" && name == "drivers_probe") {
     if (!device_exists(address)) return kernel_error(ENODEV, path, value);
-    if (!driver_of(address).empty()) return {};
+    // bus.c bus_rescan_devices_helper: the kernel still sees the old driver (dev->driver is cleared
+    // after the remove returns), so it neither takes the lock nor probes.
+    if (!driver_of(address).empty() || is_locked(address)) return {};
     for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
       const auto words = words_of(line);
       if (words.size() == 2 && words[0] == "probe-nothing" && (words[1] == "*" || words[1] == address)) return {};
@@ -580,6 +878,10 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
     }
   }
 
+  if (name == "reset_method" && is_pci_address(parent.filename().string()) &&
+      device_dir(parent.filename().string()) == parent) {
+    return write_reset_method(parent.filename().string(), path, value);
+  }
   if (name == "driver_override" && is_pci_address(parent.filename().string()) &&
       device_dir(parent.filename().string()) == parent) {
     // FACTS: stores the name minus one trailing newline; "" or "\n" clears; neither unbinds nor probes.

@@ -1,4 +1,7 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -22,7 +25,10 @@ namespace vfiohooks::testing {
 // ALL state the library's writes touch lives in the tree (the library writes from forked children,
 // tests race processes):
 //   <root>/.fake-kernel/drivers/<D>/{ids,module}   what the fake knows about each driver (loaded or not)
+//   <root>/.fake-kernel/resets/<ADDRESS>            the resets a device's hardware offers besides a bus reset
 //   <root>/.fake-kernel/faults                      injected faults, one per line
+//   <root>/.fake-kernel/locked/<ADDRESS>/           a device whose lock a hanging remove holds
+//   <root>/.fake-kernel/lock-waits                  every access that had to wait for a device lock
 //   <root>/.fake-kernel-writes                      every write attempted: "/abs/path value" per line
 //   <root>/.fake-kernel/ns/<NAME>/{mountinfo,view}  a mount namespace's table and root (the host's is <root>)
 // What only reading needs — device numbers, the files behind /proc/PID/fd, loop backing files — is
@@ -69,6 +75,16 @@ class FakeHost : public Kernel {
     bool boot_vga = false;
     unsigned sriov_totalvfs = 0;       // > 0: an SR-IOV PF
     bool vfio_dev = false;             // bound to a vfio variant driver: <dev>/vfio-dev exists
+    // What the kernel reads when it picks the reset methods at enumeration (pci_init_reset_methods),
+    // written into config space as a real capability list; reset_method and reset follow from it.
+    bool pcie = false;                   // a PCI Express capability (and 4096 bytes of config space)
+    bool flr = false;                    // ...with FLReset+ in DevCap
+    bool af_flr = false;                 // an Advanced Features capability with TP+ and FLR+
+    bool pm = false;                     // a power management capability...
+    bool no_soft_reset = false;          // ...with No_Soft_Reset in PMCSR: D3hot -> D0 resets nothing
+    bool device_specific_reset = false;  // a kernel quirk resets it (pci_dev_reset_methods)
+    bool in_vendor_reset_table = false;  // the vendor-reset module, once loaded, resets it (device_specific)
+    bool no_bus_reset = false;           // a kernel quirk forbids bus resets (PCI_DEV_FLAGS_NO_BUS_RESET)
   };
   void add_device(const Device& device);
   // Links `vf` to its PF `pf` (physfn, virtfnN) and sets the PF's sriov_numvfs.
@@ -145,6 +161,14 @@ class FakeHost : public Kernel {
   void set_interrupt_remapping(bool on);
   void set_allow_unsafe_interrupts(bool allowed);
   void remove_iommu();              // no groups, no iommu_group links: the IOMMU is off
+  // Boots a kernel of another release (default 6.8.0-fake): before 5.15 there is no reset_method,
+  // only `reset`. Call it before adding devices.
+  void set_kernel_release(const std::string& release);
+  // Every config file shows only its first 64 bytes: what a process without CAP_SYS_ADMIN reads
+  // (pci_read_config).
+  void read_config_unprivileged();
+  // A module that drives no PCI device, loaded (/sys/module/NAME): vendor_reset.
+  void add_loaded_module(const std::string& name);
   void uninstall_module(const std::string& module);  // gone from modules.dep and unknown to load_module
 
   // ---- Fault injection (persistent, in the tree; matched on the path's suffix) ---------------
@@ -158,6 +182,20 @@ class FakeHost : public Kernel {
   // When a write to `path_suffix` arrives, device `address` disappears first (surprise removal).
   void vanish_on_write(const std::string& path_suffix, const std::string& address);
   void fail_module_load(const std::string& module);
+  // An unbind of `address` from its driver hangs in the driver's remove, as a 9p share's does while
+  // it is mounted (drivers/base/dd.c __device_release_driver): the `driver` link vanishes at once,
+  // then the writer sleeps uninterruptibly holding the device's lock. While it does, /proc shows
+  // the writer in state D (it survives SIGKILL), writes that take the lock (driver_override, bind,
+  // unbind of the device) wait for it, reading driver_override or sriov_numvfs blocks (those files
+  // become FIFOs), and drivers_probe does nothing (the kernel still sees the old driver). Each wait
+  // is logged (lock_waits). The remove finishes at finish_remove(), or by itself after `max_ms`.
+  void hang_remove(const std::string& address, int max_ms);
+  // The remove of `address` finishes (what the driver waited for was released): the device is
+  // unbound, its lock free, its writer gone. Writes that waited for the lock land now, those of
+  // killed writers too (mutex_lock is not interruptible: the kernel finishes the write first).
+  void finish_remove(const std::string& address);
+  // True once an unbind of `address` hangs in its remove (the link already gone).
+  bool remove_hanging(const std::string& address) const;
   void clear_faults();
 
   // ---- Looking ------------------------------------------------------------------------------
@@ -172,6 +210,9 @@ class FakeHost : public Kernel {
   // Every write attempted, "/sys/... value" ("\n" in a value shown as \n), oldest first.
   std::vector<std::string> writes() const;
   void clear_writes();
+  // Every access that waited for a device lock a hanging remove held: "write PATH VALUE" or
+  // "read PATH". Empty: nothing ever blocked behind it.
+  std::vector<std::string> lock_waits() const;
 
  private:
   std::filesystem::path device_dir(const std::string& address) const;  // resolved; empty when absent
@@ -189,9 +230,24 @@ class FakeHost : public Kernel {
   void make_driver_dir(const std::string& driver);
   void probe_unbound_devices(const std::string& driver);  // driver registration, new_id
   std::optional<unsigned> group_of(const std::string& address) const;
+  std::vector<std::string> probe_reset_methods(const std::string& address) const;
+  Expected<void> write_reset_method(const std::string& address, const std::filesystem::path& path, std::string value);
   bool is_vfio_driver(const std::string& driver) const;
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
   Expected<void> as_the_host_names_it(Expected<void> result) const;
+  // ---- the device lock of a hanging remove ----
+  std::filesystem::path lock_dir(const std::string& address) const;
+  bool is_locked(const std::string& address) const;
+  // The device whose lock a write to `path` with `value` takes, or "" for none.
+  std::string lock_taken_by(const std::filesystem::path& path, const std::string& value) const;
+  // Waits like a process in D state: /proc shows it so, and its write lands at finish_remove()
+  // even when it was killed meanwhile.
+  void wait_for_lock(const std::string& address, const std::filesystem::path& path, const std::string& value,
+                     const std::string& what);
+  void show_in_proc(pid_t pid, char state) const;
+  Expected<void> hang_in_remove(const std::string& address, int max_ms);
+  // An attribute's text, from the saved copy while the device is locked (the file is a FIFO then).
+  std::string attribute_of(const std::string& address, const std::string& name) const;
   void append(const std::filesystem::path& file, const std::string& line) const;
   void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // FakeHost's /proc, mount namespaces and device numbers: what the host guard reads.
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake_kernel_view.h"
 
 #include <sys/stat.h>

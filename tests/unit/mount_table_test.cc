@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // mountinfo as the kernel writes it: escapes in paths and in overlay options, the optional fields,
 // and the three ways kernels show overlay layers.
 #include "plugin/mount_table.h"

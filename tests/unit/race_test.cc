@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Two hook processes racing for one device under the state lock: exactly one wins, the other is
 // refused naming the winner, and the device ends on vfio-pci with one record.
 #include <gmock/gmock.h>

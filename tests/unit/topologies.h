@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
 #include "tests/unit/fake_host.h"
@@ -52,28 +53,59 @@ inline constexpr const char* kBootVga = "0000:00:02.0";
 inline constexpr unsigned kBootVgaGroup = 0;
 void boot_vga_console(FakeHost& host);
 
+// A second virtio-9p share (virtio-pci, 1af4:1009, class 0x000200 as QEMU 7.2 shows it) mounted at
+// /mnt/extra: the lab's hung unbind, whose remove waits while the share is in use (hang_remove).
+inline constexpr const char* kNinepShare = "0000:00:08.0";
+inline constexpr unsigned kNinepShareGroup = 40;
+void ninep_share(FakeHost& host);
+
 // A virtio-blk disk (virtio-pci, 1af4:1001, class 0x010000) with /dev/vda (254:0) and vda1 (254:1);
 // nothing mounted on it.
-inline constexpr const char* kVirtioDisk = "0000:00:08.0";
-inline constexpr unsigned kVirtioDiskGroup = 20;
+inline constexpr const char* kVirtioDisk = "0000:00:0c.0";
+inline constexpr unsigned kVirtioDiskGroup = 50;
 void virtio_disk(FakeHost& host);
 
 // A Debian live system, as the lab guest is: the virtio-9p device (1af4:1009) with share 'hostroot'
 // mounted at /run/live/medium (0:38), a tmpfs at /run/live/overlay (0:39), and / an overlay (0:40)
 // with lowerdir=/run/live/medium, upperdir and workdir under /run/live/overlay.
-inline constexpr const char* kNinepRoot = "0000:00:01.0";
-inline constexpr unsigned kNinepRootGroup = 21;
+inline constexpr const char* kNinepRoot = "0000:00:0d.0";
+inline constexpr unsigned kNinepRootGroup = 51;
 void live_system_on_9p(FakeHost& host);
 
 // QEMU's secondary-vga: a second GPU (1234:1111, class 0x038000) on bochs-drm with /dev/dri/card1
 // (226:1); not the boot VGA device, no console on it.
-inline constexpr const char* kSecondaryGpu = "0000:00:09.0";
-inline constexpr unsigned kSecondaryGpuGroup = 22;
+inline constexpr const char* kSecondaryGpu = "0000:00:0e.0";
+inline constexpr unsigned kSecondaryGpuGroup = 52;
 void secondary_gpu(FakeHost& host);
 
 // Broken hosts, applied on top of any of the above.
 void iommu_off(FakeHost& host);
 void vfio_pci_absent(FakeHost& host);
 void no_interrupt_remapping(FakeHost& host, bool allow_unsafe_interrupts);
+
+// Reset abilities (plugin/reset_readiness.h) ---------------------------------------------------------
+// The lab's QEMU devices as its 6.1 kernel reports them (docs/LAB.md): an e1000e on the root bus
+// ("pm": a PCIe and a PM capability, no FLR); a pci-bridge with an e1000 ("bus": first on its bus)
+// and an rtl8139 (nothing) in one group, no capabilities at all; the std VGA (1234:1111) and a
+// virtio device (No_Soft_Reset, no FLR) on the root bus, with no method.
+inline constexpr const char* kQemuE1000e = "0000:00:05.0";
+inline constexpr const char* kQemuPciBridge = "0000:00:06.0";
+inline constexpr const char* kQemuE1000 = "0000:08:01.0";
+inline constexpr const char* kQemuRtl = "0000:08:02.0";
+inline constexpr const char* kQemuVga = "0000:00:08.0";
+inline constexpr const char* kQemuVirtio = "0000:00:09.0";
+void qemu_lab_devices(FakeHost& host);
+
+// A GPU without FLR (10de:1b80, "bus") and its HDMI audio in different IOMMU groups, as the ACS
+// override patch splits them: a bus reset of the GPU hits a function the VM does not own.
+inline constexpr const char* kSplitGpu = "0000:0a:00.0";
+inline constexpr const char* kSplitGpuAudio = "0000:0a:00.1";
+void acs_split_gpu(FakeHost& host);
+
+// An AMD Polaris 10 GPU (RX 580, 1002:67df) and its audio (1002:aaf0) behind a root port, one group:
+// no FLR, No_Soft_Reset, so "bus" only; vendor-reset's table has the GPU.
+inline constexpr const char* kPolaris = "0000:0b:00.0";
+inline constexpr const char* kPolarisAudio = "0000:0b:00.1";
+void amd_polaris_gpu(FakeHost& host);
 
 }  // namespace vfiohooks::testing::topology

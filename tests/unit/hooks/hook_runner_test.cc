@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The hook as libvirt runs it: argv, domain XML on stdin, exit status and stderr, against a fake
 // kernel host. Each test asserts what the user sees and which driver every device ends on.
 #include "hooks/hook_runner.h"
@@ -18,6 +19,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
 std::string domain_xml(const std::vector<std::string>& addresses, const std::string& metadata = "") {
@@ -26,6 +28,16 @@ std::string domain_xml(const std::vector<std::string>& addresses, const std::str
   xml += "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>";
   for (const auto& address : addresses) xml += hostdev_xml(address);
   return xml + "</devices></domain>";
+}
+
+// The lines of the hook's stderr that are not warnings.
+std::string errors_in(const std::string& err) {
+  std::istringstream in(err);
+  std::string errors;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(": warning: ") == std::string::npos) errors += line + "\n";
+  }
+  return errors;
 }
 
 struct HookResult {
@@ -150,6 +162,54 @@ TEST_F(HookTest, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriver) {
   EXPECT_EQ(record_count(), 0u);
 }
 
+// The lab's hung unbind on the fake kernel: a mounted 9p share whose remove waits while the share is
+// in use, assigned anyway. The hook gives up at unbind_timeout_ms in one line, and nothing it or
+// the next run does waits for the device's lock; once the share is released, release gives it back.
+TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothing) {
+  topology::lone_nic(fake);
+  topology::ninep_share(fake);
+  write_config("unbind_timeout_ms = 300\n");
+  fake.hang_remove(topology::kNinepShare, 20000);
+  const std::string xml = domain_xml({topology::kLoneNic, topology::kNinepShare},
+                                     "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
+                                     "allow-host-critical='yes'/></vfio:hooks>");
+
+  const auto started = prepare(xml);
+  EXPECT_EQ(started.status, 1);
+  // The failure is one line, and the first: the plan's warning (the virtio device has no reset
+  // method) comes after it.
+  EXPECT_THAT(started.err, StartsWith("vfio-hooks: 0000:00:08.0: its unbind from virtio-pci did not finish"));
+  EXPECT_THAT(errors_in(started.err),
+              MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
+                           "300 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
+                           "device's lock; the device stays on record; fix: release what holds the device "
+                           "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_EQ(record_count(), 1u);
+
+  // libvirt runs release after a failed start; the user tries again: both answer at once.
+  const auto released = release(xml);
+  EXPECT_EQ(released.status, 1);
+  EXPECT_THAT(released.err, StartsWith("vfio-hooks: 0000:00:08.0: could not be restored to virtio-pci: its unbind "
+                                       "from virtio-pci is still blocked in the kernel (pid "));
+  const auto again = prepare(xml);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_THAT(again.err, StartsWith("vfio-hooks: 0000:00:08.0: its unbind from virtio-pci is still blocked in the "
+                                    "kernel (pid "));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+  EXPECT_TRUE(StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(0)));
+
+  fake.finish_remove(topology::kNinepShare);
+  const auto finished = release(xml);
+  EXPECT_EQ(finished.status, 0) << finished.err;
+  EXPECT_EQ(fake.driver_of(topology::kNinepShare), "virtio-pci");
+  EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
+  EXPECT_EQ(record_count(), 0u);
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+}
+
 TEST_F(HookTest, ADomainWithoutPciHostdevsTouchesNeitherSysfsNorTheState) {
   topology::lone_nic(fake);
   fake.clear_writes();
@@ -231,7 +291,8 @@ TEST_F(HookTest, ValidateModeChecksButLeavesBindingToLibvirt) {
 TEST_F(HookTest, MetadataCanSwitchADomainOff) {
   topology::bridge_with_two_nics(fake);
   const std::string before = fake.snapshot();
-  const auto result = prepare(domain_xml({topology::kBridgeE1000}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='off'/>"));
+  const auto result =
+      prepare(domain_xml({topology::kBridgeE1000}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='off'/>"));
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_EQ(fake.snapshot(), before);
 }
@@ -241,7 +302,8 @@ TEST_F(HookTest, ABrokenConfigRefusesNamingTheValue) {
   write_config("mode = bnid\n");
   const auto result = prepare(domain_xml({topology::kLoneNic}));
   EXPECT_EQ(result.status, 1);
-  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
+  EXPECT_THAT(result.err,
+              AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
 }
 
 TEST_F(HookTest, TooFewArgumentsIsAUsageError) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // attach/detach --config through the real libvirt client on test:///: GetXMLDesc(INACTIVE) → edit
 // → DefineXML. Verified in-process on the same connection (a new process would reread the file).
 #include <gmock/gmock.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // bind/restore/status/doctor with --root on a fake host (never this machine's /sys).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // check: the hook's decision, its exact lines, exit 1 when the hook would refuse.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

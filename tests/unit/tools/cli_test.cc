@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The command line: help from the command table, usage errors (exit 2, one line), bad DEVs.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl list and show carry the host guard's facts: who holds a device, what the host mounts
 // on it, what the guard cannot see — the same findings the hook prints, on the fake kernel host.
 #include <gmock/gmock.h>
@@ -59,7 +60,7 @@ TEST_F(HostUseVerdict, ListAndShowNameTheProcessHoldingTheGpu) {
   }
 
   const auto show = vfioctl({"show", topo::kSecondaryGpu});
-  EXPECT_THAT(show.out, HasSubstr("assignable:   no\n    vfio-hooks: 0000:00:09.0: in use by Xorg (pid 1234) through "
+  EXPECT_THAT(show.out, HasSubstr("assignable:   no\n    vfio-hooks: 0000:00:0e.0: in use by Xorg (pid 1234) through "
                                   "/dev/dri/card1; fix: stop it (or log out of the graphical session) and start the "
                                   "domain again\n"));
 }
@@ -76,7 +77,7 @@ TEST_F(HostUseVerdict, BindByHandRefusesAHeldGpuEvenWithForce) {
   const std::string before = fake.snapshot();
   const auto run = vfioctl({"bind", topo::kSecondaryGpu});
   EXPECT_EQ(run.status, 1);
-  EXPECT_EQ(run.out, "vfio-hooks: 0000:00:09.0: in use by Xorg (pid 1234) through /dev/dri/card1; fix: stop it (or log "
+  EXPECT_EQ(run.out, "vfio-hooks: 0000:00:0e.0: in use by Xorg (pid 1234) through /dev/dri/card1; fix: stop it (or log "
                      "out of the graphical session) and try again\n");
   const auto forced = vfioctl({"bind", "--force", topo::kSecondaryGpu});
   EXPECT_EQ(forced.status, 1);

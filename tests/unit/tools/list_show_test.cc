@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // list, show and hostdev-xml against a test:/// host (facts from its node devices) and a fake root.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for lab scenarios, sourced inside the guest (bash). A scenario is a plain script:
 # it says what it does with `step`, checks with `assert_*`/`check`, and ends with `pass`; the first
 # failed check ends it with "FAIL: <reason>" and exit status 1.
@@ -139,17 +140,20 @@ group_members() { ls "/sys/kernel/iommu_groups/$(iommu_group_of "$1")/devices"; 
 # net_if_of BDF — the network interface a NIC's driver created.
 net_if_of() { ls "$SYS_PCI/$1/net"; }
 
-# ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
-ninep_root_bdf() {
+# ninep_bdf TAG — the virtio PCI device behind the 9p share with mount tag TAG.
+ninep_bdf() {
     local v
     for v in /sys/bus/virtio/devices/virtio*; do
         [[ -f $v/mount_tag ]] || continue
-        [[ $(tr -d '\0' <"$v/mount_tag") == hostroot ]] || continue
+        [[ $(tr -d '\0' <"$v/mount_tag") == "$1" ]] || continue
         basename "$(readlink -f "$v/..")"
         return 0
     done
-    fail "no virtio device with mount_tag hostroot"
+    fail "no virtio device with mount_tag $1"
 }
+
+# ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
+ninep_root_bdf() { ninep_bdf hostroot; }
 
 # bdf_of_block NAME — the PCI device behind block device NAME (vda): the nearest PCI address in
 # its sysfs path.
@@ -222,11 +226,16 @@ assert_hook_record() {
     grep -qE "\"domain\" *: *\"$dom\"" "$file" || fail "$file does not name domain $dom: $(cat "$file")"
     grep -qE "\"original_driver\" *: *\"$driver\"" "$file" ||
         fail "$file does not record original driver $driver: $(cat "$file")"
+    # The domain index beside the record (plugin/state_index.h), which the front reads on release.
+    [[ -e ${file%.json}@$dom ]] || fail "no index entry ${file%.json}@$dom beside the record"
     ok "the hook holds $bdf for $dom and remembers $driver"
 }
 
 assert_no_hook_record() {
     [[ ! -e $(hook_record_of "$1") ]] || fail "the hook still has a record of $1: $(cat "$(hook_record_of "$1")")"
+    local entries
+    entries=$(compgen -G "/run/vfio-hooks/devices/$1@*" || true)
+    [[ -z $entries ]] || fail "the hook still has an index entry for $1: $entries"
     ok "the hook has no record of $1"
 }
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The story tests/vm/demo tells: a NIC handed to a VM through libvirt and the hook, then given back,
 # and a refusal the user can act on. It checks as it goes, so a wrong story fails.
 # shellcheck source=../guest/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Devices the guest's host depends on are refused: a NIC that carries an address and the default
 # route, and the virtio-9p device behind the root filesystem. Both keep their drivers.
 # The 9p part comes last: were it not refused, the root filesystem would vanish with its driver.

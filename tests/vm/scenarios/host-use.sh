@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The host guard on a real kernel, with the hook run by hand the way libvirt runs it: users of a
 # device the hook's own mount table does not show are found, and a device in use is refused with
 # nothing moved and the guest alive.

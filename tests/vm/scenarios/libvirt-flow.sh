@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole libvirt flow with the hook installed: `virsh start` puts the e1000e on vfio-pci and the
 # nested QEMU holds its group; `virsh destroy` gives it back to e1000e with no driver_override left.
 # Once with managed='no' (libvirt touches nothing) and once with managed='yes'; then a start in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The raw kernel semantics the unit tests' fake host claims, checked on a real kernel with a real
 # IOMMU. Needs no project binary.
 # shellcheck source=../guest/lib.sh

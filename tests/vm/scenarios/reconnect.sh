@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # libvirtd dies and comes back while a domain holds the e1000e: libvirt runs `reconnect begin -`,
 # the device stays on vfio-pci with the same QEMU, and a later `virsh destroy` still restores it.
 # shellcheck source=../guest/lib.sh

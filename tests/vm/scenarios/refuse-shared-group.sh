@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The seed's case: the e1000 shares its IOMMU group (behind a conventional PCI bridge) with an
 # rtl8139 that the host drives with 8139cp. Assigning only the e1000 must be refused before anything
 # is touched, and the user must be told which other device, on which driver, is in the way.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # vfioctl against the real kernel and libvirtd: list shows the bridge group; check refuses the
 # half-assigned group with exactly the line `virsh start` is refused with; attach --with-group
 # --config makes the domain startable, status shows what the hook holds, destroy gives both NICs

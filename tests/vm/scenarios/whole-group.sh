@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Both NICs of the bridge's IOMMU group in one domain: the group is viable, the domain starts, and
 # each NIC goes back to its own driver (e1000, 8139cp) afterwards.
 # shellcheck source=../guest/lib.sh

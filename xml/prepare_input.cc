@@ -1,4 +1,5 @@
-#include "hooks/prepare_input.h"
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "xml/prepare_input.h"
 
 #include "plugin/config_file.h"
 #include "xml/domain_reader.h"
