@@ -17,9 +17,10 @@ class PlanFixture : public ::testing::Test {
  protected:
   Plan plan(std::vector<RequestedDevice> devices, const std::vector<Record>& held = {}) {
     const std::string before = host.snapshot();
+    const auto writes_before = host.writes();  // the test's own set-up may have written
     Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), policy, held);
     EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    EXPECT_THAT(host.writes(), ::testing::IsEmpty()) << "planning wrote to the host";
+    EXPECT_EQ(host.writes(), writes_before) << "planning wrote to the host";
     return result;
   }
   // The lines the user reads, in order.
