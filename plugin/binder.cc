@@ -32,8 +32,7 @@ class Binding {
         findings.push_back(keep_blocked());
       } else {
         findings.push_back({Severity::error, address,
-                            "could not be bound to vfio-pci (" + bound.error().message +
-                                "); all were given back",
+                            "could not be bound to vfio-pci (" + bound.error().message + "); all were given back",
                             "see dmesg, and vfioctl show " + address, "bind-failed"});
       }
       roll_back(findings);
@@ -67,7 +66,8 @@ class Binding {
     Record& current = touched_.back();
     // 2. vfio-pci must be there for the probe to find it; writing driver_override loads nothing.
     if (!vfio_loaded_) {
-      if (auto loaded = host_.kernel.load_module("vfio-pci"); !loaded) return fail("loading vfio-pci: " + loaded.error().message);
+      if (auto loaded = host_.kernel.load_module("vfio-pci"); !loaded)
+        return fail("loading vfio-pci: " + loaded.error().message);
       vfio_loaded_ = true;
     }
     const auto device_dir = host_.paths.pci_device(device.address);
@@ -83,8 +83,9 @@ class Binding {
       }
       // 4. Leave the host driver. Its remove runs inside this write and may never return.
       if (driver_now) {
-        if (auto unbound = write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind",
-                                                  address, "unbind from " + *driver_now);
+        if (auto unbound =
+                write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind", address,
+                                       "unbind from " + *driver_now);
             !unbound) {
           return fail("unbinding from " + *driver_now + ": " + unbound.error().message, unbound.error().code);
         }
@@ -122,7 +123,7 @@ class Binding {
     return {Severity::error, address,
             "its " + write.what + " did not finish within " + std::to_string(host_.unbind_timeout.count()) +
                 " ms and is still blocked in the kernel (pid " + std::to_string(write.pid) +
-                "), holding the device's lock; the device stays on record",
+                "), holding the device's lock",
             "release what holds the device (see dmesg), then run vfioctl restore " + address, "write-pending"};
   }
 

@@ -182,7 +182,7 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
   EXPECT_THAT(errors_in(started.err),
               MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
                            "300 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
-                           "device's lock; the device stays on record; fix: release what holds the device "
+                           "device's lock; fix: release what holds the device "
                            "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
   EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
   EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
