@@ -69,6 +69,9 @@ class Planner {
       }
       check_resets();
     }
+    // What the host is seen to do comes before what the guard could not see.
+    std::stable_partition(plan_.findings.begin(), plan_.findings.end(),
+                          [](const Finding& f) { return f.code != "host-use-unseen"; });
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
     return std::move(plan_);
@@ -149,16 +152,32 @@ class Planner {
                                    "point the <hostdev> at the device's new address, or update the pin"));
   }
 
-  // One finding per device, however many ways the host uses it: the most important comes first.
+  // One finding per way the host uses the device, the most important first: the first line is what
+  // virt-manager's dialog shows without "Details".
   void check_host_use(const std::string& subject, const PciDevice& device) {
-    // The mount, swap and route tables are read the first time a device is to be checked.
-    const auto& reasons = host_.dependencies(device);
-    if (reasons.empty()) return;
-    std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
-    for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
-    plan_.findings.push_back(error("host-critical", subject, "the host depends on it: " + what,
-                                   "assign a device the host does not use, or set allow-host-critical='yes' "
-                                   "in its <vfio:device> metadata if you really mean it"));
+    const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
+    const bool display = (device.class_code >> 16) == 0x03;
+    const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
+    // /proc and the host's tables are read the first time a device is to be checked.
+    for (const auto& use : host_.uses(device, recorded)) {
+      Finding finding;
+      switch (use.kind) {
+        case HostUse::Kind::process:
+          finding = error("in-use", subject, companion + use.text,
+                          std::string("stop it") + (display ? " (or log out of the graphical session)" : "") +
+                              (domain_.by_hand ? " and try again" : " and start the domain again"));
+          break;
+        case HostUse::Kind::unseen:
+          finding = error("host-use-unseen", subject, "cannot see if the host uses it: " + companion + use.text,
+                          "see docs/HOOK.md, or set allow-host-critical='yes' in its <vfio:device> metadata");
+          break;
+        default:
+          finding = error("host-critical", subject, "the host depends on it: " + companion + use.text,
+                          "use another device, or set allow-host-critical='yes' in its <vfio:device> metadata");
+      }
+      finding.holder = use.holder;
+      plan_.findings.push_back(std::move(finding));
+    }
   }
 
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {

@@ -25,8 +25,8 @@ BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(c
 
 bool refused_even_with_force(const Plan& plan) {
   static const std::set<std::string, std::less<>> kNeverForced = {
-      "host-critical", "held", "no-such-device", "bridge", "sriov-pf-enabled", "iommu-off", "vfio-pci-unavailable",
-      "write-pending"};
+      "host-critical", "in-use", "host-use-unseen", "held", "no-such-device", "bridge", "sriov-pf-enabled",
+      "iommu-off", "vfio-pci-unavailable", "write-pending"};
   return std::any_of(plan.findings.begin(), plan.findings.end(),
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }

@@ -111,7 +111,8 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   for (const auto& corrupt : records.corrupt) {
     note(ctx, "ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
   }
-  Plan plan = make_plan(facts->paths(), input.request, policy, records.records);
+  HostSnapshot host = facts->snapshot();
+  Plan plan = make_plan(host, input.request, policy, records.records);
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);
   if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {

@@ -48,7 +48,7 @@ std::vector<PciAddress> group_endpoints(HostSnapshot& host, const PciAddress& ad
 
 Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held) {
-  HostSnapshot host(facts.paths());
+  HostSnapshot host = facts.snapshot();
   return assess_device(host, defaults, address, held);
 }
 
@@ -74,6 +74,7 @@ Verdict DeviceAssessor::assess(const PciAddress& address) {
                                         [](const Finding& f) { return f.severity == Severity::error; });
   verdict.reason = first_error->problem;
   verdict.code = first_error->code;
+  verdict.holder = first_error->holder;
   if (only_group_errors(single.findings)) {
     const auto endpoints = group_endpoints(host_, address);
     if (endpoints.size() > 1) {

@@ -65,6 +65,7 @@ Json finding_json(const Finding& finding) {
   json["subject"] = finding.subject;
   json["problem"] = finding.problem;
   json["fix"] = finding.fix;
+  json["holder"] = finding.holder.empty() ? Json(nullptr) : Json(finding.holder);
   return json;
 }
 

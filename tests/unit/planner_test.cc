@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "tests/unit/plan_fixture.h"
 #include "plugin/process_stat.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
@@ -24,25 +25,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 namespace topo = topology;
 
-class PlannerTest : public ::testing::Test {
+class PlannerTest : public PlanFixture {
  protected:
-  Plan plan(std::vector<RequestedDevice> devices, const std::vector<Record>& held = {}) {
-    const std::string before = host.snapshot();
-    Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), policy, held);
-    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    EXPECT_THAT(host.writes(), IsEmpty()) << "planning wrote to the host";
-    return result;
-  }
-  static std::vector<std::string> lines(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.line());
-    return out;
-  }
-  static std::vector<std::string> bound(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& device : plan.to_bind) out.push_back(device.device.address.str() + (device.companion ? "+" : ""));
-    return out;
-  }
   static Record held_by(const std::string& address, const std::string& domain) {
     Record record;
     record.address = addr(address);
@@ -51,8 +35,6 @@ class PlannerTest : public ::testing::Test {
     return record;
   }
 
-  FakeHost host;
-  Policy policy;
 };
 
 // ---- the host -------------------------------------------------------------------------------------
@@ -266,12 +248,14 @@ TEST_F(PlannerTest, RootFilesystemThroughLvmAndSwap) {
   topo::nvme_with_root_fs(host);
   const Plan result = plan({requested(topo::kNvme)});
   EXPECT_TRUE(result.refused());
-  // One finding per device, '/' first, every dependency named.
+  // One line per dependency, '/' first.
   EXPECT_THAT(lines(result),
-              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / (ext4 on "
-                          "dm-0), and backs the mounted filesystem /boot/efi (vfat on nvme0n1p1), and backs active swap "
-                          "on dm-1; fix: assign a device the host does not use, or set allow-host-critical='yes' in its "
-                          "<vfio:device> metadata if you really mean it"));
+              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem at / (ext4 on "
+                          "dm-0); fix: use another device, or set allow-host-critical='yes' in its <vfio:device> "
+                          "metadata",
+                          HasSubstr("0000:04:00.0: the host depends on it: backs the filesystem at /boot/efi (vfat on "
+                                    "nvme0n1p1); fix:"),
+                          HasSubstr("0000:04:00.0: the host depends on it: backs active swap on dm-1; fix:")));
 }
 
 TEST_F(PlannerTest, SwapNamedThroughDevMapper) {
