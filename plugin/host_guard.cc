@@ -86,7 +86,7 @@ struct HostGuard::Snapshot {
 };
 
 HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight)
-    : paths_(paths), sight_(sight), directories_(paths) {
+    : paths_(paths), sight_(sight), directories_(paths), char_nodes_(paths) {
   if (lookup == Lookup::whole_host) index_.emplace();
 }
 HostGuard::~HostGuard() = default;
@@ -246,7 +246,7 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
     const auto virtios_below = entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir);
     const bool storage = is_storage(paths_, device, blocks_below, virtios_below);
     const bool display = (device.class_code >> 16) == 0x03;
-    const auto char_nodes = char_devices_of(paths_, device, *device_dir,
+    const auto char_nodes = char_devices_of(char_nodes_, device, *device_dir,
                                             held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
     if (storage || display || !char_nodes.empty()) {
       Snapshot& snap = snapshot();

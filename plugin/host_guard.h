@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "plugin/class_index.h"
+#include "plugin/device_nodes.h"
 #include "plugin/host_paths.h"
 #include "plugin/pci_device.h"
 #include "plugin/storage_stack.h"
@@ -76,6 +77,7 @@ class HostGuard {
   Sight sight_;
   PciDirectories directories_;
   mutable std::optional<ClassIndex> index_;  // Lookup::whole_host
+  HostCharNodes char_nodes_;
   std::unique_ptr<Network> network_;
   std::unique_ptr<Snapshot> snapshot_;
 };

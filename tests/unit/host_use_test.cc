@@ -18,6 +18,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -258,6 +259,16 @@ TEST_F(HostUseTest, NvidiasDeviceNodeHasNoSysfsEntry) {
   EXPECT_THAT(lines(plan({requested(topo::kGpu), requested(topo::kGpuAudio)})),
               ElementsAre(HasSubstr("0000:01:00.0: in use by nvidia-persiste (pid 700) through /dev/nvidia0; fix: "
                                     "stop it (or log out of the graphical session)")));
+}
+
+TEST_F(HostUseTest, ARootPortIsNotInUseThroughTheNodesOfTheGpuBelowIt) {
+  topo::gpu_with_audio(host);  // the GPU's and audio function's directories sit inside the root port's
+  host.add_nvidia_gpu(topo::kGpu, 0);
+  host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0", "/dev/snd/controlC1", "/dev/nvidia0"}});
+  HostGuard guard(host.paths());
+  const auto device = [&](const char* address) { return *read_pci_device(host.paths(), addr(address)); };
+  EXPECT_THAT(guard.uses(device(topo::kGpuRootPort)), IsEmpty());
+  EXPECT_THAT(guard.uses(device(topo::kGpu)), Contains(Field(&HostUse::holder, "Xorg (pid 1234)")));
 }
 
 TEST_F(HostUseTest, TheDisksBlockNodeHeldOpen) {
