@@ -31,7 +31,7 @@ class HostCharNodes {
  private:
   HostPaths paths_;
   std::optional<std::map<unsigned, std::optional<DevNumber>>> vfio_groups_;  // by group, read once listed
-  std::optional<std::set<std::string>> nvidia_gpus_;  // /proc/driver/nvidia/gpus
+  std::optional<std::set<std::string>> nvidia_gpus_;                         // /proc/driver/nvidia/gpus
   std::optional<unsigned> nvidia_major_;
 };
 
