@@ -114,8 +114,6 @@ std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const 
       reasons.insert(reasons.end(), found.begin(), found.end());
     }
   }
-  auto console = console_dependencies(device);
-  reasons.insert(reasons.end(), console.begin(), console.end());
   return reasons;
 }
 
@@ -194,21 +192,6 @@ std::vector<std::string> HostGuard::network_dependencies(const fs::path& device_
     }
   }
   return reasons;
-}
-
-std::vector<std::string> HostGuard::console_dependencies(const PciDevice& device) const {
-  if (!device.boot_vga) return {};
-  bool framebuffer = false;
-  for (const auto& name : list_directory(paths_.under("/sys/class/graphics"))) framebuffer |= name.starts_with("fb");
-  bool console = false;
-  const fs::path vtconsoles = paths_.under("/sys/class/vtconsole");
-  for (const auto& name : list_directory(vtconsoles)) {
-    const auto bound = read_attribute(vtconsoles / name / "bind");
-    const auto kind = read_attribute(vtconsoles / name / "name");
-    console |= bound == "1" && kind && kind->find("frame buffer") != std::string::npos;
-  }
-  if (!framebuffer && !console) return {};
-  return {std::string("is the boot VGA device and the host console") + (console ? " (fbcon)" : " framebuffer") + " is on it"};
 }
 
 }  // namespace vfiohooks

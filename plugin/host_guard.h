@@ -12,7 +12,7 @@ namespace vfiohooks {
 
 // Finds what the host itself uses a PCI device for: storage behind mounted filesystems or swap
 // (through partitions, dm, md and LVM), network interfaces with addresses or routes (through bond,
-// bridge and VLAN uppers), the boot VGA device with a console.
+// bridge and VLAN uppers). A GPU carrying the host console is the planner's (console_handover.h).
 // Reads the host's mount, swap and route tables once, when constructed.
 class HostGuard {
  public:
@@ -37,7 +37,6 @@ class HostGuard {
   std::vector<std::string> storage_dependencies(const std::filesystem::path& device_dir) const;
   std::vector<std::string> virtio_share_dependencies(const std::filesystem::path& device_dir) const;
   std::vector<std::string> network_dependencies(const std::filesystem::path& device_dir) const;
-  std::vector<std::string> console_dependencies(const PciDevice& device) const;
   std::vector<std::string> interface_closure(const std::vector<std::string>& interfaces) const;
 
   HostPaths paths_;

@@ -7,10 +7,12 @@
 #include <set>
 #include <string>
 
+#include "plugin/console_handover.h"
 #include "plugin/host_guard.h"
 #include "plugin/host_readiness.h"
 #include "plugin/iommu_group.h"
 #include "plugin/reset_readiness.h"
+#include "plugin/systemd_units.h"
 
 namespace vfiohooks {
 
@@ -109,6 +111,7 @@ class Planner {
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
     }
     if (!requested.allow_host_critical) check_host_use(subject, device);
+    check_console(subject, device, mode, requested.allow_host_critical);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {
       plan_.findings.push_back(error("no-iommu-group", subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
@@ -160,6 +163,34 @@ class Planner {
                                    "in its <vfio:device> metadata if you really mean it"));
   }
 
+  // A GPU that carries the host console: refused (console = keep), or, when the hook binds it with
+  // console = release, handed over first and back afterwards. allow-host-critical takes it as it is.
+  void check_console(const std::string& subject, const PciDevice& device, Mode mode, bool allowed) {
+    auto console = find_gpu_console(paths_, device);
+    if (!console) return;
+    if (policy_.console == Console::release && mode == Mode::bind) {
+      const bool known = std::any_of(plan_.consoles.begin(), plan_.consoles.end(),
+                                     [&](const ConsoleHandover& h) { return h.console.gpu == device.address; });
+      if (known) return;
+      if (!policy_.stop_units.empty() && !systemd_running(paths_)) {
+        std::string units;
+        for (const auto& unit : policy_.stop_units) units += (units.empty() ? "" : ", ") + unit;
+        plan_.findings.push_back(error("no-systemd", subject,
+                                       "stop_units names " + units + ", but systemd does not run this host (no "
+                                       "/run/systemd/system)",
+                                       "stop the display manager yourself before the domain starts, and remove "
+                                       "stop_units from the config"));
+      }
+      plan_.consoles.push_back({std::move(*console), policy_.stop_units});
+      return;
+    }
+    if (allowed) return;
+    const std::string which = subject == device.address.str() ? "" : device.address.str() + " ";
+    plan_.findings.push_back(error("host-console", subject, "the host console is on it: " + which + console->describe(),
+                                   "set console = release (with mode = bind) to hand it over to the domain and back "
+                                   "(docs/GUIDE.md, \"One GPU\"), or give the domain a GPU the host does not use"));
+  }
+
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {
     for (const auto& record : held_) {
       if (record.address != address || record.domain == domain_.name) continue;
@@ -181,6 +212,7 @@ class Planner {
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
         check_host_use(subject, *member);
+        check_console(subject, *member, mode, false);
         companions.push_back(*member);
         continue;
       }

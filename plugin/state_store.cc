@@ -2,7 +2,6 @@
 #include "plugin/state_store.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/durable_file.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -24,29 +24,6 @@ namespace {
 constexpr std::string_view kRecordSuffix = ".json";
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
-
-// The records say which devices the host lent out: root's business only (0700, as tmpfiles.d has it).
-Expected<void> ensure_directory(const fs::path& dir) {
-  std::error_code error;
-  if (fs::is_directory(dir, error)) return {};
-  if (auto parent = dir.parent_path(); parent != dir && !fs::is_directory(parent, error)) {
-    if (auto made = ensure_directory(parent); !made) return made;
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return tl::unexpected(os_error("cannot create " + dir.string(), errno));
-  }
-  return {};
-}
-
-Expected<void> fsync_path(const fs::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return tl::unexpected(os_error("cannot open " + path.string(), errno));
-  const int rc = ::fsync(fd);
-  const int code = errno;
-  ::close(fd);
-  if (rc != 0) return tl::unexpected(os_error("cannot sync " + path.string(), code));
-  return {};
-}
 
 json to_json(const Record& record) {
   json out = {{"address", record.address.str()},
@@ -94,28 +71,10 @@ fs::path StateStore::record_path(const PciAddress& address) const {
 }
 
 Expected<void> StateStore::save(const Record& record) {
-  const fs::path target = record_path(record.address);
-  if (auto made = ensure_directory(target.parent_path()); !made) return made;
-  const fs::path temp = target.string() + ".tmp";
-  const std::string text = to_json(record).dump(2) + "\n";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return tl::unexpected(os_error("cannot write " + temp.string(), errno));
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool synced = written && ::fsync(fd) == 0;
-  const int code = errno;
-  ::close(fd);
-  if (!synced) return tl::unexpected(os_error("cannot write " + temp.string(), code ? code : EIO));
-  if (::rename(temp.c_str(), target.c_str()) != 0) return tl::unexpected(os_error("cannot rename " + temp.string(), errno));
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+  return write_durably(record_path(record.address), to_json(record).dump(2) + "\n");
 }
 
-Expected<void> StateStore::remove(const PciAddress& address) {
-  const fs::path target = record_path(address);
-  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
-    return tl::unexpected(os_error("cannot remove " + target.string(), errno));
-  }
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY).or_else([](const Error&) -> Expected<void> { return {}; });
-}
+Expected<void> StateStore::remove(const PciAddress& address) { return remove_durably(record_path(address)); }
 
 std::optional<Record> StateStore::find(const PciAddress& address) const {
   const auto text = read_file(record_path(address));
@@ -142,7 +101,7 @@ StateStore::Contents StateStore::load() const {
 }
 
 Expected<StateLock> StateLock::acquire(const fs::path& state_dir, std::chrono::milliseconds wait) {
-  if (auto made = ensure_directory(state_dir); !made) return tl::unexpected(made.error());
+  if (auto made = ensure_private_directory(state_dir); !made) return tl::unexpected(made.error());
   const fs::path file = state_dir / "lock";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(os_error("cannot open " + file.string(), errno));

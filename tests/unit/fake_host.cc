@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/unit/fake_tree.h"
+
 namespace vfiohooks::testing {
 
 namespace fs = std::filesystem;
@@ -24,28 +26,9 @@ namespace {
 
 constexpr const char* kRelease = "6.8.0-fake";
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("FakeHost: cannot write " + path.string());
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
+using tree::lines_of;
+using tree::read_text;
+using tree::write_text;
 
 std::vector<std::string> words_of(const std::string& line) {
   std::istringstream in(line);
@@ -231,6 +214,7 @@ void FakeHost::add_driver(const Driver& driver) {
   for (const auto& id : driver.ids) ids += id + "\n";
   write_text(known / "ids", ids);
   write_text(known / "module", driver.module + "\n");
+  if (driver.drm) write_text(known / "drm", "");
   if (driver.loaded) make_driver_dir(driver.name);
 }
 
@@ -358,19 +342,6 @@ void FakeHost::add_virtio(const std::string& address, const std::string& name, c
   const fs::path dir = device_dir(address) / name;
   write_text(dir / "mount_tag", mount_tag);  // the kernel prints the tag without a newline
   relink(at("/sys/bus/virtio/devices") / name, dir);
-}
-
-void FakeHost::add_framebuffer_console(const std::string& address) {
-  const fs::path fb = device_dir(address) / "graphics" / "fb0";
-  write_text(fb / "name", "i915drmfb\n");
-  relink(at("/sys/class/graphics/fb0"), fb);
-  const fs::path vt = at("/sys/devices/virtual/vtconsole");
-  write_text(vt / "vtcon0" / "bind", "0\n");
-  write_text(vt / "vtcon0" / "name", "(S) dummy device\n");
-  write_text(vt / "vtcon1" / "bind", "1\n");
-  write_text(vt / "vtcon1" / "name", "(M) frame buffer device\n");
-  relink(at("/sys/class/vtconsole/vtcon0"), vt / "vtcon0");
-  relink(at("/sys/class/vtconsole/vtcon1"), vt / "vtcon1");
 }
 
 void FakeHost::set_interrupt_remapping(bool on) {
@@ -541,11 +512,13 @@ void FakeHost::attach(const std::string& driver, const std::string& address) {
   if (const auto group = group_of(address); group && is_vfio_driver(driver)) {
     write_text(at("/dev/vfio") / std::to_string(*group), "");
   }
+  on_attached(driver, address);
 }
 
 void FakeHost::detach(const std::string& address) {
   const std::string driver = driver_of(address);
   if (driver.empty()) return;
+  on_detaching(driver, address);
   std::error_code error;
   fs::remove(at("/sys/bus/pci/devices") / address / "driver", error);
   fs::remove(driver_dir(driver) / address, error);
@@ -662,6 +635,8 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
   const std::string name = path.filename().string();
   const fs::path where = parent.lexically_relative(root_);
   const std::string address = trim(value);
+  bool handled = false;
+  if (auto result = console_write(parent, name, value, handled); handled) return result;
 
   if (where == "sys/bus/pci" && name == "drivers_probe") {
     if (!device_exists(address)) return kernel_error(ENODEV, path, value);

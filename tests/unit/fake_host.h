@@ -48,6 +48,9 @@ class FakeHost : public Kernel {
     std::vector<std::string> ids;      // "8086:15bb", or "class:0604" (class/subclass); empty: override only
     std::string module;                // module name; empty: built in (always loaded)
     bool loaded = true;
+    // A DRM driver with fbdev emulation (bochs-drm, i915, amdgpu): binding a device makes drm/cardN
+    // and graphics/fbN below it and removes the firmware framebuffers on its memory; see below.
+    bool drm = false;
   };
   void add_driver(const Driver& driver);
 
@@ -98,8 +101,41 @@ class FakeHost : public Kernel {
   void add_global_ipv6(const std::string& interface);
 
   void add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag);
-  // fb0 below `address` and vtcon1 bound to it as fbcon.
+
+  // ---- Consoles and framebuffers (fake_host_console.cc) --------------------------------------
+  // The kernel's console layer as sysfs shows it: /sys/class/vtconsole/vtconN/{name,bind}, the
+  // framebuffers in /sys/class/graphics, firmware framebuffers on the platform bus, /proc/iomem.
+  // - The system console driver ("(S) dummy device") is registered first and can not be unbound;
+  //   it holds every virtual console fbcon does not (vt.c: vt_unbind needs CON_DRIVER_FLAG_MODULE).
+  // - Registering a framebuffer while no other is: fbcon registers as "(M) frame buffer device"
+  //   and takes the consoles over (fbcon_fb_registered → do_fbcon_takeover), unless its take-over
+  //   is deferred. Unregistering the last one: fbcon unbinds and its vtconsole goes away
+  //   (fbcon_fb_unregistered → do_unregister_con_driver).
+  // - Writing a vtconsole's bind: simple_strtoul of the value; non-zero binds fbcon, zero unbinds
+  //   it, the write succeeds whatever happened (vt.c store_bind returns count).
+  // - Platform drivers' bind/unbind move a framebuffer platform device's driver link; bound, it has
+  //   fbN and its claim in /proc/iomem.
+  // - A DRM driver binding a GPU unregisters every firmware framebuffer device on its memory
+  //   (aperture_remove_conflicting_pci_devices → platform_device_unregister).
+  // A memory BAR of a device: its line in `resource` and its region in /proc/iomem.
+  void add_memory_bar(const std::string& address, unsigned index, std::uint64_t start, std::uint64_t size);
+  // A framebuffer registered below the device (its driver's fbdev), with fbcon taking it as above.
   void add_framebuffer_console(const std::string& address);
+  // A firmware framebuffer platform device `device` ("efi-framebuffer.0") bound to `driver`, drawing on
+  // [start, start + size), which /proc/iomem shows as `claim` ("efifb"). With `resource` (sysfb's
+  // simple-framebuffer), the device's own resource ("BOOTFB") stays in /proc/iomem while unbound.
+  void add_firmware_framebuffer(const std::string& device, const std::string& driver, const std::string& claim,
+                                std::uint64_t start, std::uint64_t size, const std::string& resource = "");
+  // fbcon does not take consoles over when a framebuffer registers (deferred take-over).
+  void defer_fbcon_takeover();
+  // Binding `address` to its DRM driver registers no framebuffer (a probe that fails half-way).
+  void no_framebuffer_on_probe(const std::string& address);
+  // "vtcon0 (S) dummy device bind=0" per vtconsole, in node order.
+  std::vector<std::string> vtconsoles() const;
+  bool fbcon_bound() const;
+  std::vector<std::string> framebuffers() const;            // "fb0 below 0000:00:02.0" / "fb0 below efi-framebuffer.0"
+  std::string platform_driver_of(const std::string& device) const;  // "" when unbound
+  bool platform_device_exists(const std::string& device) const;
 
   // Host-wide switches.
   void set_interrupt_remapping(bool on);
@@ -161,6 +197,22 @@ class FakeHost : public Kernel {
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
   void append(const std::filesystem::path& file, const std::string& line) const;
   void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
+  // The console layer (fake_host_console.cc).
+  void on_attached(const std::string& driver, const std::string& address);
+  void on_detaching(const std::string& driver, const std::string& address);
+  Expected<void> console_write(const std::filesystem::path& parent, const std::string& name, const std::string& value,
+                               bool& handled);
+  void ensure_system_console();
+  void register_framebuffer(const std::filesystem::path& parent, const std::string& name);
+  void unregister_framebuffers_below(const std::filesystem::path& dir);
+  void set_vtconsole_bound(const std::string& node, bool bound);
+  std::string vtconsole_node(const std::string& prefix) const;  // the node whose name starts so; "" when none
+  void add_iomem(std::uint64_t start, std::uint64_t end, const std::string& name);
+  void remove_iomem(const std::string& name);
+  void render_iomem();
+  void attach_platform(const std::string& device, const std::string& driver);
+  void detach_platform(const std::string& device);
+  void unregister_platform(const std::string& device);
 
   std::filesystem::path root_;
   int owner_pid_ = 0;

@@ -264,8 +264,9 @@ TEST_F(PlannerTest, NicWithOnlyAGlobalIpv6Address) {
 TEST_F(PlannerTest, BootVgaWithTheConsole) {
   topo::boot_vga_console(host);
   EXPECT_THAT(lines(plan({requested(topo::kBootVga)})),
-              ElementsAre(HasSubstr("0000:00:02.0: the host depends on it: is the boot VGA device and the host console "
-                                    "(fbcon) is on it")));
+              ElementsAre("vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon1; fix: set console = "
+                          "release (with mode = bind) to hand it over to the domain and back (docs/GUIDE.md, \"One "
+                          "GPU\"), or give the domain a GPU the host does not use"));
 }
 
 TEST_F(PlannerTest, SriovPfWithVfsEnabled) {

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "plugin/console_record.h"
+
+#include <nlohmann/json.hpp>
+
+#include "plugin/durable_file.h"
+#include "plugin/sysfs_reader.h"
+
+namespace vfiohooks {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kSuffix = ".json";
+
+Expected<ConsoleStep::Kind> parse_kind(const std::string& text) {
+  for (auto kind : {ConsoleStep::Kind::vtconsole, ConsoleStep::Kind::framebuffer, ConsoleStep::Kind::unit}) {
+    if (text == to_string(kind)) return kind;
+  }
+  return fail("unknown step kind '" + text + "'");
+}
+
+json to_json(const ConsoleRecord& record) {
+  json steps = json::array();
+  for (const auto& step : record.steps) {
+    steps.push_back({{"kind", to_string(step.kind)}, {"name", step.name}, {"where", step.where}});
+  }
+  return {{"gpu", record.gpu.str()},   {"domain", record.domain}, {"wait_for", record.wait_for},
+          {"steps", steps},            {"since", record.since}};
+}
+
+Expected<ConsoleRecord> from_json(const std::string& text) {
+  const json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (in.is_discarded() || !in.is_object()) return fail("not a JSON object");
+  try {
+    ConsoleRecord record;
+    auto gpu = parse_pci_address(in.at("gpu").get<std::string>());
+    if (!gpu) return tl::unexpected(gpu.error());
+    record.gpu = *gpu;
+    record.domain = in.at("domain").get<std::string>();
+    record.wait_for = in.value("wait_for", std::vector<std::string>{});
+    record.since = in.value("since", std::int64_t{0});
+    for (const auto& step : in.at("steps")) {
+      auto kind = parse_kind(step.at("kind").get<std::string>());
+      if (!kind) return tl::unexpected(kind.error());
+      record.steps.push_back({*kind, step.at("name").get<std::string>(), step.value("where", std::string())});
+    }
+    return record;
+  } catch (const json::exception& error) {
+    return fail(std::string("missing or mistyped field (") + error.what() + ")");
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(ConsoleStep::Kind kind) {
+  switch (kind) {
+    case ConsoleStep::Kind::vtconsole: return "vtconsole";
+    case ConsoleStep::Kind::framebuffer: return "framebuffer";
+    case ConsoleStep::Kind::unit: return "unit";
+  }
+  return "?";
+}
+
+std::string ConsoleStep::describe() const {
+  switch (kind) {
+    case Kind::vtconsole: return "fbcon on " + where;
+    case Kind::framebuffer: return name + " (" + where + ")";
+    case Kind::unit: return name;
+  }
+  return name;
+}
+
+ConsoleStore::ConsoleStore(fs::path state_dir) : dir_(std::move(state_dir) / "consoles") {}
+
+fs::path ConsoleStore::record_path(const PciAddress& gpu) const { return dir_ / (gpu.str() + std::string(kSuffix)); }
+
+Expected<void> ConsoleStore::save(const ConsoleRecord& record) {
+  return write_durably(record_path(record.gpu), to_json(record).dump(2) + "\n");
+}
+
+Expected<void> ConsoleStore::remove(const PciAddress& gpu) { return remove_durably(record_path(gpu)); }
+
+std::optional<ConsoleRecord> ConsoleStore::find(const PciAddress& gpu) const {
+  const auto text = read_file(record_path(gpu));
+  if (!text) return std::nullopt;
+  auto record = from_json(*text);
+  if (!record || record->gpu != gpu) return std::nullopt;
+  return *record;
+}
+
+ConsoleStore::Contents ConsoleStore::load() const {
+  Contents contents;
+  for (const auto& name : list_directory(dir_)) {
+    if (!name.ends_with(kSuffix)) continue;
+    const fs::path file = dir_ / name;
+    const auto text = read_file(file);
+    auto record = text ? from_json(*text) : Expected<ConsoleRecord>(fail("unreadable"));
+    if (record && record->gpu.str() + std::string(kSuffix) != name) {
+      record = fail("its address " + record->gpu.str() + " does not match its file name");
+    }
+    if (record) contents.records.push_back(*record);
+    else contents.corrupt.push_back({file, record.error().message});
+  }
+  return contents;
+}
+
+}  // namespace vfiohooks
