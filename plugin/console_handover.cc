@@ -236,7 +236,7 @@ class Handback {
     }
     std::vector<const ConsoleStep*> waiting;
     for (const auto* step : vtconsoles) {
-      if (!rebind_vtconsole(*step, false)) waiting.push_back(step);
+      if (!rebind_vtconsole(*step, false)) waiting.push_back(step);  // not there yet
     }
     for (const auto* step : framebuffers) rebind_framebuffer(*step);
     // fbcon's vtconsole exists only while a framebuffer does: one released framebuffer coming back
@@ -276,25 +276,38 @@ class Handback {
     }
     report({Severity::error, gpu_,
             "its " + join(missing, " and ") + " did not come back within " +
-                std::to_string(env_.device_wait.count() / 1000) + " s on " + driver.value_or("no driver"),
+                std::to_string(env_.device_wait.count()) + " ms on " + driver.value_or("no driver"),
             "see dmesg for " + driver.value_or("the GPU's driver") + "; vfioctl restore --all tries the console again",
             "console-device-missing"},
            nullptr);
   }
 
-  // Rebinds fbcon on the vtconsole the step names; true when it is bound. A vtconsole that is not
-  // there yet is reported only on the last pass.
+  // Rebinds fbcon on the vtconsole the step names. Returns false only when it is not there yet
+  // and this is not the last pass; anything else is done or reported.
   bool rebind_vtconsole(const ConsoleStep& step, bool last_pass) {
     auto console = vtconsole_named(paths_, step.name);
+    if (!console && !last_pass) return false;
     if (console && !console->bound) {
       (void)write_with_time_limit(env_.host.kernel, vtconsole_bind(paths_, console->node), "1", env_.host.unbind_timeout);
+      console = vtconsole_named(paths_, step.name);
+    }
+    if (console && !console->bound) {
+      // vt_bind only takes the consoles of the first driver that is not a module ("(S)"); once
+      // vgaarb has swapped vgacon for dummycon (vga_remove_vgacon), every driver left is one
+      // ("(M) dummy device") and the write does nothing. Unbinding the driver that holds the consoles
+      // now hands them to the first other one (do_unbind_con_driver): fbcon, in the lab's 6.1.
+      for (const auto& holder : read_vtconsoles(paths_)) {
+        if (holder.bound && holder.name != step.name && holder.name.starts_with("(M)")) {
+          (void)write_with_time_limit(env_.host.kernel, vtconsole_bind(paths_, holder.node), "0",
+                                      env_.host.unbind_timeout);
+        }
+      }
       console = vtconsole_named(paths_, step.name);
     }
     if (console && console->bound) {
       env_.host.log.info("fbcon bound again on " + console->node + " for " + record_.gpu.str());
       return true;
     }
-    if (!last_pass && !console) return false;
     if (!console) {
       report({Severity::error, gpu_,
               "fbcon did not come back: no vtconsole is a frame buffer device (no framebuffer is registered)",
@@ -307,7 +320,7 @@ class Handback {
               "echo 1 > /sys/class/vtconsole/" + console->node + "/bind; see dmesg", "vtconsole-not-back"},
              &step);
     }
-    return false;
+    return true;
   }
 
   void rebind_framebuffer(const ConsoleStep& step) {

@@ -56,7 +56,7 @@ Expected<int> Systemctl::run(std::string_view verb, std::string_view unit, bool 
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       return fail("systemctl " + verb_text + " " + unit_text + " did not finish within " +
-                      std::to_string(limit_.count() / 1000) + " s",
+                      std::to_string(limit_.count()) + " ms",
                   ETIMEDOUT);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

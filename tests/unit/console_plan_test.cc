@@ -49,7 +49,7 @@ TEST_F(ConsolePlanTest, ByDefaultTheConsoleGpuIsRefusedAndNothingIsPlanned) {
   topo::bochs_boot_gpu(host);
   const Plan result = plan({requested(topo::kBochsGpu)});
   EXPECT_THAT(errors(result), ElementsAre("host-console vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on "
-                                          "vtcon1; fix: set console = release (with mode = bind) to hand it over to the "
+                                          "vtcon0; fix: set console = release (with mode = bind) to hand it over to the "
                                           "domain and back (docs/GUIDE.md, \"One GPU\"), or give the domain a GPU the "
                                           "host does not use"));
   EXPECT_THAT(result.to_bind, IsEmpty());
@@ -62,7 +62,7 @@ TEST_F(ConsolePlanTest, ReleasePlansTheHandoverAndTheBind) {
   EXPECT_THAT(errors(result), IsEmpty());
   ASSERT_EQ(result.to_bind.size(), 1u);
   EXPECT_EQ(result.to_bind[0].device.address.str(), topo::kBochsGpu);
-  EXPECT_THAT(steps(result), ElementsAre("0000:00:02.0: unbind fbcon from vtcon1"));
+  EXPECT_THAT(steps(result), ElementsAre("0000:00:02.0: unbind fbcon from vtcon0"));
   EXPECT_THAT(result.consoles[0].console.own_devices, ElementsAre("drm", "graphics"));
 }
 
@@ -94,11 +94,11 @@ TEST_F(ConsolePlanTest, AFirmwareFramebufferMakesAGpuTheConsoleEvenWithoutBootVg
   EXPECT_THAT(errors(plan({requested("0000:0d:00.0")})), IsEmpty());
   host.add_firmware_framebuffer("vesa-framebuffer.0", "vesa-framebuffer", "vesafb", 0xc0000000, 0x300000);
   EXPECT_THAT(errors(plan({requested("0000:0d:00.0")})),
-              ElementsAre(HasSubstr("host-console vfio-hooks: 0000:0d:00.0: the host console is on it: fbcon on vtcon1, "
+              ElementsAre(HasSubstr("host-console vfio-hooks: 0000:0d:00.0: the host console is on it: fbcon on vtcon0, "
                                     "vesa-framebuffer.0 (vesa-framebuffer) on its memory")));
   // The boot GPU's own console does not take a firmware framebuffer lying on another GPU.
   policy.console = Console::release;
-  EXPECT_THAT(steps(plan({requested(topo::kBochsGpu)})), ElementsAre("0000:00:02.0: unbind fbcon from vtcon1"));
+  EXPECT_THAT(steps(plan({requested(topo::kBochsGpu)})), ElementsAre("0000:00:02.0: unbind fbcon from vtcon0"));
 }
 
 TEST_F(ConsolePlanTest, ValidateModeKeepsTheRefusalTheHookBindsNothingToHandOver) {
@@ -133,7 +133,7 @@ TEST_F(ConsolePlanTest, StopUnitsWithoutSystemdIsRefusedBeforeAnythingChanges) {
   std::filesystem::create_directories(host.at("/run/systemd/system"));
   const Plan with_systemd = plan({requested(topo::kBochsGpu)});
   EXPECT_THAT(errors(with_systemd), IsEmpty());
-  EXPECT_THAT(steps(with_systemd), ElementsAre("0000:00:02.0: unbind fbcon from vtcon1; stop gdm.service if it runs; "
+  EXPECT_THAT(steps(with_systemd), ElementsAre("0000:00:02.0: unbind fbcon from vtcon0; stop gdm.service if it runs; "
                                                "stop getty@tty1.service if it runs"));
 }
 

@@ -402,6 +402,10 @@ void FakeHost::fail_writes(const std::string& path_suffix, int error, const std:
   append(at("/.fake-kernel/faults"), "fail " + path_suffix + " " + std::to_string(error) + " " + value);
 }
 
+void FakeHost::ignore_writes(const std::string& path_suffix, const std::string& value) {
+  append(at("/.fake-kernel/faults"), "ignore " + path_suffix + " 0 " + value);
+}
+
 void FakeHost::block_writes(const std::string& path_suffix, int ms, const std::string& value) {
   append(at("/.fake-kernel/faults"), "block " + path_suffix + " " + std::to_string(ms) + " " + value);
 }
@@ -619,6 +623,7 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
     const auto words = words_of(line);
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
     if (words[0] == "fail") return kernel_error(std::stoi(words[2]), path, value);
+    if (words[0] == "ignore") return {};
   }
   // One kernel: writes from several processes apply one at a time.
   const int lock = ::open(at("/.fake-kernel/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -105,14 +105,16 @@ class FakeHost : public Kernel {
   // ---- Consoles and framebuffers (fake_host_console.cc) --------------------------------------
   // The kernel's console layer as sysfs shows it: /sys/class/vtconsole/vtconN/{name,bind}, the
   // framebuffers in /sys/class/graphics, firmware framebuffers on the platform bus, /proc/iomem.
-  // - The system console driver ("(S) dummy device") is registered first and can not be unbound;
-  //   it holds every virtual console fbcon does not (vt.c: vt_unbind needs CON_DRIVER_FLAG_MODULE).
+  // - The system console driver ("(S) dummy device") is registered first; "(S)" drivers cannot be
+  //   bound or unbound through sysfs (vt_bind/vt_unbind need CON_DRIVER_FLAG_MODULE, "(M)").
   // - Registering a framebuffer while no other is: fbcon registers as "(M) frame buffer device"
   //   and takes the consoles over (fbcon_fb_registered → do_fbcon_takeover), unless its take-over
-  //   is deferred. Unregistering the last one: fbcon unbinds and its vtconsole goes away
-  //   (fbcon_fb_unregistered → do_unregister_con_driver).
-  // - Writing a vtconsole's bind: simple_strtoul of the value; non-zero binds fbcon, zero unbinds
-  //   it, the write succeeds whatever happened (vt.c store_bind returns count).
+  //   is deferred. Unregistering the last one: fbcon hands the consoles to the first other driver
+  //   and its vtconsole goes away (fbcon_fb_unregistered → do_unregister_con_driver).
+  // - Writing a vtconsole's bind (simple_strtoul of the value): zero unbinds an "(M)" driver, its
+  //   consoles going to the first other registered driver (do_unbind_con_driver); non-zero binds
+  //   it only if the first "(S)" driver holds the consoles (vt_bind's defcsw). The write succeeds
+  //   whatever happened (store_bind returns count).
   // - Platform drivers' bind/unbind move a framebuffer platform device's driver link; bound, it has
   //   fbN and its claim in /proc/iomem.
   // - A DRM driver binding a GPU unregisters every firmware framebuffer device on its memory
@@ -126,6 +128,12 @@ class FakeHost : public Kernel {
   // simple-framebuffer), the device's own resource ("BOOTFB") stays in /proc/iomem while unbound.
   void add_firmware_framebuffer(const std::string& device, const std::string& driver, const std::string& claim,
                                 std::uint64_t start, std::uint64_t size, const std::string& resource = "");
+  // The firmware left VGA text mode (a BIOS boot): the system console is "(S) VGA+" instead of
+  // "(S) dummy device". A DRM driver binding the boot VGA device swaps it for "(M) dummy device"
+  // (vga_remove_vgacon), after which vt_bind can no longer bind fbcon (it needs a driver that is
+  // not a module): only unbinding the dummy gives fbcon the consoles back. Call before any
+  // framebuffer exists.
+  void use_vga_text_console();
   // fbcon does not take consoles over when a framebuffer registers (deferred take-over).
   void defer_fbcon_takeover();
   // Binding `address` to its DRM driver registers no framebuffer (a probe that fails half-way).
@@ -154,6 +162,9 @@ class FakeHost : public Kernel {
   // ---- Fault injection (persistent, in the tree; matched on the path's suffix) ---------------
   // A write whose path ends with `path_suffix` (and whose value is `value`, when given) fails.
   void fail_writes(const std::string& path_suffix, int error, const std::string& value = "");
+  // Such a write succeeds and changes nothing (an attribute whose store ignores what it cannot do,
+  // as a vtconsole's bind does).
+  void ignore_writes(const std::string& path_suffix, const std::string& value = "");
   // Such a write sleeps `ms` first (a blocked sysfs write; killing the writer abandons it).
   void block_writes(const std::string& path_suffix, int ms, const std::string& value = "");
   // A write to drivers_probe (for `address`, or for any device) succeeds and binds nothing: a probe
@@ -203,6 +214,10 @@ class FakeHost : public Kernel {
   Expected<void> console_write(const std::filesystem::path& parent, const std::string& name, const std::string& value,
                                bool& handled);
   void ensure_system_console();
+  std::string add_vtconsole(const std::string& name, bool take_consoles);  // returns its node
+  void remove_vtconsole(const std::string& node);
+  void take_consoles_to(const std::string& node);
+  void hand_consoles_back_from(const std::string& node);
   void register_framebuffer(const std::filesystem::path& parent, const std::string& name);
   void unregister_framebuffers_below(const std::filesystem::path& dir);
   void set_vtconsole_bound(const std::string& node, bool bound);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
 
 #include "tests/unit/fake_host.h"
 #include "tests/unit/fake_tree.h"
@@ -21,6 +22,8 @@ using tree::write_text;
 namespace {
 
 constexpr const char* kSystemConsole = "(S) dummy device";
+constexpr const char* kVgaConsole = "(S) VGA+";
+constexpr const char* kDummyModule = "(M) dummy device";
 constexpr const char* kFbcon = "(M) frame buffer device";
 constexpr unsigned kResourceLines = 13;  // PCI_BRIDGE_RESOURCES lines for an endpoint's `resource`
 
@@ -151,7 +154,7 @@ std::vector<std::string> FakeHost::vtconsoles() const {
 }
 
 bool FakeHost::fbcon_bound() const {
-  const std::string node = vtconsole_node("(M)");
+  const std::string node = vtconsole_node("(M) frame buffer");
   return !node.empty() && read_text(at("/sys/class/vtconsole") / node / "bind") == "1\n";
 }
 
@@ -188,14 +191,37 @@ void FakeHost::set_vtconsole_bound(const std::string& node, bool bound) {
   write_text(at("/sys/class/vtconsole") / node / "bind", bound ? "1\n" : "0\n");
 }
 
-// con_init registers the system console driver first; it holds every console nothing else does.
+// con_init registers the system console driver first: dummycon when the firmware left no VGA text
+// mode (an EFI boot), vgacon (use_vga_text_console) when it did.
 void FakeHost::ensure_system_console() {
-  if (!vtconsole_node("(S)").empty()) return;
+  if (!names_below(at("/sys/class/vtconsole")).empty()) return;
+  add_vtconsole(kSystemConsole, true);
+}
+
+void FakeHost::use_vga_text_console() {
+  if (!names_below(at("/sys/class/vtconsole")).empty()) throw std::runtime_error("FakeHost: consoles already set up");
+  add_vtconsole(kVgaConsole, true);
+}
+
+std::string FakeHost::add_vtconsole(const std::string& name, bool take_consoles) {
   const std::string node = lowest_free(at("/sys/class/vtconsole"), "vtcon");
   const fs::path dir = at("/sys/devices/virtual/vtconsole") / node;
-  write_text(dir / "name", std::string(kSystemConsole) + "\n");
+  write_text(dir / "name", name + "\n");
   relink(at("/sys/class/vtconsole") / node, dir);
-  set_vtconsole_bound(node, !fbcon_bound());
+  set_vtconsole_bound(node, false);
+  if (take_consoles) take_consoles_to(node);
+  return node;
+}
+
+void FakeHost::remove_vtconsole(const std::string& node) {
+  std::error_code error;
+  fs::remove_all(fs::canonical(at("/sys/class/vtconsole") / node), error);
+  fs::remove(at("/sys/class/vtconsole") / node, error);
+}
+
+// The consoles are all mapped to one driver at a time here (the kernel maps each VC on its own).
+void FakeHost::take_consoles_to(const std::string& node) {
+  for (const auto& each : names_below(at("/sys/class/vtconsole"))) set_vtconsole_bound(each, each == node);
 }
 
 void FakeHost::register_framebuffer(const fs::path& parent, const std::string& name) {
@@ -203,16 +229,11 @@ void FakeHost::register_framebuffer(const fs::path& parent, const std::string& n
   const std::string fb = lowest_free(at("/sys/class/graphics"), "fb");
   write_text(parent / "graphics" / fb / "name", name + "\n");
   relink(at("/sys/class/graphics") / fb, parent / "graphics" / fb);
-  // fbcon_fb_registered: with no framebuffer before (info_idx == -1) fbcon takes the consoles over,
-  // registering its console driver; with one already, it only maps the new one.
-  if (!vtconsole_node("(M)").empty()) return;
+  // fbcon_fb_registered: with no framebuffer before (info_idx == -1) fbcon takes the consoles over
+  // (do_fbcon_takeover → do_take_over_console registers it); with one already, it only maps it.
+  if (!vtconsole_node("(M) frame buffer").empty()) return;
   if (read_text(at("/.fake-kernel/faults")).find("fbcon-deferred\n") != std::string::npos) return;
-  const std::string node = lowest_free(at("/sys/class/vtconsole"), "vtcon");
-  const fs::path dir = at("/sys/devices/virtual/vtconsole") / node;
-  write_text(dir / "name", std::string(kFbcon) + "\n");
-  relink(at("/sys/class/vtconsole") / node, dir);
-  set_vtconsole_bound(node, true);
-  set_vtconsole_bound(vtconsole_node("(S)"), false);
+  add_vtconsole(kFbcon, true);
 }
 
 void FakeHost::unregister_framebuffers_below(const fs::path& dir) {
@@ -225,13 +246,21 @@ void FakeHost::unregister_framebuffers_below(const fs::path& dir) {
     fs::remove_all(target, error);
   }
   if (!names_below(graphics).empty()) return;  // fbcon remaps its consoles to another framebuffer
-  // fbcon_fb_unbind → fbcon_unbind, then fbcon_fb_unregistered → do_unregister_con_driver.
-  const std::string node = vtconsole_node("(M)");
+  // fbcon_fb_unbind → fbcon_unbind hands the consoles to a backup driver, then
+  // fbcon_fb_unregistered → do_unregister_con_driver removes fbcon's vtconsole.
+  const std::string node = vtconsole_node("(M) frame buffer");
   if (node.empty()) return;
-  if (fbcon_bound()) set_vtconsole_bound(vtconsole_node("(S)"), true);
-  std::error_code error;
-  fs::remove_all(fs::canonical(at("/sys/class/vtconsole") / node), error);
-  fs::remove(at("/sys/class/vtconsole") / node, error);
+  if (fbcon_bound()) hand_consoles_back_from(node);
+  remove_vtconsole(node);
+}
+
+// do_unbind_con_driver: the backup is the first other registered driver, module or not.
+void FakeHost::hand_consoles_back_from(const std::string& node) {
+  for (const auto& other : names_below(at("/sys/class/vtconsole"))) {
+    if (other == node) continue;
+    take_consoles_to(other);
+    return;
+  }
 }
 
 void FakeHost::attach_platform(const std::string& device, const std::string& driver) {
@@ -277,6 +306,13 @@ void FakeHost::unregister_platform(const std::string& device) {
 void FakeHost::on_attached(const std::string& driver, const std::string& address) {
   if (!fs::exists(known_driver(driver) / "drm")) return;
   const fs::path dir = device_dir(address);
+  // vga_remove_vgacon: a driver taking the default VGA device swaps vgacon for dummycon, registered
+  // with do_take_over_console and so as a module, and unregisters vgacon.
+  if (const std::string vga = vtconsole_node("(S) VGA+"); !vga.empty() && read_text(dir / "boot_vga") == "1\n") {
+    const bool had_consoles = read_text(at("/sys/class/vtconsole") / vga / "bind") == "1\n";
+    add_vtconsole(kDummyModule, had_consoles);
+    remove_vtconsole(vga);
+  }
   // aperture_remove_conflicting_pci_devices: every firmware framebuffer on the GPU's memory is
   // unregistered for good (the platform device goes away, not just its driver).
   std::vector<std::pair<std::uint64_t, std::uint64_t>> bars;
@@ -329,14 +365,16 @@ Expected<void> FakeHost::console_write(const fs::path& parent, const std::string
     const std::string node = parent.filename().string();
     const bool module = read_text(parent / "name").starts_with("(M)");
     const bool bound = read_text(parent / "bind") == "1\n";
-    const std::string system = vtconsole_node("(S)");
-    if (!module || system.empty()) return {};
-    if (simple_strtoul(value) != 0 && !bound) {
-      set_vtconsole_bound(node, true);
-      set_vtconsole_bound(system, false);
-    } else if (simple_strtoul(value) == 0 && bound) {
-      set_vtconsole_bound(node, false);
-      set_vtconsole_bound(system, true);
+    if (!module) return {};
+    if (simple_strtoul(value) == 0) {
+      if (bound) hand_consoles_back_from(node);
+      return {};
+    }
+    // vt_bind takes over only the consoles of the first driver that is not a module (defcsw);
+    // when only modules are left (vgaarb replaced vgacon by "(M) dummy device") it does nothing.
+    const std::string first_system = vtconsole_node("(S)");
+    if (!first_system.empty() && read_text(at("/sys/class/vtconsole") / first_system / "bind") == "1\n") {
+      take_consoles_to(node);
     }
     return {};
   }

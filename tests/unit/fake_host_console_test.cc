@@ -22,18 +22,33 @@ class FakeConsoleTest : public ::testing::Test {
   FakeHost host;
 };
 
-TEST_F(FakeConsoleTest, BochsAtBootHasCardFramebufferAndFbconOnTheConsoles) {
+// Observed in the lab (6.1, SeaBIOS, std VGA): vtcon0 "(S) VGA+" before bochs; after modprobe
+// bochs "vgaarb: deactivate vga console", vtcon0 "(M) frame buffer device" bind 1, vtcon1
+// "(M) dummy device" bind 0.
+TEST_F(FakeConsoleTest, BochsFromVgaTextModeLeavesFbconAndAModuleDummy) {
   topo::bochs_boot_gpu(host);
-  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=0", "vtcon1 (M) frame buffer device bind=1"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (M) frame buffer device bind=1", "vtcon1 (M) dummy device bind=0"));
   EXPECT_THAT(host.framebuffers(), ElementsAre("fb0 below 0000:00:02.0"));
   EXPECT_TRUE(path_exists(host.at("/sys/bus/pci/devices/0000:00:02.0/drm/card0")));
   EXPECT_TRUE(path_exists(host.at("/sys/class/drm/card0")));
 }
 
-TEST_F(FakeConsoleTest, VtconsoleBindIsStrtoulAndAlwaysSucceeds) {
+// Observed in the lab: with only module drivers left, "echo 1" to fbcon's bind does nothing
+// (vt_bind finds no defcsw); "echo 0" to the dummy's hands the consoles back to fbcon.
+TEST_F(FakeConsoleTest, WithOnlyModuleDriversFbconComesBackByUnbindingTheDummy) {
   topo::bochs_boot_gpu(host);
-  ASSERT_TRUE(write("/sys/class/vtconsole/vtcon1/bind", "0\n"));
+  ASSERT_TRUE(write("/sys/class/vtconsole/vtcon0/bind", "0\n"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (M) frame buffer device bind=0", "vtcon1 (M) dummy device bind=1"));
+  ASSERT_TRUE(write("/sys/class/vtconsole/vtcon0/bind", "1\n"));
   EXPECT_FALSE(host.fbcon_bound());
+  ASSERT_TRUE(write("/sys/class/vtconsole/vtcon1/bind", "0\n"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (M) frame buffer device bind=1", "vtcon1 (M) dummy device bind=0"));
+}
+
+TEST_F(FakeConsoleTest, VtconsoleBindIsStrtoulAndAlwaysSucceeds) {
+  topo::boot_vga_console(host);  // an EFI boot: the system console is "(S) dummy device"
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=0", "vtcon1 (M) frame buffer device bind=1"));
+  ASSERT_TRUE(write("/sys/class/vtconsole/vtcon1/bind", "0\n"));
   EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=1", "vtcon1 (M) frame buffer device bind=0"));
   ASSERT_TRUE(write("/sys/class/vtconsole/vtcon1/bind", "0x1"));
   EXPECT_TRUE(host.fbcon_bound());
@@ -45,15 +60,17 @@ TEST_F(FakeConsoleTest, VtconsoleBindIsStrtoulAndAlwaysSucceeds) {
   EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=1", "vtcon1 (M) frame buffer device bind=0"));
 }
 
+// Observed in the lab: unbinding bochs-drm with fbcon bound leaves only the dummy, bound; binding
+// it again brings fb0 and fbcon back, bound, at vtcon0.
 TEST_F(FakeConsoleTest, FbconGoesWithTheLastFramebufferAndComesBackWithTheNext) {
   topo::bochs_boot_gpu(host);
   ASSERT_TRUE(write("/sys/bus/pci/drivers/bochs-drm/unbind", topo::kBochsGpu));
   EXPECT_THAT(host.framebuffers(), ElementsAre());
-  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=1"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon1 (M) dummy device bind=1"));
   EXPECT_FALSE(path_exists(host.at("/sys/class/drm/card0")));
   ASSERT_TRUE(write("/sys/bus/pci/drivers/bochs-drm/bind", topo::kBochsGpu));
   EXPECT_THAT(host.framebuffers(), ElementsAre("fb0 below 0000:00:02.0"));
-  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=0", "vtcon1 (M) frame buffer device bind=1"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (M) frame buffer device bind=1", "vtcon1 (M) dummy device bind=0"));
 }
 
 TEST_F(FakeConsoleTest, DeferredTakeOverLeavesTheConsolesOnTheDummy) {
@@ -62,7 +79,7 @@ TEST_F(FakeConsoleTest, DeferredTakeOverLeavesTheConsolesOnTheDummy) {
   host.defer_fbcon_takeover();
   ASSERT_TRUE(write("/sys/bus/pci/drivers/bochs-drm/bind", topo::kBochsGpu));
   EXPECT_THAT(host.framebuffers(), ElementsAre("fb0 below 0000:00:02.0"));
-  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (S) dummy device bind=1"));
+  EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon1 (M) dummy device bind=1"));
 }
 
 TEST_F(FakeConsoleTest, FirmwareFramebufferDriversBindAndUnbindLikeThePlatformBus) {

@@ -26,7 +26,7 @@ class FakeServices : public ServiceManager {
   Expected<void> stop(std::string_view unit) override {
     const std::string name(unit);
     calls.push_back("stop " + name);
-    if (failing_stop.contains(name)) return fail("systemctl stop " + name + " did not finish within 30 s", ETIMEDOUT);
+    if (failing_stop.contains(name)) return fail("systemctl stop " + name + " did not finish within 30000 ms", ETIMEDOUT);
     if (!stop_is_ignored.contains(name)) active.erase(name);
     return {};
   }

@@ -124,6 +124,7 @@ void boot_vga_console(FakeHost& host) {
 }
 
 void bochs_boot_gpu(FakeHost& host) {
+  host.use_vga_text_console();  // SeaBIOS leaves VGA text mode: vgacon until bochs-drm binds
   host.add_driver({"bochs-drm", {"1234:1111"}, "bochs", true, /*drm=*/true});
   host.add_device({.address = kBochsGpu, .vendor = 0x1234, .device = 0x1111, .class_code = 0x030000,
                    .iommu_group = kBochsGroup, .boot_vga = true});

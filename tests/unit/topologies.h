@@ -53,8 +53,9 @@ inline constexpr unsigned kBootVgaGroup = 0;
 void boot_vga_console(FakeHost& host);
 
 // Single-GPU hosts (console = release). The lab's: QEMU's std VGA on bochs-drm (1234:1111),
-// boot_vga = 1, alone in its group, BAR0 its 16 MiB framebuffer; bochs-drm's fbdev is fb0 and fbcon
-// holds the consoles (vtcon0 is the system console, vtcon1 fbcon).
+// boot_vga = 1, alone in its group, BAR0 its 16 MiB framebuffer. Booted from VGA text mode, as the
+// lab's guest: bochs-drm's probe swapped vgacon for "(M) dummy device", fbcon holds the consoles on
+// fb0 at vtcon0, the dummy is vtcon1 (as the lab shows).
 inline constexpr const char* kBochsGpu = "0000:00:02.0";
 inline constexpr unsigned kBochsGroup = 2;
 void bochs_boot_gpu(FakeHost& host);
