@@ -4,9 +4,9 @@
 #include <cerrno>
 #include <chrono>
 
+#include "plugin/device_write.h"
 #include "plugin/restorer.h"
 #include "plugin/sysfs_reader.h"
-#include "plugin/time_limit.h"
 
 namespace vfiohooks {
 
@@ -27,16 +27,15 @@ class Binding {
       const std::string address = planned.device.address.str();
       host_.log.error("binding " + address + " for domain " + domain_ + " failed: " + bound.error().message +
                       "; rolling back");
-      // An abandoned unbind may still finish in the kernel: keep that device's record, so that
-      // `vfioctl restore` can give it back once it does.
-      const bool unbind_pending = bound.error().code == ETIMEDOUT;
-      std::vector<Finding> findings{{Severity::error, address,
-                                     "could not be bound to vfio-pci (" + bound.error().message + "); " +
-                                         (unbind_pending ? "the domain's other devices were"
-                                                         : "the domain's devices were") +
-                                         " given back to their drivers",
-                                     "see dmesg, and vfioctl show " + address, "bind-failed"}};
-      if (unbind_pending) keep_pending(findings);
+      std::vector<Finding> findings;
+      if (!touched_.empty() && touched_.back().blocked_write) {
+        findings.push_back(keep_blocked());
+      } else {
+        findings.push_back({Severity::error, address,
+                            "could not be bound to vfio-pci (" + bound.error().message +
+                                "); the domain's devices were given back to their drivers",
+                            "see dmesg, and vfioctl show " + address, "bind-failed"});
+      }
       roll_back(findings);
       return findings;
     }
@@ -65,27 +64,34 @@ class Binding {
     // 1. The intent, durably, before anything changes: a crash from here on is recoverable.
     if (auto saved = store_.save(record); !saved) return fail("recording intent: " + saved.error().message);
     touched_.push_back(record);
+    Record& current = touched_.back();
     // 2. vfio-pci must be there for the probe to find it; writing driver_override loads nothing.
     if (!vfio_loaded_) {
       if (auto loaded = host_.kernel.load_module("vfio-pci"); !loaded) return fail("loading vfio-pci: " + loaded.error().message);
       vfio_loaded_ = true;
     }
     const auto device_dir = host_.paths.pci_device(device.address);
-    const auto current = link_name(device_dir / "driver");
+    const auto driver_now = link_name(device_dir / "driver");
     // A device already on vfio-pci (set up by hand) is recorded as it is and left untouched.
-    if (current != std::string(kVfioPci)) {
+    // Each write below takes the device's lock in the kernel, so each is time-limited.
+    if (driver_now != std::string(kVfioPci)) {
       // 3. Only vfio-pci may bind from now on; this neither unbinds nor probes.
-      if (auto written = host_.kernel.write_attribute(device_dir / "driver_override", kVfioPci); !written) {
+      if (auto written = write_device_attribute(host_, store_, current, device_dir / "driver_override", kVfioPci,
+                                                "write of driver_override");
+          !written) {
         return fail("writing driver_override: " + written.error().message, written.error().code);
       }
-      // 4. Leave the host driver. An unbind can block forever: time-limited.
-      if (current) {
-        auto unbound = write_with_time_limit(host_.kernel, host_.paths.pci_driver(*current) / "unbind", address,
-                                             host_.unbind_timeout);
-        if (!unbound) return fail("unbinding from " + *current + ": " + unbound.error().message, unbound.error().code);
+      // 4. Leave the host driver. Its remove runs inside this write and may never return.
+      if (driver_now) {
+        if (auto unbound = write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind",
+                                                  address, "unbind from " + *driver_now);
+            !unbound) {
+          return fail("unbinding from " + *driver_now + ": " + unbound.error().message, unbound.error().code);
+        }
       }
       // 5. Probe: the override makes vfio-pci the only candidate.
-      if (auto probed = host_.kernel.write_attribute(host_.paths.drivers_probe(), address); !probed) {
+      if (auto probed = write_device_attribute(host_, store_, current, host_.paths.drivers_probe(), address, "probe");
+          !probed) {
         return fail("probing: " + probed.error().message, probed.error().code);
       }
     }
@@ -98,23 +104,26 @@ class Binding {
       return fail("/dev/vfio/" + std::to_string(*device.iommu_group) + " did not appear", EIO);
     }
     // 7. Done: the record says so.
-    record.phase = Phase::bound;
-    if (auto saved = store_.save(record); !saved) return fail("recording the binding: " + saved.error().message);
-    touched_.back() = record;
+    current.phase = Phase::bound;
+    if (auto saved = store_.save(current); !saved) return fail("recording the binding: " + saved.error().message);
     host_.log.info(address + " bound to vfio-pci for domain " + domain_ + " (was " +
-                   (record.original_driver.empty() ? "unbound" : record.original_driver) + ")");
+                   (current.original_driver.empty() ? "unbound" : current.original_driver) + ")");
     return {};
   }
 
-  void keep_pending(std::vector<Finding>& findings) {
-    const Record pending = touched_.back();
+  // The write that did not finish still holds the device's lock: nothing more may be written to it,
+  // and reading its driver_override would hang us too. Its record (with the writer) stays for
+  // `vfioctl restore`, which gives it back once the writer is gone; the others are rolled back.
+  Finding keep_blocked() {
+    const Record blocked = touched_.back();
     touched_.pop_back();
-    const std::string address = pending.address.str();
-    (void)write_original_override(host_, pending);
-    findings.push_back({Severity::error, address,
-                        "its unbind from " + pending.original_driver + " did not finish and may still complete; its "
-                        "record is kept",
-                        "run vfioctl restore " + address + " once the driver lets go", "unbind-pending"});
+    const std::string address = blocked.address.str();
+    const BlockedWrite& write = *blocked.blocked_write;
+    return {Severity::error, address,
+            "its " + write.what + " did not finish within " + std::to_string(host_.unbind_timeout.count()) +
+                " ms and is still blocked in the kernel (pid " + std::to_string(write.pid) +
+                "), holding the device's lock; the device stays on record",
+            "release what holds the device (see dmesg), then run vfioctl restore " + address, "write-pending"};
   }
 
   void roll_back(std::vector<Finding>& findings) {

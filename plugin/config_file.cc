@@ -6,6 +6,8 @@
 
 #include <boost/program_options/parsers.hpp>
 
+#include "plugin/printable.h"
+
 namespace vfiohooks {
 
 namespace po = boost::program_options;
@@ -71,7 +73,9 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
     // Every key is "unregistered": Boost parses the syntax, we give the keys their meaning.
     parsed = po::parse_config_file(in, po::options_description(), /*allow_unregistered=*/true);
   } catch (const po::error& error) {
-    return fail(name + ": " + error.what());
+    // Boost quotes the offending line: a CR (a file saved with CRLF line ends) or other control
+    // characters in it must not reach the hook's one-line message.
+    return fail(name + ": " + printable(error.what(), 200));
   }
   for (const auto& option : parsed.options) {
     const std::string& key = option.string_key;
@@ -88,7 +92,7 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
     } else {
       applied = apply_global(config, globals, key, value);
     }
-    if (!applied) return fail(name + ": " + applied.error().message);
+    if (!applied) return fail(name + ": " + printable(applied.error().message, 200));
   }
   config.defaults.apply(globals);
   return config;

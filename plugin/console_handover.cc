@@ -118,6 +118,17 @@ fs::path platform_driver(const HostPaths& paths, const std::string& name) {
   return paths.under("/sys/bus/platform/drivers") / name;
 }
 
+// A vtconsole's bind takes the console lock and a platform driver's bind or unbind the device's:
+// time-limited like the PCI writes. A writer left inside the kernel at the limit is logged by pid.
+Expected<void> write_console(const Host& host, const fs::path& path, std::string_view value, const std::string& what) {
+  auto timed = write_with_time_limit(host.kernel, host.paths, path, value, host.unbind_timeout);
+  if (timed.blocked) {
+    timed.blocked->what = what;
+    host.log.warning(path.parent_path().filename().string() + ": " + describe(*timed.blocked));
+  }
+  return std::move(timed.result);
+}
+
 Expected<void> with_context(Expected<void> result, const std::string& what) {
   if (!result) return fail(what + ": " + result.error().message, result.error().code);
   return {};
@@ -180,8 +191,7 @@ class Handover {
     // vt.c's store_bind runs vt_unbind and returns success whether or not anything unbound (fbcon
     // stays bound when no other console driver can take its consoles over): read bind back.
     const std::string what = "unbinding fbcon from " + console.node;
-    auto written = write_with_time_limit(env_.host.kernel, vtconsole_bind(paths_, console.node), "0",
-                                         env_.host.unbind_timeout);
+    auto written = write_console(env_.host, vtconsole_bind(paths_, console.node), "0", "unbind of fbcon");
     if (!written) return with_context(std::move(written), what);
     if (read_attribute(vtconsole_bind(paths_, console.node)) == "1") return fail(what + ": it is still bound", EBUSY);
     return {};
@@ -193,8 +203,8 @@ class Handover {
     }
     const std::string what = "unbinding " + framebuffer.device + " from " + framebuffer.driver;
     // A driver unbind takes the device lock and can block: time-limited.
-    auto written = write_with_time_limit(env_.host.kernel, platform_driver(paths_, framebuffer.driver) / "unbind",
-                                         framebuffer.device, env_.host.unbind_timeout);
+    auto written = write_console(env_.host, platform_driver(paths_, framebuffer.driver) / "unbind", framebuffer.device,
+                                 "unbind from " + framebuffer.driver);
     if (!written) return with_context(std::move(written), what);
     if (link_name(platform_device(paths_, framebuffer.device) / "driver")) return fail(what + ": it is still bound", EBUSY);
     return {};
@@ -288,7 +298,7 @@ class Handback {
     auto console = vtconsole_named(paths_, step.name);
     if (!console && !last_pass) return false;
     if (console && !console->bound) {
-      (void)write_with_time_limit(env_.host.kernel, vtconsole_bind(paths_, console->node), "1", env_.host.unbind_timeout);
+      (void)write_console(env_.host, vtconsole_bind(paths_, console->node), "1", "bind of fbcon");
       console = vtconsole_named(paths_, step.name);
     }
     if (console && !console->bound) {
@@ -298,8 +308,7 @@ class Handback {
       // now hands them to the first other one (do_unbind_con_driver): fbcon, in the lab's 6.1.
       for (const auto& holder : read_vtconsoles(paths_)) {
         if (holder.bound && holder.name != step.name && holder.name.starts_with("(M)")) {
-          (void)write_with_time_limit(env_.host.kernel, vtconsole_bind(paths_, holder.node), "0",
-                                      env_.host.unbind_timeout);
+          (void)write_console(env_.host, vtconsole_bind(paths_, holder.node), "0", "unbind of " + holder.name);
         }
       }
       console = vtconsole_named(paths_, step.name);
@@ -339,8 +348,7 @@ class Handback {
     }
     auto now = link_name(device / "driver");
     if (!now) {
-      (void)write_with_time_limit(env_.host.kernel, platform_driver(paths_, step.where) / "bind", step.name,
-                                  env_.host.unbind_timeout);
+      (void)write_console(env_.host, platform_driver(paths_, step.where) / "bind", step.name, "bind to " + step.where);
       now = link_name(device / "driver");
     }
     if (now == step.where) {

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "plugin/printable.h"
+
 namespace vfiohooks {
 namespace {
 
@@ -55,11 +57,7 @@ Expected<PciAddress> make_pci_address(unsigned long domain, unsigned long bus, u
 Expected<PciAddress> parse_pci_address(std::string_view text) {
   const auto invalid = [&] {
     // The input goes into a one-line message: no control characters from it.
-    std::string shown(text.substr(0, 64));
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-    }
-    return fail("'" + shown +
+    return fail("'" + printable(text.substr(0, 64), 64) +
                 "' is not a PCI address (expected 0000:03:00.0, 03:00.0 or pci_0000_03_00_0)");
   };
   std::string_view rest = text;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -53,13 +54,11 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   device.device = static_cast<std::uint16_t>(read_number(dir / "device", 16).value_or(0));
   device.class_code = static_cast<std::uint32_t>(read_number(dir / "class", 16).value_or(0));
   device.header_type = read_header_type(dir / "config");
+  // The link, vendor, class, config, iommu_group, vfio-dev and boot_vga never take the device lock.
   device.driver = link_name(dir / "driver").value_or("");
-  auto override_value = read_attribute(dir / "driver_override");
-  if (override_value && *override_value != "(null)") device.driver_override = *override_value;
   device.vfio_variant = path_exists(dir / "vfio-dev");
   if (auto group = link_name(dir / "iommu_group")) device.iommu_group = parse_unsigned(*group);
   device.boot_vga = read_number(dir / "boot_vga", 10).value_or(0) == 1;
-  device.sriov_numvfs = static_cast<unsigned>(read_number(dir / "sriov_numvfs", 10).value_or(0));
   for (const auto& name : list_directory(dir)) {
     if (name.starts_with("virtfn")) {
       if (auto vf = address_of_link(dir / name)) device.virtfns.push_back(*vf);
@@ -67,6 +66,16 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   }
   std::sort(device.virtfns.begin(), device.virtfns.end());
   device.physfn = address_of_link(dir / "physfn");
+  if (auto record = StateStore(paths.state_dir()).find(address);
+      record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
+    device.blocked_write = record->blocked_write;
+    device.sriov_numvfs = static_cast<unsigned>(device.virtfns.size());
+    return device;
+  }
+  // Both take the device lock (pci-sysfs.c driver_override_show; iov.c sriov_numvfs_show).
+  auto override_value = read_attribute(dir / "driver_override");
+  if (override_value && *override_value != "(null)") device.driver_override = *override_value;
+  device.sriov_numvfs = static_cast<unsigned>(read_number(dir / "sriov_numvfs", 10).value_or(0));
   return device;
 }
 

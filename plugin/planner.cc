@@ -90,6 +90,10 @@ class Planner {
       return;
     }
     const PciDevice& device = *read;
+    if (device.blocked_write) {
+      plan_.findings.push_back(blocked_finding(subject, device, ""));
+      return;
+    }
     const Mode mode = requested.mode.value_or(policy_.mode);
     const std::size_t errors_before = error_count();
 
@@ -209,6 +213,10 @@ class Planner {
       check_holder(subject, address, "in its IOMMU group " + std::to_string(group) + " is");
       if (active_.contains(address)) continue;
       auto member = read_pci_device(paths_, address);
+      if (member && member->blocked_write) {
+        plan_.findings.push_back(blocked_finding(subject, *member, "in its IOMMU group " + std::to_string(group) + ": "));
+        continue;
+      }
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
         check_host_use(subject, *member);
@@ -227,6 +235,15 @@ class Planner {
                                       " --with-group " + subject + "), or set companions = bind"));
     }
     return companions;
+  }
+
+  // A write vfio-hooks gave up on still holds the device's lock: binding it, or a group mate, would
+  // wait behind it (plugin/blocked_write.h).
+  static Finding blocked_finding(const std::string& subject, const PciDevice& device, const std::string& where) {
+    const std::string address = device.address.str();
+    const std::string who = subject == address ? "" : address + " " + where;
+    return error("write-pending", subject, who + describe(*device.blocked_write),
+                 "release what holds " + address + " (see dmesg), then run vfioctl restore " + address);
   }
 
   void add_to_bind(const PciDevice& device, bool companion) {

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
+#include "plugin/device_write.h"
 #include "plugin/pci_device.h"
 #include "plugin/sysfs_reader.h"
-#include "plugin/time_limit.h"
 
 namespace vfiohooks {
 
@@ -20,13 +20,8 @@ Expected<void> step(Expected<void> result, const std::string& what) {
 
 }  // namespace
 
-Expected<void> write_original_override(Host& host, const Record& record) {
-  // FACTS: an empty string or a newline clears driver_override.
-  const std::string value = record.original_override.empty() ? "\n" : record.original_override;
-  return host.kernel.write_attribute(host.paths.pci_device(record.address) / "driver_override", value);
-}
-
-Expected<void> restore_device(Host& host, StateStore& store, const Record& record) {
+Expected<void> restore_device(Host& host, StateStore& store, const Record& held) {
+  Record record = held;
   const std::string address = record.address.str();
   auto current = read_pci_device(host.paths, record.address);
   if (!current) {
@@ -34,33 +29,49 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& recor
     host.log.warning(address + " of domain " + record.domain + " is gone from the host; its record is dropped");
     return store.remove(record.address);
   }
+  // Every write below would wait behind the blocked one, uninterruptibly.
+  if (current->blocked_write) return fail(describe(*current->blocked_write), EBUSY);
   if (current->driver == record.original_driver && current->driver_override == record.original_override) {
     return store.remove(record.address);  // already as it was: an interrupted bind or restore
   }
   const bool on_vfio = current->driver == kVfioPci;
-  // An unbound device is ours to finish (a probe that bound nothing, a crash after the unbind);
-  // only another driver means someone else took it.
+  // An unbound device is ours to finish (a probe that bound nothing, a crash after the unbind, an
+  // unbind that finished after we gave up on it); only another driver means someone else took it.
   if (!on_vfio && current->is_bound() && current->driver != record.original_driver) {
     host.log.warning(address + " is on " + driver_name(current->driver) + ", not vfio-pci; someone rebound it, "
                      "so it is left there");
     return store.remove(record.address);
   }
+  record.blocked_write.reset();
+  const auto write = [&](const std::filesystem::path& attribute, std::string_view value, const std::string& what) {
+    return write_device_attribute(host, store, record, attribute, value, what);
+  };
 
-  // 1. Leave vfio-pci. This blocks while QEMU still has the device open: time-limited.
+  // Each write takes the device's lock in the kernel, so each is time-limited.
+  // 1. Leave vfio-pci. This blocks while QEMU still has the device open.
   if (on_vfio) {
-    auto unbound = write_with_time_limit(host.kernel, host.paths.pci_driver(kVfioPci) / "unbind", address,
-                                         host.unbind_timeout);
+    auto unbound = write(host.paths.pci_driver(kVfioPci) / "unbind", address, "unbind from vfio-pci");
     if (auto result = step(std::move(unbound), "unbinding from vfio-pci"); !result) return result;
   }
-  // 2. The original driver_override.
-  if (auto result = step(write_original_override(host, record), "writing driver_override"); !result) return result;
+  // 2. The original driver_override; FACTS: an empty string or a newline clears it.
+  const std::string override_value = record.original_override.empty() ? "\n" : record.original_override;
+  if (auto result = step(write(host.paths.pci_device(record.address) / "driver_override", override_value,
+                               "write of driver_override"),
+                         "writing driver_override");
+      !result) {
+    return result;
+  }
   // 3. The original driver, through its own bind file; a device that had none stays unbound.
   if (!record.original_driver.empty() && (on_vfio || current->driver != record.original_driver)) {
     const auto driver_dir = host.paths.pci_driver(record.original_driver);
     if (!path_exists(driver_dir)) (void)host.kernel.load_module(record.original_driver);
-    auto bound = host.kernel.write_attribute(driver_dir / "bind", address);
+    auto bound = write(driver_dir / "bind", address, "bind to " + record.original_driver);
+    if (!bound && record.blocked_write) return step(std::move(bound), "binding " + record.original_driver);
     // drivers_probe succeeds even when nothing binds (FACTS), so step 4 decides.
-    if (!bound) (void)host.kernel.write_attribute(host.paths.drivers_probe(), address);
+    if (!bound) {
+      auto probed = write(host.paths.drivers_probe(), address, "probe");
+      if (!probed && record.blocked_write) return step(std::move(probed), "probing");
+    }
   }
   // 4. Verify by re-reading the driver link.
   auto after = read_pci_device(host.paths, record.address);

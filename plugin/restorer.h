@@ -10,12 +10,10 @@
 
 namespace vfiohooks {
 
-// Writes the record's original driver_override back to the device, or clears it when there was none.
-Expected<void> write_original_override(Host& host, const Record& record);
-
 // Gives one device back: unbind from vfio-pci, write back the original driver_override (or clear
 // it), bind the original driver, verify, delete the record. Call with the state lock held.
-// Fails naming the step; the record is then kept so that a later restore can finish.
+// Fails naming the step; the record is then kept so that a later restore can finish. A device
+// whose earlier write is still blocked in the kernel is not touched at all (it fails at once).
 Expected<void> restore_device(Host& host, StateStore& store, const Record& record);
 
 // Restores every record given, in reverse address order, never stopping at a failure.

@@ -7,11 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "plugin/durable_file.h"
+#include "plugin/printable.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -34,10 +36,48 @@ json to_json(const Record& record) {
               {"phase", to_string(record.phase)},
               {"since", record.since}};
   if (record.iommu_group) out["iommu_group"] = *record.iommu_group;
+  if (const auto& blocked = record.blocked_write) {
+    out["blocked_write"] = {{"pid", blocked->pid}, {"start_time", blocked->start_time}, {"write", blocked->what}};
+  }
   return out;
 }
 
-Expected<Record> from_json(const std::string& text) {
+// The field's value when it is a whole number that fits T; records are ours, but a bad one must be
+// an error, never a wrapped or truncated number.
+template <typename T>
+Expected<T> integer_field(const json& in, const char* key) {
+  const json& value = in.at(key);
+  if (value.is_number_unsigned() && std::in_range<T>(value.get<std::uint64_t>())) {
+    return static_cast<T>(value.get<std::uint64_t>());
+  }
+  if (value.is_number_integer() && !value.is_number_unsigned() && std::in_range<T>(value.get<std::int64_t>())) {
+    return static_cast<T>(value.get<std::int64_t>());
+  }
+  return fail(std::string("'") + key + "' is not a whole number in range");
+}
+
+Expected<BlockedWrite> blocked_write_from(const json& in) {
+  if (!in.is_object()) return fail("'blocked_write' is not an object");
+  BlockedWrite blocked;
+  auto pid = integer_field<int>(in, "pid");
+  if (!pid) return tl::unexpected(pid.error());
+  if (*pid <= 0) return fail("'pid' is not a process id");
+  auto start = integer_field<std::uint64_t>(in, "start_time");
+  if (!start) return tl::unexpected(start.error());
+  blocked.pid = *pid;
+  blocked.start_time = *start;
+  blocked.what = in.at("write").get<std::string>();
+  if (!is_printable(blocked.what)) return fail("'write' holds control characters");
+  return blocked;
+}
+
+}  // namespace
+
+std::string record_text(const Record& record) {
+  return to_json(record).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Expected<Record> parse_record(std::string_view text) {
   const json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (in.is_discarded() || !in.is_object()) return fail("not a JSON object");
   try {
@@ -50,17 +90,30 @@ Expected<Record> from_json(const std::string& text) {
     record.original_override = in.at("original_override").get<std::string>();
     record.companion = in.value("companion", false);
     const auto phase = in.at("phase").get<std::string>();
-    if (phase != "intent" && phase != "bound") return fail("unknown phase '" + phase + "'");
+    if (phase != "intent" && phase != "bound") {
+      return fail("unknown phase '" + printable(phase, 40) + "'");
+    }
     record.phase = phase == "bound" ? Phase::bound : Phase::intent;
-    record.since = in.value("since", std::int64_t{0});
-    if (in.contains("iommu_group")) record.iommu_group = in.at("iommu_group").get<unsigned>();
+    if (in.contains("since")) {
+      auto since = integer_field<std::int64_t>(in, "since");
+      if (!since) return tl::unexpected(since.error());
+      record.since = *since;
+    }
+    if (in.contains("iommu_group")) {
+      auto group = integer_field<unsigned>(in, "iommu_group");
+      if (!group) return tl::unexpected(group.error());
+      record.iommu_group = *group;
+    }
+    if (in.contains("blocked_write")) {
+      auto blocked = blocked_write_from(in.at("blocked_write"));
+      if (!blocked) return tl::unexpected(blocked.error());
+      record.blocked_write = std::move(*blocked);
+    }
     return record;
   } catch (const json::exception& error) {
     return fail(std::string("missing or mistyped field (") + error.what() + ")");
   }
 }
-
-}  // namespace
 
 std::string_view to_string(Phase phase) { return phase == Phase::bound ? "bound" : "intent"; }
 
@@ -71,7 +124,7 @@ fs::path StateStore::record_path(const PciAddress& address) const {
 }
 
 Expected<void> StateStore::save(const Record& record) {
-  return write_durably(record_path(record.address), to_json(record).dump(2) + "\n");
+  return write_durably(record_path(record.address), record_text(record));
 }
 
 Expected<void> StateStore::remove(const PciAddress& address) { return remove_durably(record_path(address)); }
@@ -79,7 +132,7 @@ Expected<void> StateStore::remove(const PciAddress& address) { return remove_dur
 std::optional<Record> StateStore::find(const PciAddress& address) const {
   const auto text = read_file(record_path(address));
   if (!text) return std::nullopt;
-  auto record = from_json(*text);
+  auto record = parse_record(*text);
   if (!record || record->address != address) return std::nullopt;
   return *record;
 }
@@ -90,7 +143,7 @@ StateStore::Contents StateStore::load() const {
     if (!name.ends_with(kRecordSuffix)) continue;
     const fs::path file = dir_ / "devices" / name;
     const auto text = read_file(file);
-    auto record = text ? from_json(*text) : Expected<Record>(fail("unreadable"));
+    auto record = text ? parse_record(*text) : Expected<Record>(fail("unreadable"));
     if (record && record->address.str() + std::string(kRecordSuffix) != name) {
       record = fail("its address " + record->address.str() + " does not match its file name");
     }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/blocked_write.h"
 #include "plugin/error.h"
 #include "plugin/pci_address.h"
 
@@ -27,7 +28,15 @@ struct Record {
   bool companion = false;         // bound because it shares the group, not because the domain asked
   Phase phase = Phase::intent;
   std::int64_t since = 0;         // seconds since the epoch
+  // A write to the device abandoned at its time limit, its writer still in the kernel when it was
+  // recorded: while still_blocked() says so, the device is locked and nothing may touch it.
+  std::optional<BlockedWrite> blocked_write;
 };
+
+// The record file's text (JSON, docs/HOOK.md) and back. parse_record fails with one line naming
+// what is wrong; whatever it accepts, record_text writes back to text it reads the same way.
+std::string record_text(const Record& record);
+Expected<Record> parse_record(std::string_view text);
 
 // A record file that could not be read; reported, never fatal.
 struct CorruptRecord {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/time_limit.h"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,48 +10,105 @@
 #include <string>
 #include <thread>
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "plugin/process_stat.h"
+
 namespace vfiohooks {
 
-Expected<void> write_with_time_limit(Kernel& kernel, const std::filesystem::path& path, std::string_view value,
-                                     std::chrono::milliseconds limit) {
+namespace {
+
+// How long a killed writer may take to die before we call it blocked in the kernel. One in an
+// interruptible sleep dies at once; one in uninterruptible sleep ignores SIGKILL until the kernel
+// returns to user space (kernel/signal.c delivers it only there).
+constexpr auto kKillGrace = std::chrono::milliseconds(250);
+
+// In the child: nothing of ours may outlive us with it. libvirt reads the hook's stdout and stderr
+// until EOF (src/util/vircommand.c, virCommandProcessIO), so a child stuck in the kernel holding
+// them would keep `virsh start` waiting after the hook has exited; the state lock (flock belongs to
+// the open file, which fork shares) would stop every later hook run.
+void detach_descriptors() {
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) ::_exit(EIO);
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::dup2(null, fd) < 0) ::_exit(EIO);
+  }
+  ::close_range(3, ~0U, 0);
+}
+
+// Waits up to `grace` for the child; true when it was reaped.
+bool reap_within(pid_t child, std::chrono::milliseconds grace) {
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(child, &status, WNOHANG);
+    if (done == child || (done < 0 && errno != EINTR)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// The writer, if it is still in the kernel: /proc shows it alive and it is the process we started
+// (`started`, read right after fork, when /proc had it).
+std::optional<BlockedWrite> still_in_kernel(const HostPaths& paths, pid_t child,
+                                            const std::optional<ProcessStat>& started) {
+  const auto now = read_process_stat(paths, child);
+  if (!now || now->gone()) return std::nullopt;
+  if (started && started->start_time != now->start_time) return std::nullopt;
+  return BlockedWrite{child, now->start_time, ""};
+}
+
+}  // namespace
+
+TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const std::filesystem::path& path,
+                                 std::string_view value, std::chrono::milliseconds limit) {
+  const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) {
     const int code = errno;
-    return fail(std::string("cannot fork: ") + std::strerror(code), code);
+    return {fail(std::string("cannot fork: ") + std::strerror(code), code), std::nullopt};
   }
   if (child == 0) {
-    // An abandoned child may outlive us, stuck in the kernel: it must not keep our descriptors,
-    // above all the state lock (flock belongs to the open file, which fork shares).
-    ::close_range(3, ~0U, 0);
+    // Killed with us (a hook killed mid-bind): a write not yet under way never starts, so a restore
+    // run after us does not race it. One already inside the kernel finishes first.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(ECHILD);
+    detach_descriptors();
     // The child reports the kernel's errno as its exit status (0 = success).
     auto written = kernel.write_attribute(path, value);
     ::_exit(written ? 0 : (written.error().code > 0 && written.error().code < 256 ? written.error().code : EIO));
   }
+  const auto started = read_process_stat(paths, child);
   const auto deadline = std::chrono::steady_clock::now() + limit;
   auto pause = std::chrono::microseconds(200);
   for (;;) {
     int status = 0;
     const pid_t done = ::waitpid(child, &status, WNOHANG);
     if (done == child) {
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {{}, std::nullopt};
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
-      return fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code);
+      return {fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code),
+              std::nullopt};
     }
     if (done < 0 && errno != EINTR) {
       const int code = errno;
-      return fail(std::string("waiting for the sysfs writer: ") + std::strerror(code), code);
+      return {fail(std::string("waiting for the sysfs writer: ") + std::strerror(code), code), std::nullopt};
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      // SIGKILL ends a child blocked interruptibly; one in uninterruptible sleep stays behind and is
-      // reaped by init when it returns. We never wait for it.
-      ::kill(child, SIGKILL);
-      return fail("writing '" + std::string(value) + "' to " + path.string() + " did not finish within " +
-                      std::to_string(limit.count()) + " ms",
-                  ETIMEDOUT);
-    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(20000));
   }
+  // SIGKILL ends a writer in an interruptible sleep. One in uninterruptible sleep stays behind, is
+  // reaped by init when the kernel lets it go, and is reported: its device stays locked till then.
+  ::kill(child, SIGKILL);
+  reap_within(child, kKillGrace);
+  auto blocked = still_in_kernel(paths, child, started);
+  const std::string what = "writing '" + std::string(value) + "' to " + path.string() + " did not finish within " +
+                           std::to_string(limit.count()) + " ms";
+  if (!blocked) return {fail(what + "; the write was abandoned", ETIMEDOUT), std::nullopt};
+  return {
+      fail(what + "; the writer (pid " + std::to_string(blocked->pid) + ") is still blocked in the kernel", ETIMEDOUT),
+      blocked};
 }
 
 }  // namespace vfiohooks

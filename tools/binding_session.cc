@@ -25,8 +25,8 @@ BindingSession::BindingSession(Context& ctx, bool dry_run)
 
 bool refused_even_with_force(const Plan& plan) {
   static const std::set<std::string, std::less<>> kNeverForced = {
-      "host-critical", "host-console", "no-systemd", "held",  "no-such-device",
-      "bridge",        "sriov-pf-enabled", "iommu-off",  "vfio-pci-unavailable"};
+      "host-critical", "host-console", "no-systemd",   "held", "no-such-device", "bridge", "sriov-pf-enabled",
+      "iommu-off",     "vfio-pci-unavailable", "write-pending"};
   return std::any_of(plan.findings.begin(), plan.findings.end(),
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }

@@ -19,9 +19,9 @@ enum class Force { no, yes };
 enum class Asker { by_hand, domain };
 
 // True when a finding of `plan` is one --force never overrides: the host depends on the device,
-// another domain holds it (or its group), or vfio-pci cannot take it (missing, a bridge, an SR-IOV
-// PF with VFs enabled, no IOMMU or no vfio-pci). --force overrides the rest: group viability,
-// interrupt remapping, pinned IDs.
+// another domain holds it (or its group), a write to it is still blocked in the kernel, or
+// vfio-pci cannot take it (missing, a bridge, an SR-IOV PF with VFs enabled, no IOMMU or no
+// vfio-pci). --force overrides the rest: group viability, interrupt remapping, pinned IDs.
 bool refused_even_with_force(const Plan& plan);
 
 // Binding and restoring by hand exactly as the hook does: the host's config (unbind timeout,

@@ -5,11 +5,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "plugin/config_file.h"
 #include "plugin/host_readiness.h"
 #include "plugin/pci_device.h"
+#include "plugin/process_stat.h"
 #include "plugin/reset_readiness.h"
 #include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
@@ -48,15 +48,9 @@ std::optional<std::pair<std::string, std::int64_t>> daemon_start(const HostPaths
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     const auto comm = read_attribute(paths.proc() / pid / "comm");
     if (!comm || (*comm != "libvirtd" && *comm != "virtqemud")) continue;
-    const auto line = read_file(paths.proc() / pid / "stat");
-    if (!line) continue;
-    const auto close = line->rfind(')');  // comm may hold spaces; fields resume after ')'
-    if (close == std::string::npos) continue;
-    std::istringstream fields(line->substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-      if (i == 22) return std::make_pair(*comm, boot + std::strtoll(field.c_str(), nullptr, 10) / sysconf(_SC_CLK_TCK));
-    }
+    const auto process = read_process_stat(paths, std::stoi(pid));
+    if (!process) continue;
+    return std::make_pair(*comm, boot + static_cast<std::int64_t>(process->start_time) / sysconf(_SC_CLK_TCK));
   }
   return std::nullopt;
 }

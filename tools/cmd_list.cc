@@ -30,7 +30,7 @@ std::string short_reason(const Verdict& verdict) {
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
       {"sriov-pf-enabled", "PF with VFs"}, {"no-reset", "no reset"},
       {"bus-reset-only", "bus reset"},     {"vendor-reset", "vendor-reset"},
-      {"reset-unknown", "reset unknown"},
+      {"reset-unknown", "reset unknown"}, {"write-pending", "locked"},
   };
   const auto found = kShort.find(verdict.code);
   return found != kShort.end() ? found->second : "see show";

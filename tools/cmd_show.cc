@@ -89,6 +89,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"class_name", class_name(names, *device)},
                              {"driver", device->driver.empty() ? Json(nullptr) : Json(device->driver)},
                              {"driver_override", device->driver_override.empty() ? Json(nullptr) : Json(device->driver_override)},
+                             {"locked", device->blocked_write ? Json(describe(*device->blocked_write)) : Json(nullptr)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
                              {"reset", reset_json(reset)},
                              {"group_members", group},
@@ -108,6 +109,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   out << "  driver:       " << driver_text(*device)
       << (device->driver_override.empty() ? "" : " (driver_override " + device->driver_override + ")") << '\n';
   out << "  reset:        " << reset_text(reset) << '\n';
+  if (device->blocked_write) out << "  locked:       " << describe(*device->blocked_write) << '\n';
   if (device->iommu_group) {
     out << "  iommu group:  " << *device->iommu_group << '\n';
     std::vector<std::vector<std::string>> rows;

@@ -22,9 +22,14 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
   std::vector<CorruptRecord> corrupt = contents.corrupt;
   corrupt.insert(corrupt.end(), consoles.corrupt.begin(), consoles.corrupt.end());
 
+  const auto blocked = [&](const Record& r) { return r.blocked_write && still_blocked(ctx.paths, *r.blocked_write); };
   if (ctx.options.json) {
     Json records = Json::array();
-    for (const auto& record : contents.records) records.push_back(record_json(record));
+    for (const auto& record : contents.records) {
+      Json json = record_json(record);
+      if (record.blocked_write) json["blocked_write"]["still_blocked"] = blocked(record);
+      records.push_back(std::move(json));
+    }
     Json released = Json::array();
     for (const auto& console : consoles.records) released.push_back(console_json(console));
     Json bad = Json::array();
@@ -43,6 +48,11 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
                       format_time(r.since)});
     }
     print_table(ctx.out, {"DEVICE", "DOMAIN", "ORIGINAL-DRIVER", "OVERRIDE", "PHASE", "SINCE"}, rows);
+  }
+  for (const auto& r : contents.records) {
+    if (!blocked(r)) continue;
+    ctx.out << r.address.str() << ": " << describe(*r.blocked_write) << "; 'vfioctl restore " << r.address.str()
+            << "' gives it back once that write is over\n";
   }
   if (!consoles.records.empty()) {
     ctx.out << "\nhost consoles handed over (console = release):\n";
@@ -71,7 +81,9 @@ Command status_command() {
           "the devices vfio-hooks holds (domain, original driver, phase, since) and the consoles it released",
           "Shows vfio-hooks' records on this machine (/run/vfio-hooks): each device taken from the\n"
           "host, the domain holding it, the driver and driver_override it goes back to, the phase\n"
-          "(intent: a bind that did not finish; bound) and since when; then each host console handed\n"
+          "(intent: a bind that did not finish; bound) and since when. A device whose unbind (or\n"
+          "other write) is still blocked in the kernel is named below the table with the writer's\n"
+          "pid: the kernel holds its lock until that write is over. Then each host console handed\n"
           "over with a GPU (console = release) and what was released: fbcon, firmware framebuffers,\n"
           "units. Unreadable records are listed and make the exit status 1.",
           nullptr,

@@ -62,6 +62,10 @@ std::string class_name(const PciNames& names, const PciDevice& device) {
   return name.empty() ? "class " + hex_id(device.class_code, 6) : name;
 }
 
-std::string driver_text(const PciDevice& device) { return device.driver.empty() ? "(none)" : device.driver; }
+std::string driver_text(const PciDevice& device) {
+  // While a write is blocked the link is gone, but the old driver's remove still runs.
+  if (device.blocked_write) return "(locked)";
+  return device.driver.empty() ? "(none)" : device.driver;
+}
 
 }  // namespace vfiohooks::vfioctl

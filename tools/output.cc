@@ -50,14 +50,18 @@ Json findings_json(const std::vector<Finding>& findings) {
 }
 
 Json record_json(const Record& record) {
-  return Json{{"device", record.address.str()},
-              {"domain", record.domain},
-              {"original_driver", record.original_driver},
-              {"original_override", record.original_override},
-              {"iommu_group", record.iommu_group ? Json(*record.iommu_group) : Json(nullptr)},
-              {"companion", record.companion},
-              {"phase", std::string(to_string(record.phase))},
-              {"since", record.since}};
+  Json json{{"device", record.address.str()},
+            {"domain", record.domain},
+            {"original_driver", record.original_driver},
+            {"original_override", record.original_override},
+            {"iommu_group", record.iommu_group ? Json(*record.iommu_group) : Json(nullptr)},
+            {"companion", record.companion},
+            {"phase", std::string(to_string(record.phase))},
+            {"since", record.since}};
+  if (const auto& blocked = record.blocked_write) {
+    json["blocked_write"] = Json{{"pid", blocked->pid}, {"start_time", blocked->start_time}, {"write", blocked->what}};
+  }
+  return json;
 }
 
 Json console_json(const ConsoleRecord& record) {

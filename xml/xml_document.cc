@@ -137,15 +137,6 @@ std::string text_content(const xmlNode* node) {
   return result;
 }
 
-std::string printable(std::string_view text, std::size_t max_bytes) {
-  std::string result(text.substr(0, max_bytes));
-  for (char& c : result) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  if (text.size() > max_bytes) result += "...";
-  return result;
-}
-
 long line_of(const xmlNode* node) { return xmlGetLineNo(node); }
 
 std::string serialize_document(xmlDoc* doc) {

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "plugin/error.h"
+#include "plugin/printable.h"
 
 namespace vfiohooks {
 
@@ -45,8 +46,6 @@ std::optional<std::string> attribute(const xmlNode* node, const char* name);
 // The text content of `node` and its descendants.
 std::string text_content(const xmlNode* node);
 
-// `text` cut to `max_bytes` with control characters replaced, safe to quote in a one-line message.
-std::string printable(std::string_view text, std::size_t max_bytes = 64);
 
 // The line `node` started on in the source (0 when unknown).
 long line_of(const xmlNode* node);

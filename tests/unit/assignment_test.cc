@@ -232,7 +232,7 @@ TEST_F(AssignmentTest, AHungFbconUnbindIsAbandonedAtTheTimeLimit) {
   fake().block_writes("vtcon0/bind", 5000, "0");
   const Plan plan = plan_for({requested(topo::kBochsGpu)});
   EXPECT_THAT(lines(take_devices(env_quick, bench.store, {}, "desktop", plan)),
-              ElementsAre(HasSubstr("did not finish within 200 ms); it was given back")));
+              ElementsAre(HasSubstr("did not finish within 200 ms; the write was abandoned); it was given back")));
   EXPECT_TRUE(fake().fbcon_bound());
   EXPECT_EQ(fake().driver_of(topo::kBochsGpu), "bochs-drm");
 }

@@ -6,6 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 
@@ -17,10 +20,13 @@
 namespace vfiohooks::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 namespace topo = topology;
 
@@ -135,25 +141,88 @@ TEST_F(BinderTest, CompanionsAreBoundAndRestoredToo) {
   EXPECT_EQ(b.fake.snapshot(), before);
 }
 
-TEST_F(BinderTest, AnUnbindBlockedPastTheLimitKeepsItsRecordUntilRestored) {
+// An unbind blocked past the limit, but interruptibly: SIGKILL ends its writer, nothing holds the
+// device, and the bind rolls back like any other failure.
+TEST_F(BinderTest, AnUnbindAbandonedInAnInterruptibleSleepRollsBackLikeAnyFailure) {
   topo::bridge_with_two_nics(b.fake);
   b.host.unbind_timeout = std::chrono::milliseconds(200);
   const std::string before = b.fake.snapshot();
   b.fake.block_writes("drivers/8139cp/unbind", 5000);
-  const auto start = std::chrono::steady_clock::now();
   const auto findings = bind({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
-  EXPECT_THAT(findings, ElementsAre(HasSubstr("0000:05:01.0: could not be bound to vfio-pci (unbinding from 8139cp: "
-                                              "writing '0000:05:01.0' to"),
-                                    HasSubstr("0000:05:01.0: its unbind from 8139cp did not finish and may still "
-                                              "complete; its record is kept; fix: run vfioctl restore 0000:05:01.0")));
+  EXPECT_THAT(findings, ElementsAre(AllOf(HasSubstr("0000:05:01.0: could not be bound to vfio-pci (unbinding from "
+                                                    "8139cp: writing '0000:05:01.0' to"),
+                                          HasSubstr("did not finish within 200 ms; the write was abandoned)"))));
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+  EXPECT_EQ(b.fake.snapshot(), before);
+}
+
+// The lab's hung unbind: the driver's remove never returns while what it waits for is in use (a
+// mounted 9p share), holding the device's lock. The bind gives up at the limit in one finding, rolls
+// the other device back, touches the stuck one no more, and keeps its record with the writer until
+// the remove is over; then restore gives it back.
+TEST_F(BinderTest, AnUnbindHangingInTheKernelIsLeftAloneUntilItIsOver) {
+  topo::bridge_with_two_nics(b.fake);
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  const std::string before = b.fake.snapshot();
+  b.fake.hang_remove(topo::kBridgeRtl, 20000);
+
+  const auto findings = bind({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
+
+  EXPECT_THAT(findings, ElementsAre(MatchesRegex(
+                            "vfio-hooks: 0000:05:01\\.0: its unbind from 8139cp did not finish within 300 ms and is "
+                            "still blocked in the kernel \\(pid [0-9]+\\), holding the device's lock; the device stays "
+                            "on record; fix: release what holds the device \\(see dmesg\\), then run vfioctl restore "
+                            "0000:05:01\\.0")));
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
   EXPECT_EQ(state(topo::kBridgeE1000), "e1000/");
-  EXPECT_EQ(state(topo::kBridgeRtl), "8139cp/");  // the override is back already
-  ASSERT_EQ(b.store.load().records.size(), 1u);
-  b.fake.clear_faults();
+  EXPECT_EQ(b.fake.driver_of(topo::kBridgeRtl), "");  // the link goes before the remove blocks
+  const auto records = b.store.load().records;
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].address, addr(topo::kBridgeRtl));
+  EXPECT_EQ(records[0].original_driver, "8139cp");
+  ASSERT_TRUE(records[0].blocked_write);
+  EXPECT_EQ(records[0].blocked_write->what, "unbind from 8139cp");
+  EXPECT_TRUE(still_blocked(b.host.paths, *records[0].blocked_write));
+
+  // Restoring while it is blocked fails at once and writes nothing.
+  b.fake.clear_writes();
+  EXPECT_THAT(restore_all(), ElementsAre(Field(&Finding::problem, HasSubstr("its unbind from 8139cp is still blocked "
+                                                                            "in the kernel"))));
+  EXPECT_THAT(b.fake.writes(), IsEmpty());
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+
+  b.fake.finish_remove(topo::kBridgeRtl);
   EXPECT_THAT(restore_all(), IsEmpty());
   EXPECT_THAT(b.store.load().records, IsEmpty());
   EXPECT_EQ(b.fake.snapshot(), before);
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+}
+
+// Someone else holds the device's lock (their own unbind hangs): our driver_override write waits
+// behind it, is abandoned at the limit and recorded; nothing else is written.
+TEST_F(BinderTest, ALockHeldByAnotherWriterStopsTheBindAtItsFirstWrite) {
+  topo::lone_nic(b.fake);
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  // As the plan saw it, a moment before someone else's unbind of it got stuck in the remove.
+  const PciDevice device = *read_pci_device(b.host.paths, addr(topo::kLoneNic));
+  b.fake.hang_remove(topo::kLoneNic, 20000);
+  const pid_t other = ::fork();
+  if (other == 0) {
+    (void)b.fake.write_attribute(b.fake.at("/sys/bus/pci/drivers/e1000e/unbind"), topo::kLoneNic);
+    ::_exit(0);
+  }
+  while (!b.fake.remove_hanging(topo::kLoneNic)) ::usleep(1000);
+  b.fake.clear_writes();
+
+  std::vector<std::string> lines;
+  for (const auto& finding : bind_devices(b.host, b.store, "win10", {{device, false}})) lines.push_back(finding.line());
+
+  EXPECT_THAT(lines, ElementsAre(HasSubstr("0000:03:00.0: its write of driver_override did not finish within 300 ms "
+                                           "and is still blocked in the kernel")));
+  EXPECT_THAT(b.fake.writes(), ElementsAre("/sys/bus/pci/devices/0000:03:00.0/driver_override vfio-pci"));
+  ASSERT_TRUE(b.store.find(addr(topo::kLoneNic))->blocked_write);
+  b.fake.finish_remove(topo::kLoneNic);
+  ::waitpid(other, nullptr, 0);
 }
 
 // ---- rollback: the second of two devices fails at each step ------------------------------------------
@@ -172,9 +241,7 @@ TEST_P(BinderRollbackTest, TheFirstDeviceIsBackAndNoRecordRemains) {
   b.host.unbind_timeout = std::chrono::milliseconds(200);
   const std::string before = b.fake.snapshot();
   GetParam().inject(b.fake);
-  const auto start = std::chrono::steady_clock::now();
   const auto findings = bind({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   // One finding: the failure; none for the rollback, which gave everything back.
   EXPECT_THAT(findings, ElementsAre(HasSubstr(GetParam().error)));
   EXPECT_EQ(state(topo::kBridgeE1000), "e1000/");

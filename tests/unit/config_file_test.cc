@@ -37,6 +37,16 @@ TEST(ConfigFileTest, GlobalKeys) {
   EXPECT_EQ(config->defaults.unbind_timeout, std::chrono::milliseconds(2500));
 }
 
+// Found by fuzz_config_file: Boost quotes an invalid line in its error, carriage return included,
+// and the hook prints that error into libvirt's one-line message.
+TEST(ConfigFileTest, ErrorsQuotingTheFileStayOneLine) {
+  for (const std::string text : {"mozd\r\n", "mode = bind\x01\n", "[domain.win\x1b" "10]\nmode = of\n"}) {
+    const auto config = parse(text);
+    ASSERT_FALSE(config) << text;
+    EXPECT_EQ(config.error().message.find_first_of("\r\n\x01\x1b"), std::string::npos) << config.error().message;
+  }
+}
+
 TEST(ConfigFileTest, DomainSectionsLayerUnderTheDomainsMetadata) {
   const auto config = parse(
       "companions = bind\n"

@@ -2,7 +2,10 @@
 #include "tests/unit/fake_host.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -133,6 +136,30 @@ Expected<void> kernel_error(int code, const fs::path& path, std::string_view val
   return fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code);
 }
 
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The attributes whose show takes the device lock (pci-sysfs.c driver_override_show, iov.c
+// sriov_numvfs_show): while a remove holds it, reading them blocks.
+constexpr const char* kLockedReads[] = {"driver_override", "sriov_numvfs"};
+
+// Holds the fake kernel's own lock while alive: one kernel, writes from several processes apply
+// one at a time.
+class KernelLock {
+ public:
+  explicit KernelLock(const fs::path& file) : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    ::flock(fd_, LOCK_EX);
+  }
+  ~KernelLock() { ::close(fd_); }
+  KernelLock(const KernelLock&) = delete;
+  KernelLock& operator=(const KernelLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 FakeHost::FakeHost() {
@@ -179,6 +206,12 @@ FakeHost::FakeHost() {
 
 FakeHost::~FakeHost() {
   if (::getpid() != owner_pid_) return;
+  for (const auto& address : names_in(at("/.fake-kernel/locked"))) {
+    try {
+      finish_remove(address);
+    } catch (const std::exception&) {
+    }
+  }
   std::error_code error;
   fs::remove_all(root_, error);
 }
@@ -422,7 +455,137 @@ void FakeHost::fail_module_load(const std::string& module) {
   append(at("/.fake-kernel/faults"), "load-fail " + module_key(module));
 }
 
+void FakeHost::hang_remove(const std::string& address, int max_ms) {
+  append(at("/.fake-kernel/faults"), "hang-remove unbind " + std::to_string(max_ms) + " " + address);
+}
+
 void FakeHost::clear_faults() { write_text(at("/.fake-kernel/faults"), ""); }
+
+// ---- the device lock of a hanging remove -------------------------------------------------------
+
+fs::path FakeHost::lock_dir(const std::string& address) const { return at("/.fake-kernel/locked") / address; }
+bool FakeHost::is_locked(const std::string& address) const { return fs::exists(lock_dir(address)); }
+
+bool FakeHost::remove_hanging(const std::string& address) const {
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  return is_locked(address);
+}
+
+std::string FakeHost::lock_taken_by(const fs::path& path, const std::string& value) const {
+  const std::string name = path.filename().string();
+  const fs::path parent = path.parent_path();
+  if (name == "driver_override" && is_pci_address(parent.filename().string())) return parent.filename().string();
+  // A driver's bind and unbind take the lock of the device they name (drivers/base/bus.c).
+  if ((name == "bind" || name == "unbind") && parent.parent_path().filename() == "drivers") return value;
+  return "";
+}
+
+void FakeHost::show_in_proc(pid_t pid, char state) const {
+  write_text(at("/proc") / std::to_string(pid) / "stat",
+             std::to_string(pid) + " (fake-writer) " + state + " 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 " +
+                 std::to_string(now_ms()) + " 0 0\n");
+}
+
+void FakeHost::wait_for_lock(const std::string& address, const fs::path& path, const std::string& value,
+                             const std::string& what) {
+  append(at("/.fake-kernel/lock-waits"), what);
+  const pid_t self = ::getpid();
+  {
+    KernelLock kernel(at("/.fake-kernel/lock"));
+    if (!is_locked(address)) return;
+    show_in_proc(self, 'D');
+    const fs::path waiter = lock_dir(address) / "waiters" / std::to_string(self);
+    write_text(waiter / "path", path.string());
+    write_text(waiter / "value", value);
+  }
+  while (is_locked(address)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+std::vector<std::string> FakeHost::lock_waits() const { return lines_of(read_text(at("/.fake-kernel/lock-waits"))); }
+
+std::string FakeHost::attribute_of(const std::string& address, const std::string& name) const {
+  const fs::path saved = lock_dir(address) / name;
+  if (fs::exists(saved)) return read_text(saved);
+  return read_text(at("/sys/bus/pci/devices") / address / name);
+}
+
+Expected<void> FakeHost::hang_in_remove(const std::string& address, int max_ms) {
+  const pid_t writer = ::getpid();
+  {
+    KernelLock kernel(at("/.fake-kernel/lock"));
+    const fs::path dir = device_dir(address);
+    // The writer as /proc shows it: uninterruptible sleep, start time (field 22) for pid reuse.
+    show_in_proc(writer, 'D');
+    // device_lock first (one rename makes it visible, the lock-taking reads already FIFOs), then,
+    // as dd.c's driver_sysfs_remove() does before the driver's remove runs, the `driver` link goes.
+    const fs::path taking = lock_dir(address).string() + ".new";
+    fs::create_directories(taking);
+    write_text(taking / "writer", std::to_string(writer) + "\n");
+    for (const char* name : kLockedReads) {
+      if (!fs::exists(dir / name)) continue;
+      write_text(taking / name, read_text(dir / name));
+      fs::remove(dir / name);
+      ::mkfifo((dir / name).c_str(), 0644);
+    }
+    fs::rename(taking, lock_dir(address));
+    detach(address);
+  }
+  // The remove's own time runs in a process of its own (the writer can be killed; the remove not).
+  if (const pid_t middle = ::fork(); middle == 0) {
+    if (::fork() == 0) {
+      const int null = ::open("/dev/null", O_RDWR);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(null, fd);
+      ::close_range(3, ~0U, 0);
+      const auto deadline = now_ms() + max_ms;
+      while (is_locked(address) && now_ms() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      try {
+        finish_remove(address);
+      } catch (const std::exception&) {
+      }
+    }
+    ::_exit(0);
+  } else if (middle > 0) {
+    ::waitpid(middle, nullptr, 0);
+  }
+  while (is_locked(address)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return {};
+}
+
+void FakeHost::finish_remove(const std::string& address) {
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  if (!is_locked(address)) return;
+  const fs::path dir = device_dir(address);
+  for (const char* name : kLockedReads) {
+    const fs::path saved = lock_dir(address) / name;
+    if (!fs::exists(saved) || dir.empty()) continue;
+    const std::string text = read_text(saved);
+    const fs::path fifo = dir / name;
+    // A reader is waiting when the FIFO can be opened for writing without blocking.
+    const int waiting = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (waiting >= 0) append(at("/.fake-kernel/lock-waits"), "read /" + fifo.lexically_relative(root_).string());
+    // Both ends open: a reader still blocked in open() goes on, and reads the value, as it would
+    // once the kernel gives the lock back.
+    const int both = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    write_text(dir / (std::string(name) + ".new"), text);
+    fs::rename(dir / (std::string(name) + ".new"), fifo);
+    if (both >= 0) {
+      (void)!::write(both, text.data(), text.size());
+      ::close(both);
+    }
+    if (waiting >= 0) ::close(waiting);
+  }
+  const std::string writer = trim(read_text(lock_dir(address) / "writer"));
+  std::error_code error;
+  if (!writer.empty()) fs::remove_all(at("/proc") / writer, error);
+  // Each waiter gets the lock in turn; one killed meanwhile still finishes its write first.
+  const fs::path waiters = lock_dir(address) / "waiters";
+  for (const auto& pid : names_in(waiters)) {
+    fs::remove_all(at("/proc") / pid, error);
+    if (::kill(std::stoi(pid), 0) == 0) continue;  // alive: it writes once it sees the lock free
+    (void)apply_write(read_text(waiters / pid / "path"), read_text(waiters / pid / "value"));
+  }
+  fs::remove_all(lock_dir(address), error);
+}
 
 // ---- looking -----------------------------------------------------------------------------------
 
@@ -449,7 +612,7 @@ std::string FakeHost::driver_of(const std::string& address) const {
 }
 
 std::string FakeHost::override_of(const std::string& address) const {
-  const std::string value = trim(read_text(at("/sys/bus/pci/devices") / address / "driver_override"));
+  const std::string value = trim(attribute_of(address, "driver_override"));
   return value == "(null)" ? "" : value;
 }
 
@@ -504,7 +667,7 @@ int FakeHost::probe(const std::string& driver, const std::string& address) {
   const fs::path dir = device_dir(address);
   const std::string config = read_text(dir / "config");
   if (config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0) return EINVAL;
-  if (fs::exists(dir / "sriov_numvfs") && trim(read_text(dir / "sriov_numvfs")) != "0") return EBUSY;
+  if (fs::exists(dir / "sriov_numvfs") && trim(attribute_of(address, "sriov_numvfs")) != "0") return EBUSY;
   return 0;
 }
 
@@ -624,13 +787,16 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
     if (words[0] == "fail") return kernel_error(std::stoi(words[2]), path, value);
     if (words[0] == "ignore") return {};
+    if (words[0] == "hang-remove" && words.size() > 3 && !is_locked(bare) &&
+        driver_of(bare) == path.parent_path().filename().string()) {
+      return hang_in_remove(bare, std::stoi(words[2]));
+    }
   }
-  // One kernel: writes from several processes apply one at a time.
-  const int lock = ::open(at("/.fake-kernel/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  ::flock(lock, LOCK_EX);
-  auto result = apply_write(path, given);
-  ::close(lock);
-  return result;
+  if (const std::string device = lock_taken_by(path, bare); !device.empty() && is_locked(device)) {
+    wait_for_lock(device, path, given, "write /" + path.lexically_relative(root_).string() + " " + shown);
+  }
+  KernelLock kernel(at("/.fake-kernel/lock"));
+  return apply_write(path, given);
 }
 
 Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
@@ -645,7 +811,9 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
 
   if (where == "sys/bus/pci" && name == "drivers_probe") {
     if (!device_exists(address)) return kernel_error(ENODEV, path, value);
-    if (!driver_of(address).empty()) return {};
+    // bus.c bus_rescan_devices_helper: the kernel still sees the old driver (dev->driver is cleared
+    // after the remove returns), so it neither takes the lock nor probes.
+    if (!driver_of(address).empty() || is_locked(address)) return {};
     for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
       const auto words = words_of(line);
       if (words.size() == 2 && words[0] == "probe-nothing" && (words[1] == "*" || words[1] == address)) return {};

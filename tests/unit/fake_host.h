@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,6 +24,8 @@ namespace vfiohooks::testing {
 //   <root>/.fake-kernel/drivers/<D>/{ids,module}   what the fake knows about each driver (loaded or not)
 //   <root>/.fake-kernel/resets/<ADDRESS>            the resets a device's hardware offers besides a bus reset
 //   <root>/.fake-kernel/faults                      injected faults, one per line
+//   <root>/.fake-kernel/locked/<ADDRESS>/           a device whose lock a hanging remove holds
+//   <root>/.fake-kernel/lock-waits                  every access that had to wait for a device lock
 //   <root>/.fake-kernel-writes                      every write attempted: "/abs/path value" per line
 // Only the process that made the host removes its directory.
 class FakeHost : public Kernel {
@@ -173,6 +177,20 @@ class FakeHost : public Kernel {
   // When a write to `path_suffix` arrives, device `address` disappears first (surprise removal).
   void vanish_on_write(const std::string& path_suffix, const std::string& address);
   void fail_module_load(const std::string& module);
+  // An unbind of `address` from its driver hangs in the driver's remove, as a 9p share's does while
+  // it is mounted (drivers/base/dd.c __device_release_driver): the `driver` link vanishes at once,
+  // then the writer sleeps uninterruptibly holding the device's lock. While it does, /proc shows
+  // the writer in state D (it survives SIGKILL), writes that take the lock (driver_override, bind,
+  // unbind of the device) wait for it, reading driver_override or sriov_numvfs blocks (those files
+  // become FIFOs), and drivers_probe does nothing (the kernel still sees the old driver). Each wait
+  // is logged (lock_waits). The remove finishes at finish_remove(), or by itself after `max_ms`.
+  void hang_remove(const std::string& address, int max_ms);
+  // The remove of `address` finishes (what the driver waited for was released): the device is
+  // unbound, its lock free, its writer gone. Writes that waited for the lock land now, those of
+  // killed writers too (mutex_lock is not interruptible: the kernel finishes the write first).
+  void finish_remove(const std::string& address);
+  // True once an unbind of `address` hangs in its remove (the link already gone).
+  bool remove_hanging(const std::string& address) const;
   void clear_faults();
 
   // ---- Looking ------------------------------------------------------------------------------
@@ -185,6 +203,9 @@ class FakeHost : public Kernel {
   // Every write attempted, "/sys/... value" ("\n" in a value shown as \n), oldest first.
   std::vector<std::string> writes() const;
   void clear_writes();
+  // Every access that waited for a device lock a hanging remove held: "write PATH VALUE" or
+  // "read PATH". Empty: nothing ever blocked behind it.
+  std::vector<std::string> lock_waits() const;
 
  private:
   std::filesystem::path device_dir(const std::string& address) const;  // resolved; empty when absent
@@ -206,6 +227,19 @@ class FakeHost : public Kernel {
   Expected<void> write_reset_method(const std::string& address, const std::filesystem::path& path, std::string value);
   bool is_vfio_driver(const std::string& driver) const;
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
+  // ---- the device lock of a hanging remove ----
+  std::filesystem::path lock_dir(const std::string& address) const;
+  bool is_locked(const std::string& address) const;
+  // The device whose lock a write to `path` with `value` takes, or "" for none.
+  std::string lock_taken_by(const std::filesystem::path& path, const std::string& value) const;
+  // Waits like a process in D state: /proc shows it so, and its write lands at finish_remove()
+  // even when it was killed meanwhile.
+  void wait_for_lock(const std::string& address, const std::filesystem::path& path, const std::string& value,
+                     const std::string& what);
+  void show_in_proc(pid_t pid, char state) const;
+  Expected<void> hang_in_remove(const std::string& address, int max_ms);
+  // An attribute's text, from the saved copy while the device is locked (the file is a FIFO then).
+  std::string attribute_of(const std::string& address, const std::string& name) const;
   void append(const std::filesystem::path& file, const std::string& line) const;
   void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
   // The console layer (fake_host_console.cc).

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <filesystem>
 
@@ -212,6 +214,42 @@ TEST(FakeHostBrokenTest, BrokenHostsReadAsBroken) {
   EXPECT_FALSE(readiness.interrupt_remapping);
   EXPECT_TRUE(readiness.unsafe_interrupts_allowed);
   EXPECT_EQ(host.load_module("vfio-pci").error().code, ENOENT);
+}
+
+// The hung remove, as the lab shows it on 6.1 (docs/LAB.md): the link goes at once, the writer
+// sleeps in D state through SIGKILL, driver_override reads and writes and a bind wait for the
+// device lock, drivers_probe returns at once doing nothing; the remove's end lets them all go.
+TEST_F(FakeHostTest, AHangingRemoveHoldsTheDeviceLockLikeTheKernel) {
+  host.hang_remove(topo::kBridgeRtl, 20000);
+  const pid_t writer = ::fork();
+  if (writer == 0) ::_exit(code_of(host.write_attribute(drv("8139cp", "unbind"), topo::kBridgeRtl)));
+  while (!host.remove_hanging(topo::kBridgeRtl)) ::usleep(1000);
+  EXPECT_EQ(host.driver_of(topo::kBridgeRtl), "");
+  ASSERT_EQ(::kill(writer, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(writer, nullptr, 0), writer);
+  EXPECT_THAT(read_file(host.at("/proc/" + std::to_string(writer) + "/stat")).value_or(""), HasSubstr(" D "));
+  EXPECT_EQ(code_of(host.write_attribute(host.at("/sys/bus/pci/drivers_probe"), topo::kBridgeRtl)), 0);
+  EXPECT_EQ(host.driver_of(topo::kBridgeRtl), "");
+  EXPECT_EQ(host.override_of(topo::kBridgeRtl), "");  // the fake's own look needs no lock
+  EXPECT_TRUE(host.lock_waits().empty());
+
+  const pid_t reader = ::fork();  // blocks on the FIFO until the remove is over
+  if (reader == 0) ::_exit(read_attribute(dev(topo::kBridgeRtl, "driver_override")) == "(null)" ? 0 : 1);
+  const pid_t binder = ::fork();
+  if (binder == 0) ::_exit(code_of(host.write_attribute(drv("8139cp", "bind"), topo::kBridgeRtl)));
+  while (host.lock_waits().empty()) ::usleep(1000);
+  ::usleep(50000);  // let the reader reach its open()
+  host.finish_remove(topo::kBridgeRtl);
+  int reader_status = -1, binder_status = -1;
+  ::waitpid(reader, &reader_status, 0);
+  ::waitpid(binder, &binder_status, 0);
+  EXPECT_EQ(reader_status, 0);
+  EXPECT_EQ(binder_status, 0);
+  EXPECT_THAT(host.lock_waits(), Contains("write /sys/bus/pci/drivers/8139cp/bind 0000:05:01.0"));
+  EXPECT_THAT(host.lock_waits(), Contains("read /sys/devices/pci0000:00/0000:00:1e.0/0000:05:01.0/driver_override"));
+  EXPECT_FALSE(fs::exists(host.at("/proc/" + std::to_string(writer))));
+  EXPECT_EQ(host.driver_of(topo::kBridgeRtl), "8139cp");
+  EXPECT_EQ(read_attribute(dev(topo::kBridgeRtl, "driver_override")), "(null)");
 }
 
 }  // namespace

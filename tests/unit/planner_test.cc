@@ -5,8 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
+#include "plugin/process_stat.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -206,6 +210,36 @@ TEST_F(PlannerTest, GroupMemberHeldByAnotherDomain) {
   EXPECT_THAT(lines(plan({requested(topo::kGpu), requested(topo::kGpuAudio)}, {held_by(topo::kGpuAudio, "nas")})),
               Contains("vfio-hooks: 0000:01:00.0: 0000:01:00.1 in its IOMMU group 1 is held by domain nas; fix: stop "
                        "domain nas first, or run vfioctl restore 0000:01:00.1"));
+}
+
+// A write vfio-hooks abandoned is still blocked in the kernel: the device, or a group mate, is locked.
+// Planning reads nothing that waits for that lock (driver_override, sriov_numvfs).
+TEST_F(PlannerTest, ADeviceOrGroupMateWithAWriteStillBlockedIsRefusedWithoutWaitingForIt) {
+  topo::bridge_with_two_nics(host);
+  host.hang_remove(topo::kBridgeRtl, 20000);
+  const pid_t writer = ::fork();
+  if (writer == 0) {
+    (void)host.write_attribute(host.at("/sys/bus/pci/drivers/8139cp/unbind"), topo::kBridgeRtl);
+    ::_exit(0);
+  }
+  while (!host.remove_hanging(topo::kBridgeRtl)) ::usleep(1000);
+  Record stuck = held_by(topo::kBridgeRtl, "win10");
+  stuck.phase = Phase::intent;
+  stuck.blocked_write = BlockedWrite{writer, read_process_stat(host.paths(), writer)->start_time, "unbind from 8139cp"};
+  ASSERT_TRUE(StateStore(host.paths().state_dir()).save(stuck));
+  host.clear_writes();
+
+  EXPECT_THAT(lines(plan({requested(topo::kBridgeRtl)}, {stuck})),
+              ElementsAre("vfio-hooks: 0000:05:01.0: its unbind from 8139cp is still blocked in the kernel (pid " +
+                          std::to_string(writer) + "), holding the device's lock; fix: release what holds 0000:05:01.0 "
+                          "(see dmesg), then run vfioctl restore 0000:05:01.0"));
+  EXPECT_THAT(lines(plan({requested(topo::kBridgeE1000)}, {stuck})),
+              Contains("vfio-hooks: 0000:05:00.0: 0000:05:01.0 in its IOMMU group 7: its unbind from 8139cp is still "
+                       "blocked in the kernel (pid " + std::to_string(writer) + "), holding the device's lock; fix: "
+                       "release what holds 0000:05:01.0 (see dmesg), then run vfioctl restore 0000:05:01.0"));
+  EXPECT_THAT(host.lock_waits(), IsEmpty());
+  host.finish_remove(topo::kBridgeRtl);
+  ::waitpid(writer, nullptr, 0);
 }
 
 // ---- the host depends on it -----------------------------------------------------------------------

@@ -82,6 +82,37 @@ TEST_F(RestorerTest, AnUnbindThatNeverReturnsIsAbandoned) {
   EXPECT_TRUE(b.store.find(addr(topo::kLoneNic)));
 }
 
+// QEMU (or anyone) still has the device open, and vfio-pci's remove waits for it uninterruptibly
+// once the writer was signalled: the restore gives up at the limit, records the writer, and no later
+// restore waits behind it; once the device is released, the next restore finishes.
+TEST_F(RestorerTest, AnUnbindFromVfioThatHangsIsRecordedAndWaitedForByNobody) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  b.fake.hang_remove(topo::kLoneNic, 20000);
+
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_THAT(failures[0].line(), HasSubstr("0000:03:00.0: could not be restored to e1000e: unbinding from vfio-pci: "
+                                            "writing '0000:03:00.0' to "));
+  EXPECT_THAT(failures[0].problem, HasSubstr("did not finish within 300 ms; the writer (pid "));
+  const auto record = b.store.find(addr(topo::kLoneNic));
+  ASSERT_TRUE(record && record->blocked_write);
+  EXPECT_EQ(record->blocked_write->what, "unbind from vfio-pci");
+
+  b.fake.clear_writes();
+  const auto again = restore_all();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_THAT(again[0].problem, HasSubstr("its unbind from vfio-pci is still blocked in the kernel (pid "));
+  EXPECT_THAT(b.fake.writes(), IsEmpty());
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+
+  b.fake.finish_remove(topo::kLoneNic);
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+}
+
 // ---- a crash between the binder's steps, finished by restore ----------------------------------------
 
 struct Crash {

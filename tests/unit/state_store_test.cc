@@ -63,6 +63,42 @@ TEST_F(StateStoreTest, SavedRecordsReadBackExactly) {
   EXPECT_FALSE(store.find(addr("0000:09:00.0")));
 }
 
+TEST_F(StateStoreTest, ABlockedWriteIsKeptWithItsWriter) {
+  Record record = record_for("0000:00:08.0", "share");
+  record.phase = Phase::intent;
+  record.blocked_write = BlockedWrite{4242, 98765, "unbind from virtio-pci"};
+  ASSERT_TRUE(store.save(record));
+  const auto found = store.find(record.address);
+  ASSERT_TRUE(found && found->blocked_write);
+  EXPECT_EQ(found->blocked_write->pid, 4242);
+  EXPECT_EQ(found->blocked_write->start_time, 98765u);
+  EXPECT_EQ(found->blocked_write->what, "unbind from virtio-pci");
+  EXPECT_EQ(record_text(*found), record_text(record));
+}
+
+// Records are ours, but a damaged one must be an error naming the field, never a wrapped number.
+TEST(ParseRecordTest, RejectsNumbersOutOfRangeAndBadBlockedWrites) {
+  const std::string head =
+      "{\"address\": \"0000:03:00.0\", \"domain\": \"x\", \"original_driver\": \"\", "
+      "\"original_override\": \"\", \"phase\": \"bound\"";
+  EXPECT_TRUE(parse_record(head + "}"));
+  const auto error_of = [&](const std::string& tail) {
+    auto parsed = parse_record(head + ", " + tail + "}");
+    return parsed ? std::string("accepted") : parsed.error().message;
+  };
+  EXPECT_EQ(error_of("\"iommu_group\": -1"), "'iommu_group' is not a whole number in range");
+  EXPECT_EQ(error_of("\"iommu_group\": 4294967296"), "'iommu_group' is not a whole number in range");
+  EXPECT_EQ(error_of("\"since\": 1e300"), "'since' is not a whole number in range");
+  EXPECT_EQ(error_of("\"blocked_write\": {\"pid\": 0, \"start_time\": 1, \"write\": \"unbind\"}"),
+            "'pid' is not a process id");
+  EXPECT_EQ(error_of("\"blocked_write\": {\"pid\": 7, \"start_time\": -1, \"write\": \"unbind\"}"),
+            "'start_time' is not a whole number in range");
+  EXPECT_EQ(error_of("\"blocked_write\": {\"pid\": 7, \"start_time\": 1, \"write\": \"a\\nb\"}"),
+            "'write' holds control characters");
+  EXPECT_EQ(error_of("\"blocked_write\": 7"), "'blocked_write' is not an object");
+  EXPECT_THAT(error_of("\"blocked_write\": {\"pid\": 7}"), HasSubstr("missing or mistyped field"));
+}
+
 TEST_F(StateStoreTest, SaveReplacesAtomicallyAndLeavesNoTempFile) {
   Record record = record_for("0000:03:00.0", "win10");
   record.phase = Phase::intent;

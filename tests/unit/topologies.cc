@@ -160,6 +160,14 @@ void amd_gpu_on_simpledrm(FakeHost& host) {
                                 "BOOTFB");
 }
 
+void ninep_share(FakeHost& host) {
+  host.add_driver({"virtio-pci", {"1af4:1009"}, "virtio_pci"});
+  host.add_device({.address = kNinepShare, .vendor = 0x1af4, .device = 0x1009, .class_code = 0x000200,
+                   .iommu_group = kNinepShareGroup, .driver = "virtio-pci"});
+  host.add_virtio(kNinepShare, "virtio3", "extra");
+  host.add_mount("0:41", "/mnt/extra", "9p", "extra");
+}
+
 void iommu_off(FakeHost& host) { host.remove_iommu(); }
 
 void vfio_pci_absent(FakeHost& host) { host.uninstall_module("vfio-pci"); }

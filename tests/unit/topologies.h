@@ -76,6 +76,12 @@ inline constexpr const char* kAmdGpu = "0000:0c:00.0";
 inline constexpr unsigned kAmdGroup = 22;
 void amd_gpu_on_simpledrm(FakeHost& host);
 
+// A second virtio-9p share (virtio-pci, 1af4:1009, class 0x000200 as QEMU 7.2 shows it) mounted at
+// /mnt/extra: the lab's hung unbind, whose remove waits while the share is in use (hang_remove).
+inline constexpr const char* kNinepShare = "0000:00:08.0";
+inline constexpr unsigned kNinepShareGroup = 40;
+void ninep_share(FakeHost& host);
+
 // Broken hosts, applied on top of any of the above.
 void iommu_off(FakeHost& host);
 void vfio_pci_absent(FakeHost& host);

@@ -19,6 +19,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
 std::string hostdev(const std::string& address, const std::string& managed = "yes") {
@@ -35,6 +36,16 @@ std::string domain_xml(const std::vector<std::string>& addresses, const std::str
   xml += "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>";
   for (const auto& address : addresses) xml += hostdev(address);
   return xml + "</devices></domain>";
+}
+
+// The lines of the hook's stderr that are not warnings.
+std::string errors_in(const std::string& err) {
+  std::istringstream in(err);
+  std::string errors;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(": warning: ") == std::string::npos) errors += line + "\n";
+  }
+  return errors;
 }
 
 struct HookResult {
@@ -157,6 +168,51 @@ TEST_F(HookTest, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriver) {
   EXPECT_EQ(fake.driver_of(topology::kGpu), "nouveau");
   EXPECT_EQ(fake.override_of(topology::kGpu), "");
   EXPECT_EQ(record_count(), 0u);
+}
+
+// The lab's hung unbind on the fake kernel: a mounted 9p share whose remove waits while the share is
+// in use, assigned anyway. The hook gives up at unbind_timeout_ms in one line, and nothing it or
+// the next run does waits for the device's lock; once the share is released, release gives it back.
+TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothing) {
+  topology::lone_nic(fake);
+  topology::ninep_share(fake);
+  write_config("unbind_timeout_ms = 300\n");
+  fake.hang_remove(topology::kNinepShare, 20000);
+  const std::string xml = domain_xml({topology::kLoneNic, topology::kNinepShare},
+                                     "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
+                                     "allow-host-critical='yes'/></vfio:hooks>");
+
+  const auto started = prepare(xml);
+  EXPECT_EQ(started.status, 1);
+  // The plan may warn first (the virtio device has no reset method); the failure is one line.
+  EXPECT_THAT(errors_in(started.err), MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
+                                        "300 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
+                                        "device's lock; the device stays on record; fix: release what holds the device "
+                                        "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+  EXPECT_EQ(record_count(), 1u);
+
+  // libvirt runs release after a failed start; the user tries again: both answer at once.
+  const auto released = release(xml);
+  EXPECT_EQ(released.status, 1);
+  EXPECT_THAT(released.err, StartsWith("vfio-hooks: 0000:00:08.0: could not be restored to virtio-pci: its unbind "
+                                       "from virtio-pci is still blocked in the kernel (pid "));
+  const auto again = prepare(xml);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_THAT(again.err, StartsWith("vfio-hooks: 0000:00:08.0: its unbind from virtio-pci is still blocked in the "
+                                    "kernel (pid "));
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+  EXPECT_TRUE(StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(0)));
+
+  fake.finish_remove(topology::kNinepShare);
+  const auto finished = release(xml);
+  EXPECT_EQ(finished.status, 0) << finished.err;
+  EXPECT_EQ(fake.driver_of(topology::kNinepShare), "virtio-pci");
+  EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
+  EXPECT_EQ(record_count(), 0u);
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
 }
 
 TEST_F(HookTest, ADomainWithoutPciHostdevsTouchesNeitherSysfsNorTheState) {

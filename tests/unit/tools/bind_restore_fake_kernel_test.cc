@@ -42,8 +42,11 @@ std::string hostdev(const std::string& address) {
   return "<hostdev mode='subsystem' type='pci' managed='yes'><source>" + std::string(source) + "</source></hostdev>";
 }
 
-std::string domain_xml(const std::string& name, const std::vector<std::string>& addresses) {
-  std::string xml = "<domain type='kvm'><name>" + name + "</name><devices>";
+std::string domain_xml(const std::string& name, const std::vector<std::string>& addresses,
+                       const std::string& metadata = "") {
+  std::string xml = "<domain type='kvm'><name>" + name + "</name>";
+  if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
+  xml += "<devices>";
   for (const auto& address : addresses) xml += hostdev(address);
   return xml + "</devices></domain>";
 }
@@ -57,13 +60,16 @@ struct Outcome {
 class VfioctlOnFakeKernel : public ::testing::Test {
  protected:
   // `vfioctl ARGS...` in this process, on the fake host, with no libvirt behind it.
-  Outcome vfioctl(const std::vector<std::string>& args) {
+  Outcome vfioctl(const std::vector<std::string>& args) { return vfioctl_with(args, /*libvirt_expected=*/false); }
+  // For list and show, which ask libvirt which domains assign what: here there is no libvirt.
+  Outcome vfioctl_without_libvirt(const std::vector<std::string>& args) { return vfioctl_with(args, true); }
+  Outcome vfioctl_with(const std::vector<std::string>& args, bool libvirt_expected) {
     std::ostringstream out, err;
     std::istringstream in;
     vfioctl::Context ctx(
         fake.paths(), fake, log,
-        [](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
-          ADD_FAILURE() << "a command that changes drivers or reads records connected to " << uri;
+        [libvirt_expected](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
+          if (!libvirt_expected) ADD_FAILURE() << "a command that changes drivers or reads records connected to " << uri;
           return fail("no libvirt here");
         },
         out, err, in);
@@ -73,9 +79,10 @@ class VfioctlOnFakeKernel : public ::testing::Test {
   }
 
   // The hook itself, as libvirt runs it for `domain` (prepare begin / release end).
-  Outcome hook(const std::string& domain, const std::string& op, const std::vector<std::string>& addresses) {
+  Outcome hook(const std::string& domain, const std::string& op, const std::vector<std::string>& addresses,
+               const std::string& metadata = "") {
     const HookEnvironment env{fake.paths(), fake, log, true, std::chrono::milliseconds(2000)};
-    std::istringstream in(domain_xml(domain, addresses));
+    std::istringstream in(domain_xml(domain, addresses, metadata));
     std::ostringstream err;
     const int status = run_hook(env, {domain, op, op == "prepare" ? "begin" : "end", "-"}, in, err);
     return {status, "", err.str()};
@@ -395,6 +402,60 @@ TEST_F(VfioctlOnFakeKernel, ADeviceTheHookHoldsForWin10IsRefusedEvenWithForceAnd
   // win10's release then finds nothing of its own to give back.
   EXPECT_EQ(hook("win10", "release", {topology::kLoneNic}).status, 0);
   EXPECT_EQ(fake.snapshot(), before);
+}
+
+// The lab's hung unbind, seen from vfioctl: status names the stuck writer, list and show answer
+// without waiting for the device's lock, restore refuses at once until the share is released and
+// then gives the device back.
+TEST_F(VfioctlOnFakeKernel, AHungUnbindIsShownWithoutWaitingAndRestoredOnceItIsOver) {
+  topology::ninep_share(fake);
+  write_config("unbind_timeout_ms = 300\n");
+  fake.hang_remove(topology::kNinepShare, 20000);
+  const auto started = hook("share", "prepare", {topology::kNinepShare},
+                            "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
+                            "allow-host-critical='yes'/></vfio:hooks>");
+  ASSERT_EQ(started.status, 1);
+  ASSERT_EQ(records().size(), 1u);
+  ASSERT_TRUE(records()[0].blocked_write);
+  const std::string pid = std::to_string(records()[0].blocked_write->pid);
+
+  const auto status = vfioctl({"status"});
+  EXPECT_EQ(status.status, 0) << status.err;
+  const auto rows = lines(status.out);
+  ASSERT_EQ(rows.size(), 4u) << status.out;
+  EXPECT_THAT(rows[1], MatchesRegex("0000:00:08.0 +share +virtio-pci +- +intent +.*"));
+  EXPECT_EQ(rows[2], "0000:00:08.0: its unbind from virtio-pci is still blocked in the kernel (pid " + pid +
+                         "), holding the device's lock; 'vfioctl restore 0000:00:08.0' gives it back once that write "
+                         "is over");
+  const auto json = nlohmann::json::parse(vfioctl({"--json", "status"}).out);
+  EXPECT_EQ(json["records"][0]["blocked_write"]["write"], "unbind from virtio-pci");
+  EXPECT_EQ(json["records"][0]["blocked_write"]["still_blocked"], true);
+
+  const auto list = vfioctl_without_libvirt({"list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_THAT(list.out, MatchesRegex("(.|\n)*40 +0000:00:08.0 +1af4:1009 +\\(locked\\) +no \\(locked\\) +share\\*(.|\n)*"));
+  const auto show = vfioctl_without_libvirt({"show", "00:08.0"});
+  EXPECT_EQ(show.status, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("  locked:       its unbind from virtio-pci is still blocked in the kernel (pid " +
+                                  pid + "), holding the device's lock\n"));
+
+  const auto refused = vfioctl({"restore", "00:08.0"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_EQ(refused.out, "vfio-hooks: 0000:00:08.0: could not be restored to virtio-pci: its unbind from virtio-pci is "
+                         "still blocked in the kernel (pid " + pid + "), holding the device's lock; fix: run vfioctl "
+                         "restore 0000:00:08.0 once whatever holds it lets go\n");
+  EXPECT_EQ(records().size(), 1u);
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+  EXPECT_TRUE(StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(0)));
+
+  fake.finish_remove(topology::kNinepShare);  // the share is unmounted: the remove finishes
+  const auto restored = vfioctl({"restore", "00:08.0"});
+  EXPECT_EQ(restored.status, 0) << restored.out << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:00:08.0 to virtio-pci\n");
+  EXPECT_EQ(fake.driver_of(topology::kNinepShare), "virtio-pci");
+  EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
+  EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
 }
 
 TEST_F(VfioctlOnFakeKernel, BindingAgainForTheSameDomainKeepsTheOriginalDriver) {

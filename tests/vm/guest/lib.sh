@@ -140,17 +140,20 @@ group_members() { ls "/sys/kernel/iommu_groups/$(iommu_group_of "$1")/devices"; 
 # net_if_of BDF — the network interface a NIC's driver created.
 net_if_of() { ls "$SYS_PCI/$1/net"; }
 
-# ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
-ninep_root_bdf() {
+# ninep_bdf TAG — the virtio PCI device behind the 9p share with mount tag TAG.
+ninep_bdf() {
     local v
     for v in /sys/bus/virtio/devices/virtio*; do
         [[ -f $v/mount_tag ]] || continue
-        [[ $(tr -d '\0' <"$v/mount_tag") == hostroot ]] || continue
+        [[ $(tr -d '\0' <"$v/mount_tag") == "$1" ]] || continue
         basename "$(readlink -f "$v/..")"
         return 0
     done
-    fail "no virtio device with mount_tag hostroot"
+    fail "no virtio device with mount_tag $1"
 }
+
+# ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
+ninep_root_bdf() { ninep_bdf hostroot; }
 
 # show_topology — the IOMMU groups and who drives each device.
 show_topology() {
