@@ -166,6 +166,75 @@ show_topology() {
     done
 }
 
+# --- the GPU and the host console ---------------------------------------------------------------
+# boot_gpu_bdf — the display controller the firmware booted with (boot_vga = 1).
+boot_gpu_bdf() {
+    local dev
+    for dev in "$SYS_PCI"/*; do
+        [[ -f $dev/boot_vga && $(cat "$dev/boot_vga") == 1 ]] && { echo "${dev##*/}"; return 0; }
+    done
+    fail "no boot VGA device in this topology (QEMU's std VGA needs -device VGA)"
+}
+
+# load_bochs GPU — bochs-drm on QEMU's std VGA (there is no udev to load it), then waits (bounded)
+# for its framebuffer: fbcon takes the consoles over when it registers.
+load_bochs() {
+    local i
+    modprobe bochs || fail "modprobe bochs failed"
+    for ((i = 0; i < 50; i++)); do
+        [[ -n $(ls "$SYS_PCI/$1/graphics" 2>/dev/null) ]] && return 0
+        sleep 0.1
+    done
+    fail "bochs-drm made no framebuffer below $1"
+}
+
+# fbcon_vtcon — the vtconsole that is fbcon ("(M) frame buffer device"), or nothing: fbcon's comes
+# and goes with the framebuffers.
+fbcon_vtcon() {
+    local v
+    for v in /sys/class/vtconsole/vtcon*; do
+        grep -q "frame buffer" "$v/name" 2>/dev/null && { echo "${v##*/}"; return 0; }
+    done
+    return 0
+}
+
+# show_consoles — every vtconsole with its name and bind, and the framebuffers.
+show_consoles() {
+    local v
+    for v in /sys/class/vtconsole/vtcon*; do note "${v##*/}: $(cat "$v/name") bind=$(cat "$v/bind")"; done
+    local fb list=''
+    for fb in /sys/class/graphics/fb[0-9]*; do [[ -e $fb ]] && list+="${fb##*/} "; done
+    note "framebuffers: ${list:-none}"
+}
+
+assert_fbcon_bound() {
+    local v
+    v=$(fbcon_vtcon)
+    [[ -n $v && $(cat "/sys/class/vtconsole/$v/bind") == 1 ]] ||
+        fail "fbcon is not bound: $(grep -H . /sys/class/vtconsole/vtcon*/{name,bind} | tr '\n' ' ')"
+    ok "fbcon is bound ($v)"
+}
+
+assert_fbcon_released() {
+    local v
+    v=$(fbcon_vtcon)
+    [[ -z $v || $(cat "/sys/class/vtconsole/$v/bind") == 0 ]] ||
+        fail "fbcon is still bound on $v"
+    ok "fbcon holds no console${v:+ ($v bind=0)}"
+}
+
+# assert_gpu_console GPU DRIVER — GPU on DRIVER with its DRM card and framebuffer, fbcon bound.
+assert_gpu_console() {
+    assert_driver "$1" "$2"
+    [[ -n $(ls "$SYS_PCI/$1/drm" 2>/dev/null) ]] || fail "$1 has no DRM card"
+    [[ -n $(ls "$SYS_PCI/$1/graphics" 2>/dev/null) ]] || fail "$1 has no framebuffer"
+    local cards=("$SYS_PCI/$1"/drm/card*) fbs=("$SYS_PCI/$1"/graphics/fb*)
+    ok "$1 has ${cards[*]##*/} and ${fbs[*]##*/}"
+    assert_fbcon_bound
+}
+
+console_record_of() { echo "/run/vfio-hooks/consoles/$1.json"; }
+
 # --- project binaries (paths come from the lab's --env) ----------------------------------------
 require_hook() {
     [[ -n ${VFIO_HOOKS_QEMU:-} ]] || fail "VFIO_HOOKS_QEMU is not set: pass --env VFIO_HOOKS_QEMU=<build>/hooks/vfio-hooks-qemu"
