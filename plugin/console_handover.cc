@@ -397,6 +397,20 @@ class Handback {
   std::vector<ConsoleStep> left_;  // in reverse of the order taken
 };
 
+// True when a registered framebuffer (/sys/class/graphics/fbN) lies below no PCI device.
+bool unplaced_framebuffer(const HostPaths& paths) {
+  const fs::path graphics = paths.under("/sys/class/graphics");
+  for (const auto& name : list_directory(graphics)) {
+    if (!name.starts_with("fb") || name.find_first_not_of("0123456789", 2) != std::string::npos) continue;
+    const auto target = resolve(graphics / name);
+    if (!target) continue;
+    const bool below_pci = std::any_of(target->begin(), target->end(),
+                                       [](const fs::path& part) { return parse_pci_address(part.string()).has_value(); });
+    if (!below_pci) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool VtConsole::on_framebuffer() const { return name.find("frame buffer") != std::string::npos; }
@@ -436,8 +450,12 @@ std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevi
   }
   const bool own_framebuffer =
       std::find(console.own_devices.begin(), console.own_devices.end(), "graphics") != console.own_devices.end();
-  // fbcon draws on the primary framebuffer, which is the boot VGA device's (or the firmware's on it).
-  const bool carries = !console.framebuffers.empty() || (device.boot_vga && (own_framebuffer || !fbcon.empty()));
+  // fbcon draws on the primary framebuffer: the boot VGA device's own, or the firmware's on it. A
+  // bound fbcon counts for the boot VGA device without a framebuffer of its own only when some
+  // framebuffer lies below no PCI device (a firmware one not tied to a GPU: /proc/iomem unreadable);
+  // one below another GPU means fbcon is that GPU's.
+  const bool carries = !console.framebuffers.empty() ||
+                       (device.boot_vga && (own_framebuffer || (!fbcon.empty() && unplaced_framebuffer(paths))));
   if (!carries) return std::nullopt;
   console.vtconsoles = std::move(fbcon);
   return console;

@@ -101,6 +101,22 @@ TEST_F(ConsolePlanTest, AFirmwareFramebufferMakesAGpuTheConsoleEvenWithoutBootVg
   EXPECT_THAT(steps(plan({requested(topo::kBochsGpu)})), ElementsAre("0000:00:02.0: unbind fbcon from vtcon0"));
 }
 
+// A common two-GPU desktop: the firmware booted on the GPU in the first slot (boot_vga), which the
+// host leaves unbound for VMs; the host's console is on the second GPU's framebuffer.
+TEST_F(ConsolePlanTest, TheBootGpuIsNoConsoleWhenFbconIsOnAnotherGpu) {
+  host.add_driver({"i915", {"8086:3e92"}, "i915", true, /*drm=*/true});
+  host.add_device({.address = "0000:00:02.0", .vendor = 0x8086, .device = 0x3e92, .class_code = 0x030000,
+                   .iommu_group = 0, .driver = "i915"});
+  host.add_device({.address = "0000:0b:00.0", .vendor = 0x10de, .device = 0x2484, .class_code = 0x030000,
+                   .iommu_group = 24, .boot_vga = true});
+  host.add_memory_bar("0000:0b:00.0", 1, 0xe0000000, 0x10000000);
+  ASSERT_TRUE(host.fbcon_bound());
+  EXPECT_THAT(errors(plan({requested("0000:0b:00.0")})), IsEmpty());
+  // Were fbcon's framebuffer a firmware one that cannot be placed, the boot GPU would carry it.
+  host.add_firmware_framebuffer("vesa-framebuffer.0", "vesa-framebuffer", "vesafb", 0x90000000, 0x100000);
+  EXPECT_THAT(errors(plan({requested("0000:0b:00.0")})), ElementsAre(HasSubstr("host-console ")));
+}
+
 TEST_F(ConsolePlanTest, ValidateModeKeepsTheRefusalTheHookBindsNothingToHandOver) {
   topo::bochs_boot_gpu(host);
   policy.console = Console::release;

@@ -246,6 +246,17 @@ require_vfioctl() {
     [[ -x $VFIOCTL ]] || fail "vfioctl $VFIOCTL does not exist or is not executable: build it first"
 }
 
+# hook DOMAIN OP SUBOP — runs the hook (VFIO_HOOKS_QEMU) the way libvirt does, with /tmp/DOMAIN.xml
+# on stdin, shown like a shell session; the output is kept in $SHOWN_OUTPUT.
+hook() {
+    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
+    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
+    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
+    return "$rc"
+}
+
 # The hook's record of a device it holds (plugin/state_store.h): JSON with the address, the domain,
 # the original driver and driver_override, and the phase.
 hook_record_of() { echo "/run/vfio-hooks/devices/$1.json"; }

@@ -12,16 +12,6 @@ rtl=$(bdf_of_ethernet_with_driver 8139cp)
 root_dev=$(ninep_root_bdf)
 group=$(iommu_group_of "$nic")
 
-# hook DOMAIN OP SUBOP — runs the hook with /tmp/DOMAIN.xml on stdin, shown like a shell session.
-hook() {
-    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
-    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
-    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
-    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
-    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
-    return "$rc"
-}
-
 step "one e1000e: prepare begin binds it, release end gives it back"
 domain_xml by-hand yes "$nic" >/tmp/by-hand.xml
 sed 's/^/  | /' /tmp/by-hand.xml

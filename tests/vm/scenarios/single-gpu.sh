@@ -18,16 +18,6 @@ gpu=$(boot_gpu_bdf)
 group=$(iommu_group_of "$gpu")
 readonly CONF=/etc/vfio-hooks/vfio-hooks.conf
 
-# hook DOMAIN OP SUBOP — runs the hook with /tmp/DOMAIN.xml on stdin, shown like a shell session.
-hook() {
-    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
-    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
-    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
-    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
-    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
-    return "$rc"
-}
-
 config() {
     mkdir -p "${CONF%/*}"
     printf '%s\n' "$@" >"$CONF"
