@@ -397,18 +397,31 @@ class Handback {
   std::vector<ConsoleStep> left_;  // in reverse of the order taken
 };
 
-// True when a registered framebuffer (/sys/class/graphics/fbN) lies below no PCI device.
-bool unplaced_framebuffer(const HostPaths& paths) {
+// Where the framebuffer fbcon draws on lies: below a PCI device (its address), below none (a
+// firmware framebuffer sysfb did not parent to its GPU: empty), or no framebuffer at all (nullopt).
+// fbcon takes the primary one (CONFIG_FRAMEBUFFER_CONSOLE_DETECT_PRIMARY, fbcon_select_primary):
+// the default VGA device's, else the first registered, which has the lowest number.
+std::optional<std::string> fbcon_framebuffer_owner(const HostPaths& paths) {
   const fs::path graphics = paths.under("/sys/class/graphics");
+  std::vector<std::pair<unsigned long, std::string>> framebuffers;  // (N, owner)
   for (const auto& name : list_directory(graphics)) {
-    if (!name.starts_with("fb") || name.find_first_not_of("0123456789", 2) != std::string::npos) continue;
+    if (!name.starts_with("fb") || name.size() < 3 || name.find_first_not_of("0123456789", 2) != std::string::npos) {
+      continue;  // "fbcon" is fbcon's own device
+    }
     const auto target = resolve(graphics / name);
     if (!target) continue;
-    const bool below_pci = std::any_of(target->begin(), target->end(),
-                                       [](const fs::path& part) { return parse_pci_address(part.string()).has_value(); });
-    if (!below_pci) return true;
+    std::string owner;
+    for (const auto& part : *target) {
+      if (parse_pci_address(part.string())) owner = part.string();
+    }
+    framebuffers.emplace_back(std::stoul(name.substr(2)), owner);
   }
-  return false;
+  if (framebuffers.empty()) return std::nullopt;
+  std::sort(framebuffers.begin(), framebuffers.end());
+  for (const auto& [number, owner] : framebuffers) {
+    if (!owner.empty() && read_attribute(paths.under("/sys/bus/pci/devices") / owner / "boot_vga") == "1") return owner;
+  }
+  return framebuffers.front().second;
 }
 
 }  // namespace
@@ -448,14 +461,12 @@ std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevi
   for (const auto& vt : read_vtconsoles(paths)) {
     if (vt.bound && vt.on_framebuffer()) fbcon.push_back(vt);
   }
-  const bool own_framebuffer =
-      std::find(console.own_devices.begin(), console.own_devices.end(), "graphics") != console.own_devices.end();
-  // fbcon draws on the primary framebuffer: the boot VGA device's own, or the firmware's on it. A
-  // bound fbcon counts for the boot VGA device without a framebuffer of its own only when some
-  // framebuffer lies below no PCI device (a firmware one not tied to a GPU: /proc/iomem unreadable);
-  // one below another GPU means fbcon is that GPU's.
+  // The console is on the GPU when a firmware framebuffer draws on its memory, or when fbcon is bound
+  // and its framebuffer is the GPU's own; a firmware one that could not be placed (no /proc/iomem
+  // to read) is taken to be the boot VGA device's, where the firmware left its screen.
+  const auto fbcon_on = fbcon.empty() ? std::nullopt : fbcon_framebuffer_owner(paths);
   const bool carries = !console.framebuffers.empty() ||
-                       (device.boot_vga && (own_framebuffer || (!fbcon.empty() && unplaced_framebuffer(paths))));
+                       (fbcon_on && (*fbcon_on == device.address.str() || (fbcon_on->empty() && device.boot_vga)));
   if (!carries) return std::nullopt;
   console.vtconsoles = std::move(fbcon);
   return console;

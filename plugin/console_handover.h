@@ -46,8 +46,9 @@ struct GpuConsole {
 };
 
 // The console `device` carries: a firmware framebuffer bound on its memory (found through the
-// platform bus and /proc/iomem, or below it in sysfs), or, for the boot VGA device, fbcon bound or
-// a framebuffer of its own. nullopt when it carries none.
+// platform bus and /proc/iomem, or below it in sysfs), or fbcon bound and drawing on its own
+// framebuffer (or, for the boot VGA device, on a firmware one that cannot be placed). nullopt when
+// it carries none.
 std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevice& device);
 
 // What handing one GPU's console over takes: its console, and the units stop_units names.

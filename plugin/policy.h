@@ -31,8 +31,8 @@ enum class ResetPolicy {
   require,  // refuse the start
 };
 
-// What to do with a GPU that carries the host console (the boot VGA device with fbcon, or a
-// firmware framebuffer on its memory).
+// What to do with a GPU that carries the host console (fbcon on its framebuffer, or a firmware
+// framebuffer on its memory).
 enum class Console {
   keep,     // refuse to take it (the default)
   release,  // hand the console over first (fbcon, firmware framebuffers, stop_units), give it back after

@@ -112,9 +112,30 @@ TEST_F(ConsolePlanTest, TheBootGpuIsNoConsoleWhenFbconIsOnAnotherGpu) {
   host.add_memory_bar("0000:0b:00.0", 1, 0xe0000000, 0x10000000);
   ASSERT_TRUE(host.fbcon_bound());
   EXPECT_THAT(errors(plan({requested("0000:0b:00.0")})), IsEmpty());
-  // Were fbcon's framebuffer a firmware one that cannot be placed, the boot GPU would carry it.
-  host.add_firmware_framebuffer("vesa-framebuffer.0", "vesa-framebuffer", "vesafb", 0x90000000, 0x100000);
-  EXPECT_THAT(errors(plan({requested("0000:0b:00.0")})), ElementsAre(HasSubstr("host-console ")));
+}
+
+// fbcon on a firmware framebuffer that cannot be tied to a GPU (here: its memory in no BAR, as when
+// /proc/iomem shows only zeros to a user) is taken to be the boot GPU's, where the firmware drew.
+TEST_F(ConsolePlanTest, AnUnplacedFirmwareFramebufferIsTheBootGpus) {
+  host.add_device({.address = "0000:0b:00.0", .vendor = 0x10de, .device = 0x2484, .class_code = 0x030000,
+                   .iommu_group = 24, .boot_vga = true});
+  host.add_firmware_framebuffer("efi-framebuffer.0", "efi-framebuffer", "efifb", 0x90000000, 0x300000);
+  EXPECT_THAT(errors(plan({requested("0000:0b:00.0")})),
+              ElementsAre(HasSubstr("host-console vfio-hooks: 0000:0b:00.0: the host console is on it: fbcon on vtcon1;")));
+}
+
+// The boot GPU left to vfio-pci from boot: the second GPU's framebuffer is the only one, and fbcon
+// draws on it. That GPU carries the console, boot VGA or not.
+TEST_F(ConsolePlanTest, ASecondGpuWithFbconOnItsOnlyFramebufferCarriesTheConsole) {
+  host.add_driver({"i915", {"8086:3e92"}, "i915", true, /*drm=*/true});
+  host.add_device({.address = "0000:00:02.0", .vendor = 0x8086, .device = 0x3e92, .class_code = 0x030000,
+                   .iommu_group = 0, .driver = "i915"});
+  EXPECT_THAT(errors(plan({requested("0000:00:02.0")})),
+              ElementsAre(HasSubstr("host-console vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon1")));
+  // fbcon released by hand: the framebuffer alone carries no console.
+  ASSERT_TRUE(host.write_attribute(host.at("/sys/class/vtconsole/vtcon1/bind"), "0"));
+  host.clear_writes();
+  EXPECT_THAT(errors(plan({requested("0000:00:02.0")})), IsEmpty());
 }
 
 TEST_F(ConsolePlanTest, ValidateModeKeepsTheRefusalTheHookBindsNothingToHandOver) {
