@@ -4,15 +4,17 @@
 #include <algorithm>
 #include <iterator>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 
-#include "hooks/prepare_input.h"
+#include "hooks/front.h"
 #include "plugin/assignment.h"
 #include "plugin/config_file.h"
 #include "plugin/console_record.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
 #include "plugin/state_store.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks {
 
@@ -140,20 +142,23 @@ class HookRun {
 }  // namespace
 
 int run_hook(const HookEnvironment& env, const std::vector<std::string>& args, std::istream& in, std::ostream& err) {
-  if (args.size() < 3) {
-    err << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA] (run by libvirt with the domain XML on stdin)\n";
-    return 1;
+  const std::vector<std::string_view> views(args.begin(), args.end());
+  HookRun run(env, args.empty() ? std::string() : args[0], err);
+  // The front's dispatch (hooks/front.h), so the engine run by hand does what the front would.
+  switch (front_step(views, env.is_root)) {
+    case FrontStep::usage_error:
+      err << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA] (run by libvirt with the domain XML on stdin)\n";
+      return 1;
+    case FrontStep::nothing_to_do:
+      return 0;
+    case FrontStep::prepare:
+      return run.prepare(in);
+    case FrontStep::release:
+      return run.release();
+    case FrontStep::reconnect:
+      return run.reconnect();
   }
-  // qemu:///session runs the same hooks as an ordinary user, who can bind nothing.
-  if (!env.is_root) return 0;
-  const std::string& op = args[1];
-  const std::string& subop = args[2];
-  HookRun run(env, args[0], err);
-  if (op == "prepare" && subop == "begin") return run.prepare(in);
-  if (op == "release" && subop == "end") return run.release();
-  if (op == "reconnect" && subop == "begin") return run.reconnect();
-  // migrate/restore begin filter the XML: anything on stdout would replace it. Print nothing.
-  return 0;
+  return 1;
 }
 
 }  // namespace vfiohooks

@@ -3,7 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/durable_file.h"
+#include "plugin/indexed_record.h"
+#include "plugin/state_index.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -12,8 +13,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kSuffix = ".json";
 
 Expected<ConsoleStep::Kind> parse_kind(const std::string& text) {
   for (auto kind : {ConsoleStep::Kind::vtconsole, ConsoleStep::Kind::framebuffer, ConsoleStep::Kind::unit}) {
@@ -75,13 +74,23 @@ std::string ConsoleStep::describe() const {
 
 ConsoleStore::ConsoleStore(fs::path state_dir) : dir_(std::move(state_dir) / "consoles") {}
 
-fs::path ConsoleStore::record_path(const PciAddress& gpu) const { return dir_ / (gpu.str() + std::string(kSuffix)); }
+fs::path ConsoleStore::record_path(const PciAddress& gpu) const { return dir_ / (gpu.str() + std::string(kRecordSuffix)); }
 
+// The console records keep a domain index of their own, by the device records' rule (state_index.h):
+// after a failed start libvirt runs release for a domain that may hold a console and no device, and
+// the front must still hand that call over.
 Expected<void> ConsoleStore::save(const ConsoleRecord& record) {
-  return write_durably(record_path(record.gpu), to_json(record).dump(2) + "\n");
+  const auto previous = find(record.gpu);
+  return save_indexed_record(record_path(record.gpu), record.gpu, record.domain,
+                             previous ? std::optional<std::string_view>(previous->domain) : std::nullopt,
+                             to_json(record).dump(2) + "\n");
 }
 
-Expected<void> ConsoleStore::remove(const PciAddress& gpu) { return remove_durably(record_path(gpu)); }
+Expected<void> ConsoleStore::remove(const PciAddress& gpu) {
+  const auto previous = find(gpu);
+  return remove_indexed_record(record_path(gpu), gpu,
+                               previous ? std::optional<std::string_view>(previous->domain) : std::nullopt);
+}
 
 std::optional<ConsoleRecord> ConsoleStore::find(const PciAddress& gpu) const {
   const auto text = read_file(record_path(gpu));
@@ -94,11 +103,11 @@ std::optional<ConsoleRecord> ConsoleStore::find(const PciAddress& gpu) const {
 ConsoleStore::Contents ConsoleStore::load() const {
   Contents contents;
   for (const auto& name : list_directory(dir_)) {
-    if (!name.ends_with(kSuffix)) continue;
+    if (!name.ends_with(kRecordSuffix)) continue;
     const fs::path file = dir_ / name;
     const auto text = read_file(file);
     auto record = text ? from_json(*text) : Expected<ConsoleRecord>(fail("unreadable"));
-    if (record && record->gpu.str() + std::string(kSuffix) != name) {
+    if (record && record->gpu.str() + std::string(kRecordSuffix) != name) {
       record = fail("its address " + record->gpu.str() + " does not match its file name");
     }
     if (record) contents.records.push_back(*record);

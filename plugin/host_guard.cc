@@ -54,16 +54,26 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
 }  // namespace
 
 std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs::path& device_dir) {
+  // sysfs puts a class device's directory below its parent device's and names the class entry
+  // after it, so walking the device's own subtree finds them at a cost that grows with the device,
+  // not with the host (an SR-IOV host has thousands of netdevs in /sys/class/net).
   std::vector<std::string> names;
-  const std::string prefix = device_dir.string() + "/";
-  for (const auto& name : list_directory(class_dir)) {
-    const auto target = resolve(class_dir / name);
-    if (target && target->string().starts_with(prefix)) names.push_back(name);
+  std::error_code error;
+  const auto options = fs::directory_options::skip_permission_denied;  // never follows links
+  for (fs::recursive_directory_iterator it(device_dir, options, error), end; !error && it != end; it.increment(error)) {
+    if (it->is_symlink() || !it->is_directory()) continue;
+    const std::string name = it->path().filename().string();
+    const fs::path entry = class_dir / name;
+    if (!path_exists(entry)) continue;
+    if (const auto target = resolve(entry); target && *target == it->path()) names.push_back(name);
   }
+  std::sort(names.begin(), names.end());
   return names;
 }
 
-HostGuard::HostGuard(const HostPaths& paths) : paths_(paths) {
+HostGuard::HostGuard(const HostPaths& paths, Lookup lookup)
+    : paths_(paths), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
+  if (lookup == Lookup::whole_host) index_.emplace();
   // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
   for (const auto& line : split_lines(read_file(paths_.under("/proc/self/mountinfo")))) {
     const auto words = split_words(line);
@@ -103,9 +113,21 @@ HostGuard::HostGuard(const HostPaths& paths) : paths_(paths) {
   }
 }
 
+std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, const fs::path& device_dir) const {
+  return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
+}
+
+std::optional<fs::path> HostGuard::device_directory(const PciAddress& address) const {
+  // /sys/bus/pci/devices/ADDRESS is a relative link through real directories: one readlink resolves
+  // it, where canonical() would look at every component.
+  const auto target = read_link(pci_devices_ / address.str());
+  if (!target || pci_devices_.empty() || target->starts_with('/')) return resolve(paths_.pci_device(address));
+  return (pci_devices_ / *target).lexically_normal();
+}
+
 std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const {
   std::vector<std::string> reasons;
-  const auto device_dir = resolve(paths_.pci_device(device.address));
+  const auto device_dir = device_directory(device.address);
   if (device_dir) {
     using DirectoryCheck = std::vector<std::string> (HostGuard::*)(const fs::path&) const;
     for (DirectoryCheck part : {&HostGuard::storage_dependencies, &HostGuard::virtio_share_dependencies,
@@ -120,7 +142,7 @@ std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const 
 std::vector<std::string> HostGuard::storage_dependencies(const fs::path& device_dir) const {
   const fs::path block_class = paths_.under("/sys/class/block");
   // The device's disks and partitions, then everything stacked on them (dm, md, LVM).
-  std::vector<std::string> blocks = class_entries_below(block_class, device_dir);
+  std::vector<std::string> blocks = entries_below(block_class, device_dir);
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     for (const auto& holder : list_directory(block_class / blocks[i] / "holders")) {
       if (std::find(blocks.begin(), blocks.end(), holder) == blocks.end()) blocks.push_back(holder);
@@ -146,7 +168,7 @@ std::vector<std::string> HostGuard::storage_dependencies(const fs::path& device_
 std::vector<std::string> HostGuard::virtio_share_dependencies(const fs::path& device_dir) const {
   std::vector<std::string> reasons;
   const fs::path virtio_bus = paths_.under("/sys/bus/virtio/devices");
-  for (const auto& virtio : class_entries_below(virtio_bus, device_dir)) {
+  for (const auto& virtio : entries_below(virtio_bus, device_dir)) {
     // 9p shows its tag as mount_tag, virtiofs as tag; the mount's source is that tag.
     auto tag = read_attribute(virtio_bus / virtio / "mount_tag");
     if (!tag) tag = read_attribute(virtio_bus / virtio / "tag");
@@ -173,7 +195,7 @@ std::vector<std::string> HostGuard::interface_closure(const std::vector<std::str
 }
 
 std::vector<std::string> HostGuard::network_dependencies(const fs::path& device_dir) const {
-  const auto own = class_entries_below(paths_.under("/sys/class/net"), device_dir);
+  const auto own = entries_below(paths_.under("/sys/class/net"), device_dir);
   std::vector<std::string> reasons;
   for (const auto& interface : interface_closure(own)) {
     const std::string via = std::find(own.begin(), own.end(), interface) == own.end()

@@ -24,7 +24,7 @@ bool vfio_pci_module_exists(const HostPaths& paths) {
 
 HostReadiness read_host_readiness(const HostPaths& paths) {
   HostReadiness readiness;
-  readiness.iommu_enabled = !list_directory(paths.iommu_groups()).empty();
+  readiness.iommu_enabled = has_entries(paths.iommu_groups());
   // The kernel names remapped irq chips "IR-PCI-MSI", "IR-IO-APIC", ...
   const auto interrupts = read_file(paths.under("/proc/interrupts"));
   readiness.interrupt_remapping = interrupts && interrupts->find(" IR-") != std::string::npos;

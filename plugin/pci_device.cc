@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/pci_device.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
 #include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
@@ -15,11 +17,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // The header type lives at config space offset 0x0e; sysfs lets anyone read the first 64 bytes.
+// One pread of that byte: a buffered stream would read (and the kernel fetch) a page of config space.
 std::uint8_t read_header_type(const fs::path& config) {
-  std::ifstream in(config, std::ios::binary);
-  char bytes[0x10] = {};
-  if (!in.read(bytes, sizeof bytes)) return 0;
-  return static_cast<std::uint8_t>(bytes[0x0e]);
+  const int fd = ::open(config.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char header = 0;
+  const bool read = ::pread(fd, &header, 1, 0x0e) == 1;
+  ::close(fd);
+  return read ? header : 0;
 }
 
 std::optional<PciAddress> address_of_link(const fs::path& link) {
@@ -59,7 +64,10 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   device.vfio_variant = path_exists(dir / "vfio-dev");
   if (auto group = link_name(dir / "iommu_group")) device.iommu_group = parse_unsigned(*group);
   device.boot_vga = read_number(dir / "boot_vga", 10).value_or(0) == 1;
-  for (const auto& name : list_directory(dir)) {
+  // virtfnN links exist only on an SR-IOV PF, which has sriov_totalvfs (a stat reads no attribute):
+  // other devices' directories are not listed.
+  const bool sriov_pf = path_exists(dir / "sriov_totalvfs");
+  for (const auto& name : sriov_pf ? list_directory(dir) : std::vector<std::string>{}) {
     if (name.starts_with("virtfn")) {
       if (auto vf = address_of_link(dir / name)) device.virtfns.push_back(*vf);
     }

@@ -10,6 +10,7 @@
 #include "plugin/console_handover.h"
 #include "plugin/host_guard.h"
 #include "plugin/host_readiness.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/iommu_group.h"
 #include "plugin/reset_readiness.h"
 #include "plugin/systemd_units.h"
@@ -29,8 +30,7 @@ std::string hex4(unsigned value) {
 }
 
 // Host-wide problems that stop every assignment; empty when the host is ready.
-std::vector<Finding> check_host(const HostPaths& paths) {
-  const HostReadiness host = read_host_readiness(paths);
+std::vector<Finding> check_host(const HostReadiness& host) {
   std::vector<Finding> findings;
   if (!host.iommu_enabled) {
     findings.push_back(error("iommu-off", "host", "the IOMMU is off (/sys/kernel/iommu_groups is empty)",
@@ -51,8 +51,8 @@ std::vector<Finding> check_host(const HostPaths& paths) {
 
 class Planner {
  public:
-  Planner(const HostPaths& paths, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
-      : paths_(paths), domain_(domain), policy_(policy), held_(held) {
+  Planner(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held)
+      : host_(host), domain_(domain), policy_(policy), held_(held) {
     for (const auto& device : domain.devices) {
       if (device.mode.value_or(policy.mode) != Mode::off) active_.insert(device.address);
     }
@@ -60,7 +60,7 @@ class Planner {
 
   Plan run() {
     if (active_.empty()) return {};
-    plan_.findings = check_host(paths_);
+    plan_.findings = check_host(host_.readiness());
     for (const auto& orphan : domain_.orphan_metadata) {
       plan_.findings.push_back({Severity::warning, orphan.str(),
                                 "the domain's <vfio:device> metadata names it, but the domain does not assign it",
@@ -68,8 +68,6 @@ class Planner {
                                 "stale-metadata"});
     }
     if (!plan_.refused()) {
-      // The mount, swap and route tables are read only when there are devices to check.
-      guard_.emplace(paths_);
       for (const auto& requested : domain_.devices) {
         if (active_.contains(requested.address)) check_requested(requested);
       }
@@ -83,7 +81,7 @@ class Planner {
  private:
   void check_requested(const RequestedDevice& requested) {
     const std::string subject = requested.address.str();
-    auto read = read_pci_device(paths_, requested.address);
+    const auto& read = host_.device(requested.address);
     if (!read) {
       plan_.findings.push_back(error("no-such-device", subject, "no such PCI device on this host",
                                      "correct the <hostdev> source address (vfioctl list shows the host's devices)"));
@@ -138,7 +136,7 @@ class Planner {
   // (plugin/reset_readiness.h): warnings, or refusals with reset = require.
   void check_resets() {
     for (const auto& device : resettable_checks_) {
-      for (auto& finding : reset_findings(paths_, device, active_, policy_.reset)) {
+      for (auto& finding : reset_findings(host_, device, active_, policy_.reset)) {
         plan_.findings.push_back(std::move(finding));
       }
     }
@@ -158,7 +156,8 @@ class Planner {
 
   // One finding per device, however many ways the host uses it: the most important comes first.
   void check_host_use(const std::string& subject, const PciDevice& device) {
-    const auto reasons = guard_->dependencies(device);
+    // The mount, swap and route tables are read the first time a device is to be checked.
+    const auto& reasons = host_.dependencies(device);
     if (reasons.empty()) return;
     std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
     for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
@@ -170,13 +169,13 @@ class Planner {
   // A GPU that carries the host console: refused (console = keep), or, when the hook binds it with
   // console = release, handed over first and back afterwards. allow-host-critical takes it as it is.
   void check_console(const std::string& subject, const PciDevice& device, Mode mode, bool allowed) {
-    auto console = find_gpu_console(paths_, device);
+    auto console = find_gpu_console(host_.paths(), device);
     if (!console) return;
     if (policy_.console == Console::release && mode == Mode::bind) {
       const bool known = std::any_of(plan_.consoles.begin(), plan_.consoles.end(),
                                      [&](const ConsoleHandover& h) { return h.console.gpu == device.address; });
       if (known) return;
-      if (!policy_.stop_units.empty() && !systemd_running(paths_)) {
+      if (!policy_.stop_units.empty() && !systemd_running(host_.paths())) {
         std::string units;
         for (const auto& unit : policy_.stop_units) units += (units.empty() ? "" : ", ") + unit;
         plan_.findings.push_back(error("no-systemd", subject,
@@ -208,11 +207,11 @@ class Planner {
   std::vector<PciDevice> check_group(const std::string& subject, const PciDevice& device, Mode mode) {
     std::vector<PciDevice> companions;
     const unsigned group = *device.iommu_group;
-    for (const auto& address : iommu_group_members(paths_, group)) {
+    for (const auto& address : host_.group_members(group)) {
       if (address == device.address) continue;
       check_holder(subject, address, "in its IOMMU group " + std::to_string(group) + " is");
       if (active_.contains(address)) continue;
-      auto member = read_pci_device(paths_, address);
+      const auto& member = host_.device(address);
       if (member && member->blocked_write) {
         plan_.findings.push_back(blocked_finding(subject, *member, "in its IOMMU group " + std::to_string(group) + ": "));
         continue;
@@ -259,11 +258,10 @@ class Planner {
                                                   [](const Finding& f) { return f.severity == Severity::error; }));
   }
 
-  const HostPaths& paths_;
+  HostSnapshot& host_;
   const DomainRequest& domain_;
   const Policy& policy_;
   const std::vector<Record>& held_;
-  std::optional<HostGuard> guard_;  // read once the host is ready and devices are to be checked
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
   std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
@@ -272,9 +270,14 @@ class Planner {
 
 }  // namespace
 
+Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held) {
+  return Planner(host, domain, policy, held).run();
+}
+
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
                const std::vector<Record>& held) {
-  return Planner(paths, domain, policy, held).run();
+  HostSnapshot host(paths);
+  return make_plan(host, domain, policy, held);
 }
 
 }  // namespace vfiohooks

@@ -13,6 +13,8 @@
 
 namespace vfiohooks {
 
+class HostSnapshot;
+
 struct PlannedDevice {
   PciDevice device;        // as sysfs showed it when planning
   bool companion = false;  // shares a group with a requested device; bound by `companions = bind`
@@ -32,5 +34,8 @@ struct Plan {
 // returns the devices to bind plus every finding. Changes nothing.
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
                const std::vector<Record>& held);
+// The same over `host`, which keeps what it read for the next plan: for many plans over one moment
+// of the host (vfioctl list assesses every device).
+Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held);
 
 }  // namespace vfiohooks

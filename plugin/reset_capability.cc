@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "plugin/config_space.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/pci_device.h"
 #include "plugin/sysfs_reader.h"
 
@@ -36,32 +37,22 @@ bool kernel_has_reset_method(const HostPaths& paths, const std::string& release)
                      [&](const PciAddress& a) { return path_exists(paths.pci_device(a) / "reset_method"); });
 }
 
-// Every endpoint below `bridge_dir` but `self`, descending through the bridges below it.
-void collect_endpoints(const HostPaths& paths, const fs::path& bridge_dir, const PciAddress& self,
-                       std::vector<PciAddress>& out) {
-  for (const auto& name : list_directory(bridge_dir)) {
-    const auto address = parse_pci_address(name);
-    if (!address || *address == self) continue;
-    const auto device = read_pci_device(paths, *address);
-    if (!device) continue;
-    if (!device->is_bridge()) {
-      out.push_back(*address);
-    } else {
-      collect_endpoints(paths, bridge_dir / name, self, out);
-    }
-  }
-}
-
 // sysfs nests each function's directory in its upstream bridge's; a root bus's parent is the host
 // bridge's directory (pci0000:00), which names no function.
-void read_topology(const HostPaths& paths, const PciAddress& address, ResetCapability& capability) {
-  const auto dir = resolve(paths.pci_device(address));
+void read_topology(HostSnapshot& host, const PciAddress& address, ResetCapability& capability) {
+  const auto dir = resolve(host.paths().pci_device(address));
   if (!dir) return;
   const fs::path parent = dir->parent_path();
   const auto bridge = parse_pci_address(parent.filename().string());
   if (!bridge) return;
   capability.upstream_bridge = *bridge;
-  collect_endpoints(paths, parent, address, capability.bus_reset_hits);
+  // Every endpoint below the bridge but this function and, when it is a bridge, those below it.
+  const auto& self = host.device(address);
+  const std::vector<PciAddress> none;
+  const auto& own = self && self->is_bridge() ? host.endpoints_below(*dir) : none;
+  for (const auto& hit : host.endpoints_below(parent)) {
+    if (hit != address && std::find(own.begin(), own.end(), hit) == own.end()) capability.bus_reset_hits.push_back(hit);
+  }
   std::sort(capability.bus_reset_hits.begin(), capability.bus_reset_hits.end());
 }
 
@@ -107,15 +98,22 @@ bool ResetCapability::bus_reset_possible() const {
 }
 
 ResetCapability read_reset_capability(const HostPaths& paths, const PciAddress& address) {
+  HostSnapshot host(paths);
+  return read_reset_capability(host, address);
+}
+
+ResetCapability read_reset_capability(HostSnapshot& host, const PciAddress& address, BusTopology topology) {
+  const HostPaths& paths = host.paths();
   ResetCapability capability;
   const fs::path dir = paths.pci_device(address);
-  read_topology(paths, address, capability);
   if (const auto listed = read_attribute(dir / "reset_method")) {
     capability.source = ResetSource::reset_method;
     capability.methods = words_of(*listed);
     capability.disabled = capability.methods.empty();  // "All device reset methods disabled by user"
+    if (topology == BusTopology::always || !capability.resets_alone()) read_topology(host, address, capability);
     return capability;
   }
+  read_topology(host, address, capability);
   const auto release = read_attribute(paths.under("/proc/sys/kernel/osrelease"));
   if (!release) {
     capability.source = ResetSource::not_visible;

@@ -10,6 +10,8 @@
 
 namespace vfiohooks {
 
+class HostSnapshot;
+
 // Where a device's reset facts came from.
 enum class ResetSource {
   reset_method,  // the kernel's own list, its reset_method attribute (Linux >= 5.15)
@@ -44,5 +46,13 @@ struct ResetCapability {
 // Reads the reset facts of the function at `address`. Never fails: what cannot be read is
 // ResetSource::unknown with the reason.
 ResetCapability read_reset_capability(const HostPaths& paths, const PciAddress& address);
+// The same through `host`, which keeps the functions below each bridge it read: every function on
+// an SR-IOV PF's bus shares the bus, and vfioctl list asks about all of them. With
+// BusTopology::when_needed, upstream_bridge and bus_reset_hits are left empty for a function the
+// kernel resets alone (FLR and the like): the hook's check does not look at them then, and an
+// SR-IOV bus has 256 functions to read.
+enum class BusTopology { always, when_needed };
+ResetCapability read_reset_capability(HostSnapshot& host, const PciAddress& address,
+                                      BusTopology topology = BusTopology::always);
 
 }  // namespace vfiohooks

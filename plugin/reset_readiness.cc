@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/reset_readiness.h"
 
-#include "plugin/iommu_group.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/reset_capability.h"
 #include "plugin/sysfs_reader.h"
 #include "plugin/vendor_reset_devices.h"
@@ -12,12 +12,13 @@ namespace {
 
 class ResetCheck {
  public:
-  ResetCheck(const HostPaths& paths, const PciDevice& device, ResetPolicy policy)
-      : paths_(paths),
+  ResetCheck(HostSnapshot& host, const PciDevice& device, ResetPolicy policy)
+      : host_(host),
+        paths_(host.paths()),
         device_(device),
         subject_(device.address.str()),
         severity_(policy == ResetPolicy::require ? Severity::error : Severity::warning),
-        capability_(read_reset_capability(paths, device.address)) {}
+        capability_(read_reset_capability(host, device.address, BusTopology::when_needed)) {}
 
   std::vector<Finding> run(const std::set<PciAddress>& domain_devices) {
     if (capability_.source == ResetSource::not_visible) return {};
@@ -90,9 +91,9 @@ class ResetCheck {
     if (capability_.bus_reset_hits.empty()) return;
     std::set<PciAddress> owned = domain_devices;
     for (const auto& address : domain_devices) {
-      const auto device = read_pci_device(paths_, address);
+      const auto& device = host_.device(address);
       if (!device || !device->iommu_group) continue;
-      for (const auto& member : iommu_group_members(paths_, *device->iommu_group)) owned.insert(member);
+      for (const auto& member : host_.group_members(*device->iommu_group)) owned.insert(member);
     }
     std::vector<PciAddress> others;
     for (const auto& hit : capability_.bus_reset_hits) {
@@ -112,6 +113,7 @@ class ResetCheck {
             "assign them to this domain too (vfioctl show lists them), or prefer a device with FLR");
   }
 
+  HostSnapshot& host_;
   const HostPaths& paths_;
   const PciDevice& device_;
   const std::string subject_;
@@ -124,7 +126,13 @@ class ResetCheck {
 
 std::vector<Finding> reset_findings(const HostPaths& paths, const PciDevice& device,
                                     const std::set<PciAddress>& domain_devices, ResetPolicy policy) {
-  return ResetCheck(paths, device, policy).run(domain_devices);
+  HostSnapshot host(paths);
+  return reset_findings(host, device, domain_devices, policy);
+}
+
+std::vector<Finding> reset_findings(HostSnapshot& host, const PciDevice& device,
+                                    const std::set<PciAddress>& domain_devices, ResetPolicy policy) {
+  return ResetCheck(host, device, policy).run(domain_devices);
 }
 
 bool is_reset_finding(const Finding& finding) {

@@ -12,6 +12,8 @@
 
 namespace vfiohooks {
 
+class HostSnapshot;
+
 // Whether `device`, given to a domain, can be reset when the VM restarts and when it stops (vfio-pci
 // resets on open and release, QEMU on every VM reset), from the kernel's own reset facts
 // (plugin/reset_capability.h). `domain_devices` are all the devices the domain is given: QEMU can
@@ -23,6 +25,9 @@ namespace vfiohooks {
 //   reset-unknown   the facts could not be read (an older kernel, config space readable only by root)
 // None when the host's kernel facts are not visible (a host described by libvirt's node devices).
 std::vector<Finding> reset_findings(const HostPaths& paths, const PciDevice& device,
+                                    const std::set<PciAddress>& domain_devices, ResetPolicy policy);
+// The same through `host` (the planner's): what it reads is kept for the domain's other devices.
+std::vector<Finding> reset_findings(HostSnapshot& host, const PciDevice& device,
                                     const std::set<PciAddress>& domain_devices, ResetPolicy policy);
 
 // True for the codes above: the findings reset_findings makes.

@@ -13,7 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/durable_file.h"
+#include "plugin/indexed_record.h"
 #include "plugin/printable.h"
+#include "plugin/state_index.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -22,8 +24,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr std::string_view kRecordSuffix = ".json";
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
 
@@ -124,10 +124,17 @@ fs::path StateStore::record_path(const PciAddress& address) const {
 }
 
 Expected<void> StateStore::save(const Record& record) {
-  return write_durably(record_path(record.address), record_text(record));
+  const auto previous = find(record.address);
+  return save_indexed_record(record_path(record.address), record.address, record.domain,
+                             previous ? std::optional<std::string_view>(previous->domain) : std::nullopt,
+                             record_text(record));
 }
 
-Expected<void> StateStore::remove(const PciAddress& address) { return remove_durably(record_path(address)); }
+Expected<void> StateStore::remove(const PciAddress& address) {
+  const auto previous = find(address);
+  return remove_indexed_record(record_path(address), address,
+                               previous ? std::optional<std::string_view>(previous->domain) : std::nullopt);
+}
 
 std::optional<Record> StateStore::find(const PciAddress& address) const {
   const auto text = read_file(record_path(address));

@@ -1,23 +1,36 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/sysfs_reader.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace vfiohooks {
 
 namespace fs = std::filesystem;
 
 std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return content.str();
+  // Plain read(2): a planner reads thousands of small attributes, and a stream costs more to set
+  // up than the read itself.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string content;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return content;
 }
 
 std::optional<std::string> read_attribute(const fs::path& path) {
@@ -39,11 +52,18 @@ std::optional<unsigned long> read_number(const fs::path& path, int base) {
   return value;
 }
 
+std::optional<std::string> read_link(const fs::path& link) {
+  // One readlink(2); std::filesystem::read_symlink would lstat first.
+  char target[4096];
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+  if (n < 0 || static_cast<std::size_t>(n) == sizeof target) return std::nullopt;
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
 std::optional<std::string> link_name(const fs::path& link) {
-  std::error_code error;
-  const fs::path target = fs::read_symlink(link, error);
-  if (error) return std::nullopt;
-  return target.filename().string();
+  const auto target = read_link(link);
+  if (!target) return std::nullopt;
+  return fs::path(*target).filename().string();
 }
 
 std::optional<fs::path> resolve(const fs::path& path) {
@@ -61,6 +81,11 @@ std::vector<std::string> list_directory(const fs::path& path) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool has_entries(const fs::path& path) {
+  std::error_code error;
+  return fs::directory_iterator(path, error) != fs::directory_iterator();
 }
 
 bool path_exists(const fs::path& path) {

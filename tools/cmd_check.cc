@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iterator>
 
-#include "hooks/prepare_input.h"
 #include "plugin/planner.h"
 #include "plugin/sysfs_reader.h"
 #include "tools/command_support.h"
@@ -11,6 +10,7 @@
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
 #include "tools/output.h"
+#include "xml/prepare_input.h"
 
 namespace vfiohooks::vfioctl {
 

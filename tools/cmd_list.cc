@@ -43,7 +43,7 @@ struct Row {
   std::vector<std::string> assigned_in;
 };
 
-Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host) {
   const PciDevice& d = row.device;
   Json held = nullptr;
   if (row.record) held = Json{{"domain", row.record->domain}, {"phase", std::string(to_string(row.record->phase))}};
@@ -57,7 +57,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts) {
               {"driver", d.driver.empty() ? Json(nullptr) : Json(d.driver)},
               {"driver_override", d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override)},
               {"bridge", d.is_bridge()},
-              {"reset", reset_json(read_reset_capability(facts.paths(), d.address))},
+              {"reset", reset_json(read_reset_capability(host, d.address))},
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
               {"reason_code", row.verdict.code},
@@ -81,11 +81,13 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   }
 
   std::vector<Row> rows;
+  // Each device and group read once for all the plans below, and the class directories indexed.
+  HostSnapshot host(facts.paths(), HostGuard::Lookup::whole_host);
   for (const auto& address : list_pci_addresses(facts.paths())) {
-    auto device = read_pci_device(facts.paths(), address);
+    const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assess_device(facts, config.defaults, address, records.records), std::nullopt, {}};
+    Row row{*device, assess_device(host, config.defaults, address, records.records), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
@@ -100,7 +102,7 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   PciNames names;
   if (ctx.options.json) {
     Json devices = Json::array();
-    for (const auto& row : rows) devices.push_back(row_json(row, names, facts));
+    for (const auto& row : rows) devices.push_back(row_json(row, names, facts, host));
     print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
     return 0;
   }

@@ -12,12 +12,12 @@ namespace vfiohooks::vfioctl {
 
 namespace {
 
-Plan plan_for(const HostFacts& facts, const Policy& policy, const std::vector<PciAddress>& addresses,
+Plan plan_for(HostSnapshot& host, const Policy& policy, const std::vector<PciAddress>& addresses,
               const std::vector<Record>& held) {
   DomainRequest request;
   request.name = "vfioctl";
   for (const auto& address : addresses) request.devices.push_back(requested_device(address));
-  return make_plan(facts.paths(), request, policy, held);
+  return make_plan(host, request, policy, held);
 }
 
 bool only_group_errors(const std::vector<Finding>& findings) {
@@ -29,11 +29,16 @@ bool only_group_errors(const std::vector<Finding>& findings) {
 }  // namespace
 
 std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress& address) {
-  auto device = read_pci_device(paths, address);
+  HostSnapshot host(paths);
+  return group_endpoints(host, address);
+}
+
+std::vector<PciAddress> group_endpoints(HostSnapshot& host, const PciAddress& address) {
+  const auto& device = host.device(address);
   if (!device || !device->iommu_group) return {address};
   std::vector<PciAddress> endpoints;
-  for (const auto& member : iommu_group_members(paths, *device->iommu_group)) {
-    auto read = read_pci_device(paths, member);
+  for (const auto& member : host.group_members(*device->iommu_group)) {
+    const auto& read = host.device(member);
     if (read && !read->is_bridge()) endpoints.push_back(member);
   }
   if (std::find(endpoints.begin(), endpoints.end(), address) == endpoints.end()) endpoints.push_back(address);
@@ -43,10 +48,16 @@ std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress
 
 Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held) {
+  HostSnapshot host(facts.paths());
+  return assess_device(host, defaults, address, held);
+}
+
+Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddress& address,
+                      const std::vector<Record>& held) {
   Policy policy = defaults;
   policy.mode = Mode::bind;
   Verdict verdict;
-  const Plan single = plan_for(facts, policy, {address}, held);
+  const Plan single = plan_for(host, policy, {address}, held);
   verdict.findings = single.findings;
   if (!single.refused()) {
     verdict.kind = Verdict::Kind::yes;
@@ -57,8 +68,8 @@ Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciA
   verdict.reason = first_error->problem;
   verdict.code = first_error->code;
   if (only_group_errors(single.findings)) {
-    const auto endpoints = group_endpoints(facts.paths(), address);
-    if (endpoints.size() > 1 && !plan_for(facts, policy, endpoints, held).refused()) {
+    const auto endpoints = group_endpoints(host, address);
+    if (endpoints.size() > 1 && !plan_for(host, policy, endpoints, held).refused()) {
       verdict.kind = Verdict::Kind::with_group;
     }
   }

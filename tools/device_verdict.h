@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "plugin/finding.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/pci_address.h"
 #include "plugin/policy.h"
 #include "plugin/state_store.h"
@@ -26,9 +27,13 @@ struct Verdict {
 // the records in `held`. Reads the host; changes nothing.
 Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held);
+// The same over `host`, which keeps what it read for the next device (`vfioctl list` assesses all).
+Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddress& address,
+                      const std::vector<Record>& held);
 
 // The group's endpoints (bridges skipped), in address order; just `address` when it has no group.
 std::vector<PciAddress> group_endpoints(const HostPaths& paths, const PciAddress& address);
+std::vector<PciAddress> group_endpoints(HostSnapshot& host, const PciAddress& address);
 
 std::string_view to_string(Verdict::Kind kind);
 

@@ -46,6 +46,11 @@ PciNames::PciNames() : access_(std::make_unique<Access>()) {
   access_->raw->warning = ignore;
   access_->raw->debug = ignore;
   access_->raw->error = die;
+  // pci.ids only: libpci 3.9 calls udev_new() again on every lookup when udev's hwdb.bin is missing
+  // (systemd-hwdb not run), leaking one udev context per name; pci.ids is what the hwdb is built from.
+  char hwdb_disable[] = "hwdb.disable";
+  char one[] = "1";
+  pci_set_param(access_->raw, hwdb_disable, one);
 }
 
 PciNames::~PciNames() { pci_cleanup(access_->raw); }

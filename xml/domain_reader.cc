@@ -7,8 +7,29 @@
 
 namespace vfiohooks {
 
+namespace {
+
+bool named(const xmlChar* name, std::string_view expected) { return expected == reinterpret_cast<const char*>(name); }
+
+// What read_domain_xml looks at, and so all the tree it needs: <name>, <uuid>, <devices>' <hostdev>
+// and <interface>, <metadata>'s elements in our namespace, each with everything inside it.
+bool domain_reader_keeps(const xmlNode* parent, const xmlChar* name, const xmlChar* uri) {
+  const xmlNode* grandparent = parent->parent;
+  if (grandparent == nullptr || grandparent->type != XML_ELEMENT_NODE) {  // parent is the root
+    return uri == nullptr &&
+           (named(name, "name") || named(name, "uuid") || named(name, "devices") || named(name, "metadata"));
+  }
+  if (grandparent->parent == nullptr || grandparent->parent->type != XML_ELEMENT_NODE) {  // below the root
+    if (is_element(parent, "devices")) return uri == nullptr && (named(name, "hostdev") || named(name, "interface"));
+    if (is_element(parent, "metadata")) return uri != nullptr && named(uri, kMetadataNamespace);
+  }
+  return true;
+}
+
+}  // namespace
+
 Expected<DomainRequest> read_domain_xml(std::string_view xml) {
-  auto doc = parse_xml_document(xml, "domain XML");
+  auto doc = parse_xml_document(xml, "domain XML", domain_reader_keeps);
   if (!doc) return tl::unexpected(doc.error());
   auto name = domain_name(doc->get());
   if (!name) return tl::unexpected(name.error());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/xml_document.h"
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
@@ -11,11 +12,13 @@ namespace {
 
 constexpr std::size_t kMaxMessageBytes = 200;
 
-// What the parser reported, gathered per parse (no global state).
+// What the parser reported, gathered per parse (no global state), and the pruning state.
 struct ParseReport {
   bool doctype = false;
   std::string first_fatal;
   std::string first_error;
+  KeepElement keep = nullptr;
+  int skipping = 0;  // depth inside an element `keep` declined; 0 when building the tree
 };
 
 ParseReport& report_of(void* user_data) {
@@ -52,6 +55,46 @@ void on_entity_decl(void* user_data, const xmlChar*, int, const xmlChar*, const 
   xmlStopParser(static_cast<xmlParserCtxtPtr>(user_data));
 }
 
+// SAX2 with pruning: the default tree builders, except inside an element `keep` declined. The
+// parser itself still reads and checks every byte (well-formedness, namespaces, line numbers).
+void on_start_element(void* user_data, const xmlChar* name, const xmlChar* prefix, const xmlChar* uri,
+                      int namespace_count, const xmlChar** namespaces, int attribute_count, int defaulted_count,
+                      const xmlChar** attributes) {
+  ParseReport& report = report_of(user_data);
+  const xmlNode* parent = static_cast<xmlParserCtxtPtr>(user_data)->node;
+  if (report.skipping > 0 || (parent != nullptr && !report.keep(parent, name, uri))) {
+    ++report.skipping;
+    return;
+  }
+  xmlSAX2StartElementNs(user_data, name, prefix, uri, namespace_count, namespaces, attribute_count, defaulted_count,
+                        attributes);
+}
+
+void on_end_element(void* user_data, const xmlChar* name, const xmlChar* prefix, const xmlChar* uri) {
+  ParseReport& report = report_of(user_data);
+  if (report.skipping > 0) {
+    --report.skipping;
+    return;
+  }
+  xmlSAX2EndElementNs(user_data, name, prefix, uri);
+}
+
+void on_characters(void* user_data, const xmlChar* text, int length) {
+  if (report_of(user_data).skipping == 0) xmlSAX2Characters(user_data, text, length);
+}
+
+void on_cdata(void* user_data, const xmlChar* text, int length) {
+  if (report_of(user_data).skipping == 0) xmlSAX2CDataBlock(user_data, text, length);
+}
+
+void on_comment(void* user_data, const xmlChar* text) {
+  if (report_of(user_data).skipping == 0) xmlSAX2Comment(user_data, text);
+}
+
+void on_processing_instruction(void* user_data, const xmlChar* target, const xmlChar* data) {
+  if (report_of(user_data).skipping == 0) xmlSAX2ProcessingInstruction(user_data, target, data);
+}
+
 struct ParserCtxtFree {
   void operator()(xmlParserCtxt* ctxt) const { xmlFreeParserCtxt(ctxt); }
 };
@@ -67,7 +110,7 @@ void init_libxml2_once() {
 
 }  // namespace
 
-Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what) {
+Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what, KeepElement keep) {
   const std::string prefix = std::string(what) + ": ";
   if (text.size() > kMaxXmlBytes) {
     return fail(prefix + "document is " + std::to_string(text.size()) + " bytes, more than the " +
@@ -86,6 +129,16 @@ Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view
   ctxt->sax->internalSubset = on_internal_subset;
   ctxt->sax->externalSubset = on_internal_subset;
   ctxt->sax->entityDecl = on_entity_decl;
+  if (keep != nullptr) {
+    report.keep = keep;
+    ctxt->sax->startElementNs = on_start_element;
+    ctxt->sax->endElementNs = on_end_element;
+    ctxt->sax->characters = on_characters;
+    ctxt->sax->ignorableWhitespace = on_characters;
+    ctxt->sax->cdataBlock = on_cdata;
+    ctxt->sax->comment = on_comment;
+    ctxt->sax->processingInstruction = on_processing_instruction;
+  }
 
   // Never XML_PARSE_NOENT (substitutes entities) or XML_PARSE_DTDLOAD (fetches DTDs).
   constexpr int kOptions =

@@ -25,11 +25,18 @@ struct XmlDocFree {
 };
 using XmlDocument = std::unique_ptr<xmlDoc, XmlDocFree>;
 
+// Which elements a reader needs: called for each element whose parent was kept (the root is
+// always kept), with that parent, the element's local name and namespace URI (null when none).
+// An element it declines is still parsed and checked, but neither it nor anything inside it is
+// kept in the tree: a large domain XML then costs its parse, not a DOM of every element in it.
+using KeepElement = bool (*)(const xmlNode* parent, const xmlChar* name, const xmlChar* uri);
+
 // Parses `text` as an untrusted XML document: refuses more than kMaxXmlBytes and any <!DOCTYPE>
 // (which is where external entities and entity-expansion bombs live; libvirt never writes one),
 // never touches the network or loads a DTD, keeps whitespace, and prints nothing. Fails with one
 // line, "WHAT: line N: libxml2's message" (`what` is e.g. "domain XML"). Reentrant.
-Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what);
+// With `keep`, the tree holds only the elements it keeps (read-only use: nothing to serialize).
+Expected<XmlDocument> parse_xml_document(std::string_view text, std::string_view what, KeepElement keep = nullptr);
 
 // True when `node` is an element named `name` in no namespace (as libvirt's XPath sees its XML).
 bool is_element(const xmlNode* node, std::string_view name);

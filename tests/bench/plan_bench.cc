@@ -7,6 +7,7 @@
 #include "plugin/binder.h"
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
+#include "tests/bench/sriov_host.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -55,6 +56,20 @@ void bind_and_restore_gpu_and_audio(benchmark::State& state) {
   }
 }
 BENCHMARK(bind_and_restore_gpu_and_audio)->Unit(benchmark::kMillisecond);
+
+// Scale: a domain taking 64 VFs, on an SR-IOV host of 256 functions (one PF) and of 4096 (16 PFs).
+// The plan reads what the domain's devices and groups touch, so both should cost the same.
+void plan_64_vfs(benchmark::State& state) {
+  FakeHost& host = bench::shared_sriov_host(static_cast<unsigned>(state.range(0)));
+  const auto domain = bench::domain_with_vfs(64);
+  for (auto _ : state) {
+    auto plan = make_plan(host.paths(), domain, Policy{}, {});
+    if (plan.refused() || plan.to_bind.size() != 64) state.SkipWithError("the plan does not bind the 64 VFs");
+    benchmark::DoNotOptimize(plan);
+  }
+  state.counters["functions"] = static_cast<double>(bench::function_count(host));
+}
+BENCHMARK(plan_64_vfs)->ArgName("pfs")->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vfiohooks::testing

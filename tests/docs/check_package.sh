@@ -35,6 +35,7 @@ expect_entry() {
 }
 expected_files=(
     "-rwxr-xr-x /usr/libexec/vfio-hooks/vfio-hooks-qemu"
+    "-rwxr-xr-x /usr/libexec/vfio-hooks/vfio-hooks-engine"
     "lrwxrwxrwx /etc/libvirt/hooks/qemu.d/50-vfio-hooks -> /usr/libexec/vfio-hooks/vfio-hooks-qemu"
     "-rwxr-xr-x /usr/bin/vfioctl"
     "-rw-r--r-- /etc/vfio-hooks/vfio-hooks.conf"

@@ -6,6 +6,16 @@
 
 namespace vfiohooks::testing {
 
+// `ascii` in UTF-16LE with a byte order mark: what a byte scan for markup cannot read.
+inline std::string utf16le(std::string_view ascii) {
+  std::string out = "\xff\xfe";
+  for (const char c : ascii) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
 // A domain as virt-manager and libvirt write it: a GPU and its HDMI audio function, an SR-IOV VF
 // as <interface type='hostdev'>, an unmanaged NIC, and hostdevs vfio-hooks must ignore (USB,
 // mdev, SCSI, capabilities), plus our metadata next to libosinfo's.

@@ -15,6 +15,7 @@ namespace {
 
 using testing::FailsWith;
 using testing::kVirtManagerDomain;
+using testing::utf16le;  // the external entity in UTF-16LE: a byte scan for "<!DOCTYPE" cannot see it
 
 constexpr const char* kBillionLaughs = R"(<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -37,15 +38,6 @@ constexpr const char* kExternalDtd = R"(<?xml version="1.0"?>
 <domain><name>vm</name></domain>
 )";
 
-// The same external entity, in UTF-16LE with a BOM: a byte scan for "<!DOCTYPE" cannot see it.
-std::string utf16le(const std::string& ascii) {
-  std::string out = "\xff\xfe";
-  for (const char c : ascii) {
-    out += c;
-    out += '\0';
-  }
-  return out;
-}
 
 TEST(HostileXml, EntityExpansionBombIsRefusedBeforeParsing) {
   EXPECT_THAT(read_domain_xml(kBillionLaughs), FailsWith("domain XML: <!DOCTYPE> is not allowed"));

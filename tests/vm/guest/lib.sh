@@ -270,11 +270,16 @@ assert_hook_record() {
     grep -qE "\"domain\" *: *\"$dom\"" "$file" || fail "$file does not name domain $dom: $(cat "$file")"
     grep -qE "\"original_driver\" *: *\"$driver\"" "$file" ||
         fail "$file does not record original driver $driver: $(cat "$file")"
+    # The domain index beside the record (plugin/state_index.h), which the front reads on release.
+    [[ -e ${file%.json}@$dom ]] || fail "no index entry ${file%.json}@$dom beside the record"
     ok "the hook holds $bdf for $dom and remembers $driver"
 }
 
 assert_no_hook_record() {
     [[ ! -e $(hook_record_of "$1") ]] || fail "the hook still has a record of $1: $(cat "$(hook_record_of "$1")")"
+    local entries
+    entries=$(compgen -G "/run/vfio-hooks/devices/$1@*" || true)
+    [[ -z $entries ]] || fail "the hook still has an index entry for $1: $entries"
     ok "the hook has no record of $1"
 }
 

@@ -86,4 +86,21 @@ step "a domain without PCI hostdevs is allowed at once"
 domain_xml no-hostdev yes >/tmp/no-hostdev.xml
 hook no-hostdev prepare begin || fail "prepare begin refused a domain without hostdevs"
 
+step "the front answers alone when there is nothing to do; without its engine it refuses a PCI domain"
+# The engine sits beside the front, as the package installs both (docs/HOOK.md, "Performance").
+engine=${VFIO_HOOKS_QEMU%/*}/vfio-hooks-engine
+check "the engine is installed beside the hook" test -x "$engine"
+chmod a-x "$engine"  # lands in the guest's tmpfs overlay
+hook no-hostdev prepare begin || fail "prepare begin of a domain without hostdevs needed the engine"
+hook by-hand release end || fail "release end of a domain holding nothing needed the engine"
+rc=0
+hook by-hand prepare begin || rc=$?
+chmod a+x "$engine"
+((rc == 1)) || fail "prepare begin exited $rc without an engine to check the domain"
+assert_contains "$SHOWN_OUTPUT" "vfio-hooks: engine: cannot run $engine: Permission denied; fix: reinstall vfio-hooks" \
+    "the user is told the engine cannot run"
+assert_driver "$nic" e1000e
+assert_no_override "$nic"
+assert_no_hook_record "$nic"
+
 pass

@@ -43,6 +43,7 @@ assert_contains "$SHOWN_OUTPUT" "restart" "postinst tells the admin to restart l
 check "dpkg says vfio-hooks is installed" test "$(package_status)" = "install ok installed"
 check "the hook link points at the packaged hook" test "$(readlink "$HOOK_LINK")" = "$HOOK"
 check "the packaged hook is executable" test -x "$HOOK"
+check "the packaged engine is beside it" test -x "${HOOK%/*}/vfio-hooks-engine"
 check "vfioctl is in /usr/bin" test -x /usr/bin/vfioctl
 check "the config is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' vfio-hooks | grep -q '$CONF'"
 check "postinst created /run/vfio-hooks" test -d /run/vfio-hooks

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "hooks/prepare_input.h"
+#include "xml/prepare_input.h"
 
 #include "plugin/config_file.h"
 #include "xml/domain_reader.h"

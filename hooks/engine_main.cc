@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// vfio-hooks-qemu: libvirt's qemu hook. See docs/HOOK.md and vfio-hooks-qemu(8).
+// vfio-hooks-engine: the hook's engine, started by the front (vfio-hooks-qemu, hooks/front_main.cc)
+// with libvirt's argv unchanged and the domain XML on stdin, when there may be something to do.
+// See docs/HOOK.md and vfio-hooks-qemu(8).
 #include <unistd.h>
 
-#include <cstring>
 #include <iostream>
 
 #include "hooks/hook_runner.h"
@@ -13,16 +14,13 @@
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "usage: vfio-hooks-qemu NAME OP SUBOP [EXTRA]\n"
-                 "libvirt runs this from /etc/libvirt/hooks/qemu.d/ with the domain XML on stdin.\n"
-                 "  prepare begin    check the domain's PCI hostdevs and bind them to vfio-pci (exit 1 refuses)\n"
-                 "  release end      give every device back to the driver it had\n"
-                 "  reconnect begin  check the records after a libvirtd restart; rebinds nothing\n"
-                 "Anything else exits 0 at once. Policy: /etc/vfio-hooks/vfio-hooks.conf.\n";
+    std::cout << "usage: vfio-hooks-engine NAME OP SUBOP [EXTRA]\n"
+                 "The engine of libvirt's qemu hook: vfio-hooks-qemu starts it, with the same arguments and\n"
+                 "the domain XML on stdin, when a call may have something to do. See vfio-hooks-qemu(8).\n";
     return 0;
   }
   if (args.size() == 1 && args[0] == "--version") {
-    std::cout << "vfio-hooks-qemu " VFIO_HOOKS_VERSION "\n";
+    std::cout << "vfio-hooks-engine " VFIO_HOOKS_VERSION "\n";
     return 0;
   }
   vfiohooks::HostPaths paths("/");

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin/error.h"
+#include "plugin/host_guard.h"
+#include "plugin/host_paths.h"
+#include "plugin/host_readiness.h"
+#include "plugin/pci_device.h"
+
+namespace vfiohooks {
+
+// What the planner reads from the host, each thing read once and kept: a device, a group's members,
+// the host's readiness, what the host uses a device for. One plan reads a device's group more than
+// once; `vfioctl list` plans every device of the host, alone and with its group, and would otherwise
+// read the host thousands of times over. Keep one only as long as the moment it describes.
+class HostSnapshot {
+ public:
+  // `lookup`: whole_host when most of the host's devices will be asked about (HostGuard).
+  explicit HostSnapshot(HostPaths paths, HostGuard::Lookup lookup = HostGuard::Lookup::per_device);
+
+  const HostPaths& paths() const { return paths_; }
+  // read_pci_device, remembered (a failure too).
+  const Expected<PciDevice>& device(const PciAddress& address);
+  // iommu_group_members, remembered.
+  const std::vector<PciAddress>& group_members(unsigned group);
+  // The endpoint functions in the sysfs subtree of `dir` (a bridge's directory), through the
+  // bridges below it, remembered: what a secondary bus reset of that bridge would reset. Every
+  // function on an SR-IOV PF's bus asks about the same bus.
+  const std::vector<PciAddress>& endpoints_below(const std::filesystem::path& dir);
+  const HostReadiness& readiness();
+  // HostGuard::dependencies of `device`, remembered by address; the mount, swap and route tables
+  // are read the first time a device is asked about.
+  const std::vector<std::string>& dependencies(const PciDevice& device);
+
+ private:
+  HostPaths paths_;
+  HostGuard::Lookup lookup_;
+  std::map<PciAddress, Expected<PciDevice>> devices_;
+  std::map<unsigned, std::vector<PciAddress>> groups_;
+  std::map<std::filesystem::path, std::vector<PciAddress>> endpoints_;
+  std::optional<HostReadiness> readiness_;
+  std::optional<HostGuard> guard_;
+  std::map<PciAddress, std::vector<std::string>> dependencies_;
+};
+
+}  // namespace vfiohooks
