@@ -282,7 +282,6 @@ TEST(FrontBinary, NeedsNoSharedLibraryButLibc) {
   EXPECT_THAT(needed, ::testing::Each(::testing::AnyOf("libc.so.6", ::testing::StartsWith("ld-linux"))));
 }
 #endif
-#endif
 
 }  // namespace
 }  // namespace vfiohooks
