@@ -3,9 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/indexed_record.h"
-#include "plugin/state_index.h"
-#include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
 
@@ -30,7 +27,9 @@ json to_json(const ConsoleRecord& record) {
           {"steps", steps},            {"since", record.since}};
 }
 
-Expected<ConsoleRecord> from_json(const std::string& text) {
+std::string console_record_text(const ConsoleRecord& record) { return to_json(record).dump(2) + "\n"; }
+
+Expected<ConsoleRecord> from_json(std::string_view text) {
   const json in = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (in.is_discarded() || !in.is_object()) return fail("not a JSON object");
   try {
@@ -72,48 +71,11 @@ std::string ConsoleStep::describe() const {
   return name;
 }
 
-ConsoleStore::ConsoleStore(fs::path state_dir) : dir_(std::move(state_dir) / "consoles") {}
-
-fs::path ConsoleStore::record_path(const PciAddress& gpu) const { return dir_ / (gpu.str() + std::string(kRecordSuffix)); }
-
 // The console records keep a domain index of their own, by the device records' rule (state_index.h):
 // after a failed start libvirt runs release for a domain that may hold a console and no device, and
 // the front must still hand that call over.
-Expected<void> ConsoleStore::save(const ConsoleRecord& record) {
-  const auto previous = find(record.gpu);
-  return save_indexed_record(record_path(record.gpu), record.gpu, record.domain,
-                             previous ? std::optional<std::string_view>(previous->domain) : std::nullopt,
-                             to_json(record).dump(2) + "\n");
-}
-
-Expected<void> ConsoleStore::remove(const PciAddress& gpu) {
-  const auto previous = find(gpu);
-  return remove_indexed_record(record_path(gpu), gpu,
-                               previous ? std::optional<std::string_view>(previous->domain) : std::nullopt);
-}
-
-std::optional<ConsoleRecord> ConsoleStore::find(const PciAddress& gpu) const {
-  const auto text = read_file(record_path(gpu));
-  if (!text) return std::nullopt;
-  auto record = from_json(*text);
-  if (!record || record->gpu != gpu) return std::nullopt;
-  return *record;
-}
-
-ConsoleStore::Contents ConsoleStore::load() const {
-  Contents contents;
-  for (const auto& name : list_directory(dir_)) {
-    if (!name.ends_with(kRecordSuffix)) continue;
-    const fs::path file = dir_ / name;
-    const auto text = read_file(file);
-    auto record = text ? from_json(*text) : Expected<ConsoleRecord>(fail("unreadable"));
-    if (record && record->gpu.str() + std::string(kRecordSuffix) != name) {
-      record = fail("its address " + record->gpu.str() + " does not match its file name");
-    }
-    if (record) contents.records.push_back(*record);
-    else contents.corrupt.push_back({file, record.error().message});
-  }
-  return contents;
-}
+ConsoleStore::ConsoleStore(fs::path state_dir)
+    : records_(std::move(state_dir) / "consoles",
+               {console_record_text, from_json, [](const ConsoleRecord& r) -> const PciAddress& { return r.gpu; }}) {}
 
 }  // namespace vfiohooks

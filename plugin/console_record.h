@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "plugin/error.h"
+#include "plugin/indexed_record.h"
 #include "plugin/pci_address.h"
 #include "plugin/state_store.h"
 
@@ -43,25 +44,21 @@ struct ConsoleRecord {
   std::int64_t since = 0;  // seconds since the epoch
 };
 
-// The console records beside the device records, written the same crash-safe way
-// (/run/vfio-hooks/consoles/ADDRESS.json), under the same state lock.
+// The console records beside the device records, written the same crash-safe way and indexed the
+// same way (/run/vfio-hooks/consoles/ADDRESS.json and ADDRESS@DOMAIN), under the same state lock.
 class ConsoleStore {
  public:
   explicit ConsoleStore(std::filesystem::path state_dir);
 
-  Expected<void> save(const ConsoleRecord& record);
-  Expected<void> remove(const PciAddress& gpu);
-  std::optional<ConsoleRecord> find(const PciAddress& gpu) const;
+  Expected<void> save(const ConsoleRecord& record) { return records_.save(record); }
+  Expected<void> remove(const PciAddress& gpu) { return records_.remove(gpu); }
+  std::optional<ConsoleRecord> find(const PciAddress& gpu) const { return records_.find(gpu); }
 
-  struct Contents {
-    std::vector<ConsoleRecord> records;  // in address order
-    std::vector<CorruptRecord> corrupt;
-  };
-  Contents load() const;
+  using Contents = IndexedRecords<ConsoleRecord>::Contents;
+  Contents load() const { return records_.load(); }
 
  private:
-  std::filesystem::path record_path(const PciAddress& gpu) const;
-  std::filesystem::path dir_;
+  IndexedRecords<ConsoleRecord> records_;
 };
 
 std::string_view to_string(ConsoleStep::Kind kind);

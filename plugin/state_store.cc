@@ -13,10 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/durable_file.h"
-#include "plugin/indexed_record.h"
 #include "plugin/printable.h"
-#include "plugin/state_index.h"
-#include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
 
@@ -117,48 +114,9 @@ Expected<Record> parse_record(std::string_view text) {
 
 std::string_view to_string(Phase phase) { return phase == Phase::bound ? "bound" : "intent"; }
 
-StateStore::StateStore(fs::path state_dir) : dir_(std::move(state_dir)) {}
-
-fs::path StateStore::record_path(const PciAddress& address) const {
-  return dir_ / "devices" / (address.str() + std::string(kRecordSuffix));
-}
-
-Expected<void> StateStore::save(const Record& record) {
-  const auto previous = find(record.address);
-  return save_indexed_record(record_path(record.address), record.address, record.domain,
-                             previous ? std::optional<std::string_view>(previous->domain) : std::nullopt,
-                             record_text(record));
-}
-
-Expected<void> StateStore::remove(const PciAddress& address) {
-  const auto previous = find(address);
-  return remove_indexed_record(record_path(address), address,
-                               previous ? std::optional<std::string_view>(previous->domain) : std::nullopt);
-}
-
-std::optional<Record> StateStore::find(const PciAddress& address) const {
-  const auto text = read_file(record_path(address));
-  if (!text) return std::nullopt;
-  auto record = parse_record(*text);
-  if (!record || record->address != address) return std::nullopt;
-  return *record;
-}
-
-StateStore::Contents StateStore::load() const {
-  Contents contents;
-  for (const auto& name : list_directory(dir_ / "devices")) {
-    if (!name.ends_with(kRecordSuffix)) continue;
-    const fs::path file = dir_ / "devices" / name;
-    const auto text = read_file(file);
-    auto record = text ? parse_record(*text) : Expected<Record>(fail("unreadable"));
-    if (record && record->address.str() + std::string(kRecordSuffix) != name) {
-      record = fail("its address " + record->address.str() + " does not match its file name");
-    }
-    if (record) contents.records.push_back(*record);
-    else contents.corrupt.push_back({file, record.error().message});
-  }
-  return contents;
-}
+StateStore::StateStore(fs::path state_dir)
+    : dir_(std::move(state_dir)),
+      records_(dir_ / "devices", {record_text, parse_record, [](const Record& r) -> const PciAddress& { return r.address; }}) {}
 
 Expected<StateLock> StateLock::acquire(const fs::path& state_dir, std::chrono::milliseconds wait) {
   if (auto made = ensure_private_directory(state_dir); !made) return tl::unexpected(made.error());
