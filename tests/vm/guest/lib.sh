@@ -235,6 +235,25 @@ assert_gpu_console() {
 
 console_record_of() { echo "/run/vfio-hooks/consoles/$1.json"; }
 
+# assert_console_record BDF DOMAIN — BDF's console was handed over for DOMAIN: its record, and the
+# index entry beside it that the hook's front reads on release (plugin/state_index.h).
+assert_console_record() {
+    local file
+    file=$(console_record_of "$1")
+    [[ -f $file ]] || fail "no console record of $1 ($file is missing)"
+    grep -qE "\"domain\" *: *\"$2\"" "$file" || fail "$file does not name domain $2: $(cat "$file")"
+    [[ -e ${file%.json}@$2 ]] || fail "no index entry ${file%.json}@$2 beside the console record"
+    ok "the console record of $1 names $2, with its index entry"
+}
+
+assert_no_console_record() {
+    [[ ! -e $(console_record_of "$1") ]] || fail "a console record of $1 is left: $(cat "$(console_record_of "$1")")"
+    local entries
+    entries=$(compgen -G "/run/vfio-hooks/consoles/$1@*" || true)
+    [[ -z $entries ]] || fail "an index entry for the console of $1 is left: $entries"
+    ok "no console record of $1 is left"
+}
+
 # --- project binaries (paths come from the lab's --env) ----------------------------------------
 require_hook() {
     [[ -n ${VFIO_HOOKS_QEMU:-} ]] || fail "VFIO_HOOKS_QEMU is not set: pass --env VFIO_HOOKS_QEMU=<build>/hooks/vfio-hooks-qemu"

@@ -27,6 +27,7 @@ assert_domain_state single-gpu running
 assert_driver "$gpu" vfio-pci
 assert_holds_vfio_group "$(qemu_pid_of single-gpu)" "$group"
 assert_fbcon_released
+assert_console_record "$gpu" single-gpu
 shown "$VFIOCTL" status || fail "vfioctl status failed"
 assert_contains "$SHOWN_OUTPUT" "single-gpu" "vfioctl status shows the domain's console"
 
@@ -35,7 +36,7 @@ shown virsh destroy single-gpu || fail "virsh destroy failed"
 assert_gpu_console "$gpu" bochs-drm
 assert_no_override "$gpu"
 assert_no_hook_record "$gpu"
-check "no console record is left" test ! -e "$(console_record_of "$gpu")"
+assert_no_console_record "$gpu"
 rm -f /etc/vfio-hooks/vfio-hooks.conf
 
 pass

@@ -80,6 +80,7 @@ assert_fbcon_released
 show_consoles
 check "the GPU's DRM card is gone with bochs-drm" test -z "$(ls "$SYS_PCI/$gpu/drm" 2>/dev/null)"
 shown cat "$(console_record_of "$gpu")"
+assert_console_record "$gpu" desktop
 assert_contains "$(cat "$(console_record_of "$gpu")")" "\"where\": \"$fbcon_was\"" "the console record names $fbcon_was"
 shown "$VFIOCTL" status || fail "vfioctl status failed"
 assert_contains "$SHOWN_OUTPUT" "fbcon on $fbcon_was" "vfioctl status shows the released console"
@@ -87,7 +88,7 @@ hook desktop release end || fail "release end failed"
 assert_gpu_console "$gpu" bochs-drm
 assert_no_override "$gpu"
 assert_no_hook_record "$gpu"
-check "no console record is left" test ! -e "$(console_record_of "$gpu")"
+assert_no_console_record "$gpu"
 
 step "SIGKILL after the console was released, before the bind finished: vfioctl restore --all"
 # A FIFO bind-mounted over bochs-drm's unbind: the binder's unbind (after the hand-over, the intent
@@ -112,7 +113,7 @@ timeout 10 cat /tmp/unbind-fifo >/dev/null || true
 umount /sys/bus/pci/drivers/bochs-drm/unbind
 note "left behind: record phase $(jq -r .phase "$(hook_record_of "$gpu")"), driver $(driver_of "$gpu"), override $(override_of "$gpu")"
 assert_fbcon_released
-check "the console record is there" test -e "$(console_record_of "$gpu")"
+assert_console_record "$gpu" desktop
 shown "$VFIOCTL" status || fail "vfioctl status failed"
 assert_contains "$SHOWN_OUTPUT" "intent" "vfioctl status shows the unfinished bind"
 assert_contains "$SHOWN_OUTPUT" "host consoles handed over" "vfioctl status shows the released console"
@@ -121,7 +122,7 @@ assert_contains "$SHOWN_OUTPUT" "gave back the host console on $gpu" "restore sa
 assert_gpu_console "$gpu" bochs-drm
 assert_no_override "$gpu"
 assert_no_hook_record "$gpu"
-check "no console record is left" test ! -e "$(console_record_of "$gpu")"
+assert_no_console_record "$gpu"
 rm -f "$CONF"
 
 pass
