@@ -3,8 +3,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <map>
 
 #include "plugin/device_write.h"
+#include "plugin/driver_override.h"
 #include "plugin/restorer.h"
 #include "plugin/sysfs_reader.h"
 
@@ -21,6 +23,7 @@ class Binding {
   Binding(Host& host, StateStore& store, const std::string& domain) : host_(host), store_(store), domain_(domain) {}
 
   std::vector<Finding> run(const std::vector<PlannedDevice>& devices) {
+    if (auto unreadable = read_original_overrides(devices); !unreadable.empty()) return unreadable;
     for (const auto& planned : devices) {
       auto bound = bind_one(planned);
       if (bound) continue;
@@ -43,6 +46,33 @@ class Binding {
   }
 
  private:
+  // 0. What each device's driver_override is, before anything changes: it goes into the record, and
+  // reading it waits for the device's lock, which something may hold for good. A device whose
+  // override does not answer refuses the whole start, with nothing changed.
+  std::vector<Finding> read_original_overrides(const std::vector<PlannedDevice>& devices) {
+    std::vector<PciDevice> planned;
+    for (const auto& p : devices) planned.push_back(p.device);
+    std::vector<Finding> findings;
+    for (auto& [address, read] : read_driver_overrides(host_.paths, planned, host_.unbind_timeout)) {
+      if (read) {
+        original_overrides_.emplace(address, *read);
+        continue;
+      }
+      const std::string subject = address.str();
+      if (read.error().code == ETIMEDOUT) {
+        findings.push_back({Severity::error, subject, read.error().message + "; nothing was changed",
+                            "find the process stuck in the kernel on it (state D in ps -eo pid,stat,args; dmesg), "
+                            "release what it waits for, then try again",
+                            "device-locked"});
+      } else {
+        findings.push_back({Severity::error, subject, "could not be bound to vfio-pci (" + read.error().message +
+                                                          "); nothing was changed",
+                            "see dmesg, and vfioctl show " + subject, "bind-failed"});
+      }
+    }
+    return findings;
+  }
+
   Expected<void> bind_one(const PlannedDevice& planned) {
     const PciDevice& device = planned.device;
     const std::string address = device.address.str();
@@ -56,7 +86,7 @@ class Binding {
     record.domain = domain_;
     record.original_driver = previous && previous->domain == domain_ ? previous->original_driver : device.driver;
     record.original_override =
-        previous && previous->domain == domain_ ? previous->original_override : device.driver_override;
+        previous && previous->domain == domain_ ? previous->original_override : original_overrides_.at(device.address);
     record.iommu_group = device.iommu_group;
     record.companion = planned.companion;
     record.since = now_seconds();
@@ -141,6 +171,7 @@ class Binding {
   Host& host_;
   StateStore& store_;
   const std::string& domain_;
+  std::map<PciAddress, std::string> original_overrides_;
   std::vector<Record> touched_;
   bool vfio_loaded_ = false;
 };

@@ -77,13 +77,7 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   if (auto record = StateStore(paths.state_dir()).find(address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;
-    device.sriov_numvfs = static_cast<unsigned>(device.virtfns.size());
-    return device;
   }
-  // Both take the device lock (pci-sysfs.c driver_override_show; iov.c sriov_numvfs_show).
-  auto override_value = read_attribute(dir / "driver_override");
-  if (override_value && *override_value != "(null)") device.driver_override = *override_value;
-  device.sriov_numvfs = static_cast<unsigned>(read_number(dir / "sriov_numvfs", 10).value_or(0));
   return device;
 }
 

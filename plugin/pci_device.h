@@ -15,7 +15,8 @@ namespace vfiohooks {
 
 inline constexpr std::string_view kVfioPci = "vfio-pci";
 
-// One PCI function as sysfs shows it now.
+// One PCI function as sysfs shows it now, from the attributes whose read never waits for the
+// device's lock. driver_override does (plugin/driver_override.h reads it where that cannot hang us).
 struct PciDevice {
   PciAddress address;
   std::uint16_t vendor = 0;
@@ -23,16 +24,16 @@ struct PciDevice {
   std::uint32_t class_code = 0;    // 0xCCSSPP: class, subclass, prog-if
   std::uint8_t header_type = 0;    // config byte 0x0e, multifunction bit included
   std::string driver;              // empty when unbound
-  std::string driver_override;     // empty when none, or when not read (blocked_write)
   bool vfio_variant = false;       // <dev>/vfio-dev exists: bound to vfio-pci or a vfio variant driver
   std::optional<unsigned> iommu_group;
   bool boot_vga = false;
-  unsigned sriov_numvfs = 0;
-  std::vector<PciAddress> virtfns;  // the VFs of an SR-IOV PF
+  // The enabled VFs of an SR-IOV PF: the kernel adds a virtfnN link for each VF it enables and
+  // removes it when it disables them (iov.c pci_iov_add_virtfn, pci_iov_remove_virtfn), so these
+  // are what sriov_numvfs counts, read without its lock (iov.c sriov_numvfs_show takes it).
+  std::vector<PciAddress> virtfns;
   std::optional<PciAddress> physfn;  // the PF of an SR-IOV VF
-  // A write vfio-hooks abandoned is still blocked in the kernel and holds the device's lock: its
-  // driver_override was not read (that would wait for the lock) and sriov_numvfs is the number of
-  // virtfn links. Nothing may be written to the device while this is set.
+  // A write vfio-hooks abandoned is still blocked in the kernel and holds the device's lock:
+  // nothing may be written to the device, nor its driver_override read, while this is set.
   std::optional<BlockedWrite> blocked_write;
 
   // Header type other than 0 (bridge, CardBus): vfio-pci refuses these (FACTS: -EINVAL).
@@ -43,8 +44,7 @@ struct PciDevice {
 };
 
 // Reads the device at `address`; fails when sysfs has no such device. Never waits for the device's
-// lock: when vfio-hooks' record of the device names a write still blocked in the kernel, only the
-// attributes that do not take that lock are read (see plugin/blocked_write.h).
+// lock (see plugin/blocked_write.h): it reads no attribute that takes it.
 Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address);
 // Every PCI function on the host, in address order.
 std::vector<PciAddress> list_pci_addresses(const HostPaths& paths);

@@ -105,9 +105,9 @@ class Planner {
       plan_.findings.push_back(error("not-a-vf", subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
-    if (device.sriov_numvfs > 0) {
+    if (!device.virtfns.empty()) {
       // FACTS: vfio-pci refuses a PF whose VFs are enabled, whatever the policy says.
-      plan_.findings.push_back(error("sriov-pf-enabled", subject, "is an SR-IOV physical function with " + std::to_string(device.sriov_numvfs) +
+      plan_.findings.push_back(error("sriov-pf-enabled", subject, "is an SR-IOV physical function with " + std::to_string(device.virtfns.size()) +
                                                   " VFs enabled; vfio-pci refuses it and the VFs depend on it",
                                      "assign one of its VFs instead, or disable them first (echo 0 > "
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));

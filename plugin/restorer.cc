@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "plugin/device_write.h"
+#include "plugin/driver_override.h"
 #include "plugin/pci_device.h"
 #include "plugin/sysfs_reader.h"
 
@@ -18,9 +19,15 @@ Expected<void> step(Expected<void> result, const std::string& what) {
   return {};
 }
 
-}  // namespace
+// The device's driver_override, as read beforehand for a whole run (`known`) or read now.
+Expected<std::string> override_of(Host& host, const PciDevice& device, const OverrideReads* known) {
+  if (known) {
+    if (auto read = known->find(device.address); read != known->end()) return read->second;
+  }
+  return read_driver_override(host.paths, device, host.unbind_timeout);
+}
 
-Expected<void> restore_device(Host& host, StateStore& store, const Record& held) {
+Expected<void> restore_one(Host& host, StateStore& store, const Record& held, const OverrideReads* known) {
   Record record = held;
   const std::string address = record.address.str();
   auto current = read_pci_device(host.paths, record.address);
@@ -31,7 +38,10 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& held)
   }
   // Every write below would wait behind the blocked one, uninterruptibly.
   if (current->blocked_write) return fail(describe(*current->blocked_write), EBUSY);
-  if (current->driver == record.original_driver && current->driver_override == record.original_override) {
+  // So would reading driver_override, when something else holds the lock.
+  const auto override_now = override_of(host, *current, known);
+  if (!override_now) return fail(override_now.error().message, override_now.error().code);
+  if (current->driver == record.original_driver && *override_now == record.original_override) {
     return store.remove(record.address);  // already as it was: an interrupted bind or restore
   }
   const bool on_vfio = current->driver == kVfioPci;
@@ -83,11 +93,23 @@ Expected<void> restore_device(Host& host, StateStore& store, const Record& held)
   return store.remove(record.address);
 }
 
+}  // namespace
+
+Expected<void> restore_device(Host& host, StateStore& store, const Record& record) {
+  return restore_one(host, store, record, nullptr);
+}
+
 std::vector<Finding> restore_devices(Host& host, StateStore& store, std::vector<Record> records) {
   std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.address > b.address; });
+  // Every driver_override in one reader child (plugin/driver_override.h), not one per device.
+  std::vector<PciDevice> present;
+  for (const auto& record : records) {
+    if (auto device = read_pci_device(host.paths, record.address)) present.push_back(std::move(*device));
+  }
+  const OverrideReads overrides = read_driver_overrides(host.paths, present, host.unbind_timeout);
   std::vector<Finding> failures;
   for (const auto& record : records) {
-    if (auto restored = restore_device(host, store, record); !restored) {
+    if (auto restored = restore_one(host, store, record, &overrides); !restored) {
       host.log.error(record.address.str() + " of domain " + record.domain + " was not restored: " + restored.error().message);
       failures.push_back({Severity::error, record.address.str(),
                           "could not be restored to " + driver_name(record.original_driver) + ": " + restored.error().message,

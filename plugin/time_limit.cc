@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/time_limit.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -10,44 +9,14 @@
 #include <string>
 #include <thread>
 
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "plugin/detached_child.h"
 #include "plugin/process_stat.h"
 
 namespace vfiohooks {
 
 namespace {
-
-// How long a killed writer may take to die before we call it blocked in the kernel. One in an
-// interruptible sleep dies at once; one in uninterruptible sleep ignores SIGKILL until the kernel
-// returns to user space (kernel/signal.c delivers it only there).
-constexpr auto kKillGrace = std::chrono::milliseconds(250);
-
-// In the child: nothing of ours may outlive us with it. libvirt reads the hook's stdout and stderr
-// until EOF (src/util/vircommand.c, virCommandProcessIO), so a child stuck in the kernel holding
-// them would keep `virsh start` waiting after the hook has exited; the state lock (flock belongs to
-// the open file, which fork shares) would stop every later hook run.
-void detach_descriptors() {
-  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0) ::_exit(EIO);
-  for (int fd = 0; fd <= 2; ++fd) {
-    if (::dup2(null, fd) < 0) ::_exit(EIO);
-  }
-  ::close_range(3, ~0U, 0);
-}
-
-// Waits up to `grace` for the child; true when it was reaped.
-bool reap_within(pid_t child, std::chrono::milliseconds grace) {
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  for (;;) {
-    int status = 0;
-    const pid_t done = ::waitpid(child, &status, WNOHANG);
-    if (done == child || (done < 0 && errno != EINTR)) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
 
 // The writer, if it is still in the kernel: /proc shows it alive and it is the process we started
 // (`started`, read right after fork, when /proc had it).
@@ -72,8 +41,7 @@ TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const s
   if (child == 0) {
     // Killed with us (a hook killed mid-bind): a write not yet under way never starts, so a restore
     // run after us does not race it. One already inside the kernel finishes first.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(ECHILD);
-    detach_descriptors();
+    detach_child(parent);
     // The child reports the kernel's errno as its exit status (0 = success).
     auto written = kernel.write_attribute(path, value);
     ::_exit(written ? 0 : (written.error().code > 0 && written.error().code < 256 ? written.error().code : EIO));

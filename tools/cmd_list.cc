@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "plugin/driver_override.h"
 #include "plugin/pci_device.h"
 #include "plugin/reset_capability.h"
 #include "tools/command_support.h"
@@ -43,7 +44,8 @@ struct Row {
   std::vector<std::string> assigned_in;
 };
 
-Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host) {
+Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, HostSnapshot& host,
+              const Expected<std::string>& override_read) {
   const PciDevice& d = row.device;
   Json held = nullptr;
   if (row.record) held = Json{{"domain", row.record->domain}, {"phase", std::string(to_string(row.record->phase))}};
@@ -55,7 +57,8 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
               {"class_name", class_name(names, d)},
               {"name", device_name(names, facts, d)},
               {"driver", d.driver.empty() ? Json(nullptr) : Json(d.driver)},
-              {"driver_override", d.driver_override.empty() ? Json(nullptr) : Json(d.driver_override)},
+              {"driver_override", override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
+              {"locked", override_read ? Json(nullptr) : Json(override_read.error().message)},
               {"bridge", d.is_bridge()},
               {"reset", reset_json(read_reset_capability(host, d.address))},
               {"assignable", std::string(to_string(row.verdict.kind))},
@@ -101,8 +104,15 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
 
   PciNames names;
   if (ctx.options.json) {
+    // Only --json shows driver_override: its read takes each device's lock, so all are read at
+    // once, none waiting more than unbind_timeout_ms (plugin/driver_override.h).
+    std::vector<PciDevice> shown;
+    for (const auto& row : rows) shown.push_back(row.device);
+    const auto overrides = read_driver_overrides(facts.paths(), shown, config.defaults.unbind_timeout);
     Json devices = Json::array();
-    for (const auto& row : rows) devices.push_back(row_json(row, names, facts, host));
+    for (const auto& row : rows) {
+      devices.push_back(row_json(row, names, facts, host, overrides.at(row.device.address)));
+    }
     print_json(ctx.out, Json{{"facts", facts.source()}, {"unchecked", facts.unchecked()}, {"devices", devices}});
     return 0;
   }

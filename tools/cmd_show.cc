@@ -2,6 +2,7 @@
 // vfioctl show: one device in depth — its group, holder, verdict and what assigning it takes.
 #include <algorithm>
 
+#include "plugin/driver_override.h"
 #include "plugin/iommu_group.h"
 #include "plugin/pci_device.h"
 #include "plugin/planner.h"
@@ -73,6 +74,8 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   }
   const auto todo = steps(facts, config.defaults, *address, verdict, records);
   const ResetCapability reset = read_reset_capability(facts.paths(), *address);
+  // Its read takes the device's lock: waited for no longer than unbind_timeout_ms.
+  const auto override_read = read_driver_override(facts.paths(), *device, config.defaults.unbind_timeout);
   PciNames names;
 
   if (ctx.options.json) {
@@ -88,8 +91,8 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"class", hex_id(device->class_code, 6)},
                              {"class_name", class_name(names, *device)},
                              {"driver", device->driver.empty() ? Json(nullptr) : Json(device->driver)},
-                             {"driver_override", device->driver_override.empty() ? Json(nullptr) : Json(device->driver_override)},
-                             {"locked", device->blocked_write ? Json(describe(*device->blocked_write)) : Json(nullptr)},
+                             {"driver_override", override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
+                             {"locked", override_read ? Json(nullptr) : Json(override_read.error().message)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
                              {"reset", reset_json(reset)},
                              {"group_members", group},
@@ -107,9 +110,9 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   out << "  class:        " << class_name(names, *device) << " (0x" << hex_id(device->class_code, 6) << ")"
       << (device->is_bridge() ? ", bridge" : "") << '\n';
   out << "  driver:       " << driver_text(*device)
-      << (device->driver_override.empty() ? "" : " (driver_override " + device->driver_override + ")") << '\n';
+      << (override_read && !override_read->empty() ? " (driver_override " + *override_read + ")" : "") << '\n';
   out << "  reset:        " << reset_text(reset) << '\n';
-  if (device->blocked_write) out << "  locked:       " << describe(*device->blocked_write) << '\n';
+  if (!override_read) out << "  locked:       " << override_read.error().message << '\n';
   if (device->iommu_group) {
     out << "  iommu group:  " << *device->iommu_group << '\n';
     std::vector<std::vector<std::string>> rows;

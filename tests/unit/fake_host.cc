@@ -471,6 +471,15 @@ bool FakeHost::remove_hanging(const std::string& address) const {
   return is_locked(address);
 }
 
+pid_t FakeHost::unbind_elsewhere(const std::string& address, int max_ms) {
+  hang_remove(address, max_ms);
+  const fs::path unbind = driver_dir(driver_of(address)) / "unbind";
+  const pid_t writer = ::fork();
+  if (writer == 0) ::_exit(write_attribute(unbind, address) ? 0 : 1);
+  while (!remove_hanging(address)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return writer;
+}
+
 std::string FakeHost::lock_taken_by(const fs::path& path, const std::string& value) const {
   const std::string name = path.filename().string();
   const fs::path parent = path.parent_path();

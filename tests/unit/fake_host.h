@@ -191,6 +191,11 @@ class FakeHost : public Kernel {
   void finish_remove(const std::string& address);
   // True once an unbind of `address` hangs in its remove (the link already gone).
   bool remove_hanging(const std::string& address) const;
+  // Someone vfio-hooks has no record of (an admin's `echo ADDRESS > .../unbind`) unbinds `address`
+  // from its driver, whose remove hangs (hang_remove, for at most `max_ms`). Returns the writer's
+  // pid once the remove holds the device's lock. The writer is a child of the calling process: reap
+  // it once the remove is over (finish_remove).
+  pid_t unbind_elsewhere(const std::string& address, int max_ms = 20000);
   void clear_faults();
 
   // ---- Looking ------------------------------------------------------------------------------

@@ -242,6 +242,24 @@ TEST_F(PlannerTest, ADeviceOrGroupMateWithAWriteStillBlockedIsRefusedWithoutWait
   ::waitpid(writer, nullptr, 0);
 }
 
+// Someone else's unbind of the rtl8139 hangs in its remove, holding the device's lock; vfio-hooks
+// has no record of it. Planning reads nothing that waits for the lock, so it answers, and sees
+// what the kernel shows: an unbound device (the link goes before the remove runs).
+TEST_F(PlannerTest, PlanningWaitsForNoLockSomeoneElseHolds) {
+  topo::bridge_with_two_nics(host);
+  const pid_t admin = host.unbind_elsewhere(topo::kBridgeRtl);
+  host.clear_writes();
+
+  const Plan both = plan({requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
+  EXPECT_FALSE(both.refused());
+  EXPECT_EQ(both.to_bind.size(), 2u);
+  // With the rtl8139 unbound, the e1000 alone has a viable group.
+  EXPECT_FALSE(plan({requested(topo::kBridgeE1000)}).refused());
+  EXPECT_THAT(host.lock_waits(), IsEmpty());
+  host.finish_remove(topo::kBridgeRtl);
+  ::waitpid(admin, nullptr, 0);
+}
+
 // ---- the host depends on it -----------------------------------------------------------------------
 
 TEST_F(PlannerTest, RootFilesystemThroughLvmAndSwap) {

@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cerrno>
 
 #include "plugin/binder.h"
@@ -20,6 +22,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 namespace topo = topology;
 
 class RestorerTest : public ::testing::Test {
@@ -110,6 +113,64 @@ TEST_F(RestorerTest, AnUnbindFromVfioThatHangsIsRecordedAndWaitedForByNobody) {
   b.fake.finish_remove(topo::kLoneNic);
   EXPECT_THAT(restore_all(), IsEmpty());
   EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+}
+
+// Someone else unbinds the device from vfio-pci (an admin by hand) and that remove hangs: we have
+// no record of the writer, and reading driver_override would wait behind the device's lock. The
+// restore gives up within the limit, writes nothing and keeps the record; once the remove is over,
+// the next restore gives the device back.
+TEST_F(RestorerTest, ADeviceSomeoneElseHoldsLockedIsLeftAloneUntilItIsFree) {
+  topo::lone_nic(b.fake);
+  bind({requested(topo::kLoneNic)});
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  const pid_t admin = b.fake.unbind_elsewhere(topo::kLoneNic);
+  b.fake.clear_writes();
+
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].line(), "vfio-hooks: 0000:03:00.0: could not be restored to e1000e: its driver_override did "
+                                "not answer within 300 ms: something holds the device's lock (an unbind or a driver's "
+                                "remove stuck in the kernel); fix: run vfioctl restore 0000:03:00.0 once whatever holds "
+                                "it lets go");
+  EXPECT_THAT(b.fake.writes(), IsEmpty());
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+  EXPECT_EQ(b.store.load().records.size(), 1u);
+
+  b.fake.finish_remove(topo::kLoneNic);
+  ASSERT_EQ(::waitpid(admin, nullptr, 0), admin);
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.store.load().records, IsEmpty());
+}
+
+// The same in the middle of a run: the overrides are read in one go before the first restore, the
+// locked device answers nothing, and the devices on either side of it are still given back.
+TEST_F(RestorerTest, ALockedDeviceInTheMiddleOfARunHoldsUpNoOtherDevice) {
+  topo::lone_nic(b.fake);
+  topo::bridge_with_two_nics(b.fake);
+  bind({requested(topo::kLoneNic), requested(topo::kBridgeE1000), requested(topo::kBridgeRtl)});
+  const auto usual_limit = b.host.unbind_timeout;
+  b.host.unbind_timeout = std::chrono::milliseconds(300);
+  const pid_t admin = b.fake.unbind_elsewhere(topo::kBridgeE1000);
+  b.fake.clear_writes();
+
+  const auto failures = restore_all();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].subject, topo::kBridgeE1000);
+  EXPECT_THAT(failures[0].line(), HasSubstr("could not be restored to e1000: its driver_override did not answer within "
+                                            "300 ms: something holds the device's lock"));
+  EXPECT_EQ(state(topo::kBridgeRtl), "8139cp/");
+  EXPECT_EQ(state(topo::kLoneNic), "e1000e/");
+  EXPECT_THAT(b.fake.writes(), Not(Contains(HasSubstr(topo::kBridgeE1000))));
+  EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
+  ASSERT_EQ(b.store.load().records.size(), 1u);
+
+  b.fake.finish_remove(topo::kBridgeE1000);
+  ASSERT_EQ(::waitpid(admin, nullptr, 0), admin);
+  b.host.unbind_timeout = usual_limit;  // no healthy write races a short limit
+  EXPECT_THAT(restore_all(), IsEmpty());
+  EXPECT_EQ(state(topo::kBridgeE1000), "e1000/");
   EXPECT_THAT(b.store.load().records, IsEmpty());
 }
 

@@ -3,6 +3,10 @@
 // kernel host. Each test asserts what the user sees and which driver every device ends on.
 #include "hooks/hook_runner.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -217,6 +221,88 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
   EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
   EXPECT_EQ(record_count(), 0u);
   EXPECT_THAT(fake.lock_waits(), IsEmpty());
+}
+
+// Someone else's unbind hangs in the driver's remove (an admin's `echo ... > unbind`): vfio-hooks
+// has no record of it, the `driver` link is gone, and reading driver_override would sleep behind
+// the device's lock for as long as the remove lasts. The start is refused within unbind_timeout_ms
+// in one line, with nothing written; once the remove is over, the same start binds the (now
+// unbound) device and release leaves it unbound, as it was.
+TEST_F(HookTest, AStartOnADeviceSomeoneElseIsUnbindingIsRefusedWithoutWaiting) {
+  topology::lone_nic(fake);
+  write_config("unbind_timeout_ms = 300\n");
+  const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
+  fake.clear_writes();
+  const std::string xml = domain_xml({topology::kLoneNic});
+
+  const auto refused = prepare(xml);
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_EQ(errors_in(refused.err),
+            "vfio-hooks: 0000:03:00.0: its driver_override did not answer within 300 ms: something holds the "
+            "device's lock (an unbind or a driver's remove stuck in the kernel); nothing was changed; fix: find the "
+            "process stuck in the kernel on it (state D in ps -eo pid,stat,args; dmesg), release what it waits for, "
+            "then try again\n");
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_EQ(record_count(), 0u);
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+  EXPECT_TRUE(StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(0)));
+
+  fake.finish_remove(topology::kLoneNic);
+  fake.clear_faults();
+  ASSERT_EQ(::waitpid(admin, nullptr, 0), admin);
+  write_config("");  // the usual limit: no healthy write races a short one under load
+  const auto started = prepare(xml);
+  EXPECT_EQ(started.status, 0) << started.err;
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "vfio-pci");
+  const auto released = release(xml);
+  EXPECT_EQ(released.status, 0) << released.err;
+  EXPECT_EQ(fake.driver_of(topology::kLoneNic), "");
+  EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
+}
+
+// The hook is SIGKILLed while its writer is stuck in the kernel (libvirt gave up on it, an admin
+// killed it): PR_SET_PDEATHSIG cannot end a writer in D state, and the record says only "intent".
+// Nothing after it waits for the device's lock: the next start and the release refuse within
+// unbind_timeout_ms and write nothing; once the remove is over, release gives the share back.
+TEST_F(HookTest, AHookKilledWhileItsWriterIsStuckLeavesNothingThatWaits) {
+  topology::ninep_share(fake);
+  write_config("unbind_timeout_ms = 60000\n");  // the killed hook waits for its writer meanwhile
+  fake.hang_remove(topology::kNinepShare, 20000);
+  const std::string xml = domain_xml({topology::kNinepShare},
+                                     "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
+                                     "allow-host-critical='yes'/></vfio:hooks>");
+  const pid_t hook = ::fork();
+  if (hook == 0) ::_exit(prepare(xml).status);
+  while (!fake.remove_hanging(topology::kNinepShare)) ::usleep(1000);
+  ASSERT_EQ(::kill(hook, SIGKILL), 0);
+  ASSERT_EQ(::waitpid(hook, nullptr, 0), hook);
+  write_config("unbind_timeout_ms = 300\n");
+  const auto records = StateStore(fake.paths().state_dir()).load().records;
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].phase, Phase::intent);
+  EXPECT_FALSE(records[0].blocked_write);
+  fake.clear_writes();
+
+  const auto again = prepare(xml);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_THAT(errors_in(again.err), StartsWith("vfio-hooks: 0000:00:08.0: its driver_override did not answer within "
+                                               "300 ms: something holds the device's lock"));
+  const auto released = release(xml);
+  EXPECT_EQ(released.status, 1);
+  EXPECT_THAT(released.err, StartsWith("vfio-hooks: 0000:00:08.0: could not be restored to virtio-pci: its "
+                                       "driver_override did not answer within 300 ms"));
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_EQ(record_count(), 1u);
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+  EXPECT_TRUE(StateLock::acquire(fake.paths().state_dir(), std::chrono::milliseconds(0)));
+
+  fake.finish_remove(topology::kNinepShare);
+  write_config("");  // the usual limit: no healthy write races a short one under load
+  const auto finished = release(xml);
+  EXPECT_EQ(finished.status, 0) << finished.err;
+  EXPECT_EQ(fake.driver_of(topology::kNinepShare), "virtio-pci");
+  EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
+  EXPECT_EQ(record_count(), 0u);
 }
 
 TEST_F(HookTest, ADomainWithoutPciHostdevsTouchesNeitherSysfsNorTheState) {

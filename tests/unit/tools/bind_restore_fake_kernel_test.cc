@@ -4,6 +4,7 @@
 // goes, and faults can be injected. Each test asserts what the user sees (exit status, the exact
 // lines) and the driver every device ends on; refusals must change nothing.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <utime.h>
 
@@ -458,6 +459,43 @@ TEST_F(VfioctlOnFakeKernel, AHungUnbindIsShownWithoutWaitingAndRestoredOnceItIsO
   EXPECT_EQ(fake.override_of(topology::kNinepShare), "");
   EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
   EXPECT_THAT(fake.lock_waits(), IsEmpty());
+}
+
+// Someone else's unbind of the NIC hangs in its remove and vfio-hooks has no record of it. status
+// and the table read nothing that waits for the device's lock; show and list --json, which show
+// driver_override, wait at most unbind_timeout_ms for it and say the device is locked; bind refuses
+// with nothing changed.
+TEST_F(VfioctlOnFakeKernel, ALockSomeoneElseHoldsIsShownAndRefusedWithoutWaitingForIt) {
+  topology::lone_nic(fake);
+  write_config("unbind_timeout_ms = 300\n");
+  const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
+  fake.clear_writes();
+  const std::string locked = "its driver_override did not answer within 300 ms: something holds the device's lock (an "
+                             "unbind or a driver's remove stuck in the kernel)";
+
+  EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
+  const auto table = vfioctl_without_libvirt({"list"});
+  EXPECT_EQ(table.status, 0) << table.err;
+  EXPECT_THAT(table.out, MatchesRegex("(.|\n)*12 +0000:03:00.0 +8086:15bb +\\(none\\) +yes(.|\n)*"));
+  const auto json = nlohmann::json::parse(vfioctl_without_libvirt({"--json", "list"}).out);
+  ASSERT_EQ(json["devices"].size(), 2u);  // the root port and the NIC
+  EXPECT_EQ(json["devices"][1]["address"], topology::kLoneNic);
+  EXPECT_EQ(json["devices"][1]["locked"], locked);
+  EXPECT_EQ(json["devices"][0]["locked"], nullptr);
+  const auto show = vfioctl_without_libvirt({"show", "03:00.0"});
+  EXPECT_EQ(show.status, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("\n  locked:       " + locked + "\n"));
+  const auto bound = vfioctl({"bind", "03:00.0"});
+  EXPECT_EQ(bound.status, 1);
+  EXPECT_THAT(bound.out, StartsWith("vfio-hooks: 0000:03:00.0: " + locked + "; nothing was changed; fix: "));
+  EXPECT_THAT(fake.writes(), IsEmpty());
+  EXPECT_TRUE(records().empty());
+  EXPECT_THAT(fake.lock_waits(), IsEmpty());
+
+  fake.finish_remove(topology::kLoneNic);
+  ASSERT_EQ(::waitpid(admin, nullptr, 0), admin);
+  EXPECT_EQ(vfioctl_without_libvirt({"--json", "show", "03:00.0"}).status, 0);
+  EXPECT_EQ(nlohmann::json::parse(vfioctl_without_libvirt({"--json", "show", "03:00.0"}).out)["locked"], nullptr);
 }
 
 TEST_F(VfioctlOnFakeKernel, BindingAgainForTheSameDomainKeepsTheOriginalDriver) {

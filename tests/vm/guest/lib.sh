@@ -276,6 +276,13 @@ hook() {
     return "$rc"
 }
 
+# hook_pids — the hook's processes and their children (writers, readers): the front execs the engine
+# under the same pid, and the kernel keeps 15 characters of a program's name (TASK_COMM_LEN).
+# Fails when there is none.
+hook_pids() {
+    ps -eo pid=,comm= | awk '$2 == "vfio-hooks-qemu" || $2 == "vfio-hooks-engi" { print $1; found = 1 } END { exit !found }'
+}
+
 # The hook's record of a device it holds (plugin/state_store.h): JSON with the address, the domain,
 # the original driver and driver_override, and the phase.
 hook_record_of() { echo "/run/vfio-hooks/devices/$1.json"; }

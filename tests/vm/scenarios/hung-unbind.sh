@@ -8,6 +8,11 @@
 #     record with the writer; the writer holds none of the hook's descriptors; nobody holds the
 #     state lock; vfioctl status names it, list and restore answer at once; once the share is
 #     released, vfioctl restore gives it back to virtio-pci, and the share mounts again;
+#   - the hook SIGKILLed while its unbind is stuck (its writer stays in the kernel, unrecorded),
+#     then an admin's own stuck unbind: status and list answer at once, show and the next start
+#     wait at most unbind_timeout_ms for driver_override and say the device is locked, restore
+#     refuses, nothing changes, and the readers left waiting hold only /dev/null, the file they
+#     read and their pipe;
 #   - through libvirt: `virsh start` of such a domain returns an error instead of hanging.
 # Needs VFIO_HOOKS_QEMU and VFIOCTL.
 # shellcheck source=../guest/lib.sh
@@ -133,6 +138,92 @@ assert_no_hook_record "$share"
 mount -t 9p -o trans=virtio,version=9p2000.L extra "$MOUNTED" || fail "the share does not mount again"
 check "the share works again" grep -q "held open" "$MOUNTED/held"
 umount "$MOUNTED"
+
+# fds_of PID — what a process holds open, on one line: "/dev/null FILE pipe " and the like.
+fds_of() { for fd in /proc/"$1"/fd/*; do readlink "$fd"; done | sed 's/:\[[0-9]*\]$//' | sort -u | tr '\n' ' '; }
+state_of_pid() { cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null || echo gone; }
+in_kernel() { [[ $(state_of_pid "$1") == D ]]; }
+share_unbound() { [[ $(driver_of "$share") == none ]]; }
+has_child() { pgrep -P "$1" >/dev/null; }
+# assert_answers_without_the_lock NIC_DRIVER [WRITER] — while something we have no record of holds
+# the share's lock: status and the list table answer without reading driver_override; show and the
+# next start wait at most unbind_timeout_ms for it, say it is locked, and change nothing (the
+# e1000e stays on NIC_DRIVER). The readers left waiting for the lock (WRITER aside) hold nothing
+# of ours.
+assert_answers_without_the_lock() {
+    local nic_driver=$1 writer=${2:-} started
+    shown timeout 30 "$VFIOCTL" status || fail "vfioctl status failed"
+    shown timeout 30 "$VFIOCTL" list || fail "vfioctl list failed"
+    assert_contains "$(grep -F "$share" <<<"$SHOWN_OUTPUT")" "(none)" "vfioctl list shows the share unbound (its link is gone)"
+    shown timeout 30 "$VFIOCTL" show "$share" || fail "vfioctl show failed"
+    assert_contains "$SHOWN_OUTPUT" "locked:       its driver_override did not answer within $LIMIT_MS ms: something holds the device's lock" \
+        "vfioctl show says the share is locked"
+    started=$EPOCHREALTIME
+    if shown timeout 30 "$VFIO_HOOKS_QEMU" share prepare begin - </tmp/share.xml; then fail "a start was allowed"; fi
+    note "the start was refused after $(elapsed_since "$started") s"
+    assert_finding "$SHOWN_OUTPUT" "$share" "its driver_override did not answer within $LIMIT_MS ms: something holds the device's lock .*; nothing was changed" \
+        "the start is refused (device-locked) with nothing changed"
+    assert_driver "$nic" "$nic_driver"
+    check "nobody holds /run/vfio-hooks/lock" lock_is_free
+    local pid
+    for pid in $(hook_pids) $(pgrep -x vfioctl); do
+        if [[ $pid == "$writer" ]] || ! in_kernel "$pid"; then continue; fi
+        note "pid $pid ($(cat "/proc/$pid/comm")) waits for the lock holding: $(fds_of "$pid")"
+        [[ $(fds_of "$pid") == "/dev/null $(readlink -f "$SYS_PCI/$share")/driver_override pipe " ]] ||
+            fail "a reader left behind holds more than /dev/null, the file it reads and its pipe: $(fds_of "$pid")"
+    done
+}
+
+step "the hook SIGKILLed while its unbind of the occupied share is stuck: nothing records the writer"
+occupy_share
+echo "unbind_timeout_ms = 600000" >/etc/vfio-hooks/vfio-hooks.conf
+"$VFIO_HOOKS_QEMU" share prepare begin - </tmp/share.xml >/tmp/killed.out 2>&1 &
+hook=$!
+wait_until 60 share_unbound || fail "the hook's unbind of the share did not start within 60 s"
+wait_until 30 has_child "$hook" || fail "the hook has no writer child"
+writer=$(pgrep -P "$hook")
+wait_until 30 in_kernel "$writer" || fail "the writer (pid $writer) is not in state D"
+kill -9 "$hook"
+wait "$hook" 2>/dev/null || true
+note "hook $hook killed; its writer $writer is in state $(state_of_pid "$writer"), holding: $(fds_of "$writer")"
+[[ $(state_of_pid "$writer") == D ]] || fail "the writer did not stay in the kernel"
+shown cat "$(hook_record_of "$share")"
+[[ $(jq -r .phase "$(hook_record_of "$share")") == intent ]] || fail "the killed hook's record is not an intent"
+[[ $(jq -r '.blocked_write // empty' "$(hook_record_of "$share")") == '' ]] || fail "the killed hook recorded its writer"
+echo "unbind_timeout_ms = $LIMIT_MS" >/etc/vfio-hooks/vfio-hooks.conf
+# The killed hook had bound the e1000e, the domain's first device, before it reached the share.
+assert_hook_record "$nic" share e1000e
+assert_answers_without_the_lock vfio-pci "$writer"
+if shown timeout 30 "$VFIOCTL" restore "$share"; then fail "vfioctl restore succeeded while the unbind hangs"; fi
+assert_finding "$SHOWN_OUTPUT" "$share" "could not be restored to virtio-pci: its driver_override did not answer within $LIMIT_MS ms" \
+    "vfioctl restore refuses within the limit"
+release_share
+wait_until 60 process_gone "$writer" || fail "the writer (pid $writer) was still there 60 s after the share was released"
+ok "the writer is gone"
+shown "$VFIOCTL" restore --all || fail "vfioctl restore --all failed after the share was released"
+assert_driver "$share" virtio-pci
+assert_no_override "$share"
+assert_no_hook_record "$share"
+assert_driver "$nic" e1000e
+assert_no_override "$nic"
+assert_no_hook_record "$nic"
+
+step "an admin's own unbind of the occupied share is stuck: vfio-hooks has no record of it at all"
+occupy_share
+bash -c "echo $share >/sys/bus/pci/drivers/virtio-pci/unbind" &
+admin=$!
+wait_until 60 share_unbound || fail "the admin's unbind did not start within 60 s"
+wait_until 30 in_kernel "$admin" || fail "the admin's unbind (pid $admin) is not in state D"
+note "the admin's shell (pid $admin) is in state D"
+assert_answers_without_the_lock e1000e
+assert_no_override "$nic"
+assert_no_hook_record "$nic"
+release_share
+wait "$admin" || fail "the admin's unbind failed once the share was released"
+ok "the admin's unbind finished"
+echo "$share" >/sys/bus/pci/drivers/virtio-pci/bind
+assert_driver "$share" virtio-pci
+assert_no_override "$share"
 
 step "through libvirt: virsh start of a domain with the occupied share returns an error instead of hanging"
 install_hook

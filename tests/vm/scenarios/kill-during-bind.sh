@@ -117,10 +117,10 @@ for ((run = 1; run <= runs; run++)); do
     wait "$pid" 2>/dev/null || rc=$?
     # A sysfs write the hook's writer child had already begun finishes in the kernel even though
     # the child is killed with its parent: wait for it, and count how often one was in flight.
-    if pgrep -x vfio-hooks-qemu >/dev/null; then
+    if hook_pids >/dev/null; then
         in_flight=$((in_flight + 1))
-        for ((i = 0; i < 100; i++)); do pgrep -x vfio-hooks-qemu >/dev/null || break; sleep 0.05; done
-        pgrep -x vfio-hooks-qemu >/dev/null && fail "run $run: a writer of the killed hook is still there after 5 s"
+        for ((i = 0; i < 100; i++)); do hook_pids >/dev/null || break; sleep 0.05; done
+        hook_pids >/dev/null && fail "run $run: a writer of the killed hook is still there after 5 s"
     fi
     states=''
     for d in "${devices[@]}"; do states+=$(state_of "$d"); done

@@ -32,7 +32,7 @@ define_domain interrupted yes "$nic"
 settle() {
     local quiet=0 i
     for ((i = 0; i < 300 && quiet < 10; i++)); do
-        if pgrep -x vfio-hooks-qemu >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
+        if hook_pids >/dev/null; then quiet=0; else quiet=$((quiet + 1)); fi
         sleep 0.2
     done
 }
@@ -79,7 +79,7 @@ for delay in "${delays[@]}"; do
     wait "$starter" || true
     note "virsh said: $(tr '\n' ' ' </tmp/start.out)"
     # The hook may still be finishing what it began: it runs to its end without libvirtd.
-    for ((i = 0; i < 100; i++)); do pgrep -x vfio-hooks-qemu >/dev/null || break; sleep 0.1; done
+    for ((i = 0; i < 100; i++)); do hook_pids >/dev/null || break; sleep 0.1; done
     assert_accounted_for "killed after ${delay} s"
     back_to_normal
 done
