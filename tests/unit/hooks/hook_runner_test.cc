@@ -184,7 +184,7 @@ TEST_F(HookTest, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriver) {
 TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothing) {
   topology::lone_nic(fake);
   topology::ninep_share(fake);
-  write_config("unbind_timeout_ms = 300\n");
+  write_config("unbind_timeout_ms = 1000\n");
   fake.hang_remove(topology::kNinepShare, 20000);
   const std::string xml = domain_xml({topology::kLoneNic, topology::kNinepShare},
                                      "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
@@ -194,7 +194,7 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
   EXPECT_EQ(started.status, 1);
   // The plan may warn first (the virtio device has no reset method); the failure is one line.
   EXPECT_THAT(errors_in(started.err), MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
-                                        "300 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
+                                        "1000 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
                                         "device's lock; the device stays on record; fix: release what holds the device "
                                         "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
   EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
@@ -230,7 +230,7 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
 // unbound) device and release leaves it unbound, as it was.
 TEST_F(HookTest, AStartOnADeviceSomeoneElseIsUnbindingIsRefusedWithoutWaiting) {
   topology::lone_nic(fake);
-  write_config("unbind_timeout_ms = 300\n");
+  write_config("unbind_timeout_ms = 1000\n");
   const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
   fake.clear_writes();
   const std::string xml = domain_xml({topology::kLoneNic});
@@ -238,7 +238,7 @@ TEST_F(HookTest, AStartOnADeviceSomeoneElseIsUnbindingIsRefusedWithoutWaiting) {
   const auto refused = prepare(xml);
   EXPECT_EQ(refused.status, 1);
   EXPECT_EQ(errors_in(refused.err),
-            "vfio-hooks: 0000:03:00.0: its driver_override did not answer within 300 ms: something holds the "
+            "vfio-hooks: 0000:03:00.0: its driver_override did not answer within 1000 ms: something holds the "
             "device's lock (an unbind or a driver's remove stuck in the kernel); nothing was changed; fix: find the "
             "process stuck in the kernel on it (state D in ps -eo pid,stat,args; dmesg), release what it waits for, "
             "then try again\n");
@@ -276,7 +276,7 @@ TEST_F(HookTest, AHookKilledWhileItsWriterIsStuckLeavesNothingThatWaits) {
   while (!fake.remove_hanging(topology::kNinepShare)) ::usleep(1000);
   ASSERT_EQ(::kill(hook, SIGKILL), 0);
   ASSERT_EQ(::waitpid(hook, nullptr, 0), hook);
-  write_config("unbind_timeout_ms = 300\n");
+  write_config("unbind_timeout_ms = 1000\n");
   const auto records = StateStore(fake.paths().state_dir()).load().records;
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].phase, Phase::intent);
@@ -286,11 +286,11 @@ TEST_F(HookTest, AHookKilledWhileItsWriterIsStuckLeavesNothingThatWaits) {
   const auto again = prepare(xml);
   EXPECT_EQ(again.status, 1);
   EXPECT_THAT(errors_in(again.err), StartsWith("vfio-hooks: 0000:00:08.0: its driver_override did not answer within "
-                                               "300 ms: something holds the device's lock"));
+                                               "1000 ms: something holds the device's lock"));
   const auto released = release(xml);
   EXPECT_EQ(released.status, 1);
   EXPECT_THAT(released.err, StartsWith("vfio-hooks: 0000:00:08.0: could not be restored to virtio-pci: its "
-                                       "driver_override did not answer within 300 ms"));
+                                       "driver_override did not answer within 1000 ms"));
   EXPECT_THAT(fake.writes(), IsEmpty());
   EXPECT_EQ(record_count(), 1u);
   EXPECT_THAT(fake.lock_waits(), IsEmpty());

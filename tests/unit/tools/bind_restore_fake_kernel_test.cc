@@ -412,7 +412,7 @@ TEST_F(VfioctlOnFakeKernel, ADeviceTheHookHoldsForWin10IsRefusedEvenWithForceAnd
 // then gives the device back.
 TEST_F(VfioctlOnFakeKernel, AHungUnbindIsShownWithoutWaitingAndRestoredOnceItIsOver) {
   topology::ninep_share(fake);
-  write_config("unbind_timeout_ms = 300\n");
+  write_config("unbind_timeout_ms = 1000\n");
   fake.hang_remove(topology::kNinepShare, 20000);
   const auto started = hook("share", "prepare", {topology::kNinepShare},
                             "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1'><vfio:device address='0000:00:08.0' "
@@ -467,10 +467,10 @@ TEST_F(VfioctlOnFakeKernel, AHungUnbindIsShownWithoutWaitingAndRestoredOnceItIsO
 // with nothing changed.
 TEST_F(VfioctlOnFakeKernel, ALockSomeoneElseHoldsIsShownAndRefusedWithoutWaitingForIt) {
   topology::lone_nic(fake);
-  write_config("unbind_timeout_ms = 300\n");
+  write_config("unbind_timeout_ms = 1000\n");
   const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
   fake.clear_writes();
-  const std::string locked = "its driver_override did not answer within 300 ms: something holds the device's lock (an "
+  const std::string locked = "its driver_override did not answer within 1000 ms: something holds the device's lock (an "
                              "unbind or a driver's remove stuck in the kernel)";
 
   EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
