@@ -87,16 +87,16 @@ TEST_F(SystemctlTest, AFailedJobIsAnErrorNamingTheUnit) {
 }
 
 TEST_F(SystemctlTest, ACallPastItsLimitIsAbandoned) {
-  Systemctl quick{host.paths(), std::chrono::milliseconds(200), script};
+  Systemctl quick{host.paths(), std::chrono::milliseconds(1000), script};
   on("stop", "sleep", "30");
   const auto stopped = quick.stop("gdm.service");
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code, ETIMEDOUT);
-  EXPECT_EQ(stopped.error().message, "systemctl stop gdm.service did not finish within 200 ms");
+  EXPECT_EQ(stopped.error().message, "systemctl stop gdm.service did not finish within 1000 ms");
 }
 
 TEST_F(SystemctlTest, NoSystemctlIsAnError) {
-  Systemctl missing{host.paths(), std::chrono::milliseconds(200), host.root() / "no-such-systemctl"};
+  Systemctl missing{host.paths(), std::chrono::milliseconds(1000), host.root() / "no-such-systemctl"};
   EXPECT_THAT(missing.stop("gdm.service").error().message, HasSubstr("cannot run "));
 }
 
