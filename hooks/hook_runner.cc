@@ -9,6 +9,7 @@
 
 #include "hooks/front.h"
 #include "plugin/assignment.h"
+#include "plugin/holder_check.h"
 #include "plugin/config_file.h"
 #include "plugin/console_record.h"
 #include "plugin/host.h"
@@ -64,18 +65,22 @@ class HookRun {
     const auto contents = load_state();
     const Plan plan = make_plan(env_.paths, input->request, policy, contents.records);
     for (const auto& finding : plan.findings) {
-      err_ << finding.line() << '\n';
       (finding.severity == Severity::error ? env_.log.error(finding.line()) : env_.log.warning(finding.line()));
     }
+    std::vector<Finding> failures;
     if (plan.refused()) {
       env_.log.error("refused to start domain " + domain_);
-      return 1;
+    } else {
+      Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
+      ConsoleEnv console{host, consoles_, services()};
+      failures = take_devices(console, store_, env_.holders ? env_.holders : process_holders(env_.paths, false),
+                              domain_, plan);
+      for (const auto& failure : failures) env_.log.error(failure.line());
     }
-    Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
-    ConsoleEnv console{host, consoles_, services()};
-    const auto failures = take_devices(console, store_, env_.holders, domain_, plan);
-    for (const auto& failure : failures) report(err_, env_.log, failure);
-    return failures.empty() ? 0 : 1;
+    // virt-manager shows the first line: a failed bind matters more than the plan's warnings.
+    for (const auto& failure : failures) err_ << failure.line() << '\n';
+    for (const auto& finding : plan.findings) err_ << finding.line() << '\n';
+    return plan.refused() || !failures.empty() ? 1 : 0;
   }
 
   // release end: give back every device this domain holds, never stopping at the first failure.

@@ -23,7 +23,7 @@ struct HookEnvironment {
   bool is_root = true;
   std::chrono::milliseconds lock_wait{120000};
   ServiceManager* services = nullptr;  // stop_units' service manager; systemd (Systemctl) when null
-  HolderCheck holders{};               // who holds a GPU after its console is handed over
+  HolderCheck holders{};               // who holds a GPU after its console is handed over; the guard when null
 };
 
 // libvirt's qemu hook: `args` is NAME OP SUBOP EXTRA, `in` carries the domain XML, `err` is what the

@@ -38,7 +38,7 @@ std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const Hold
     if (auto done = hand_over_console(env, domain, handover); !done) {
       return undo({{Severity::error, gpu,
                     "could not hand the host console over (" + done.error().message + "); it was given back",
-                    "see dmesg (and journalctl for stop_units); vfioctl status shows anything left released",
+                    "see dmesg (journalctl for stop_units); vfioctl status shows what is left",
                     "console-handover-failed"}});
     }
   }

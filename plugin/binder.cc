@@ -35,8 +35,7 @@ class Binding {
         findings.push_back(keep_blocked());
       } else {
         findings.push_back({Severity::error, address,
-                            "could not be bound to vfio-pci (" + bound.error().message +
-                                "); the domain's devices were given back to their drivers",
+                            "could not be bound to vfio-pci (" + bound.error().message + "); all were given back",
                             "see dmesg, and vfioctl show " + address, "bind-failed"});
       }
       roll_back(findings);
@@ -61,8 +60,7 @@ class Binding {
       const std::string subject = address.str();
       if (read.error().code == ETIMEDOUT) {
         findings.push_back({Severity::error, subject, read.error().message + "; nothing was changed",
-                            "find the process stuck in the kernel on it (state D in ps -eo pid,stat,args; dmesg), "
-                            "release what it waits for, then try again",
+                            "release what the task in state D waits for (see dmesg), then try again",
                             "device-locked"});
       } else {
         findings.push_back({Severity::error, subject, "could not be bound to vfio-pci (" + read.error().message +
@@ -97,7 +95,8 @@ class Binding {
     Record& current = touched_.back();
     // 2. vfio-pci must be there for the probe to find it; writing driver_override loads nothing.
     if (!vfio_loaded_) {
-      if (auto loaded = host_.kernel.load_module("vfio-pci"); !loaded) return fail("loading vfio-pci: " + loaded.error().message);
+      if (auto loaded = host_.kernel.load_module("vfio-pci"); !loaded)
+        return fail("loading vfio-pci: " + loaded.error().message);
       vfio_loaded_ = true;
     }
     const auto device_dir = host_.paths.pci_device(device.address);
@@ -113,8 +112,9 @@ class Binding {
       }
       // 4. Leave the host driver. Its remove runs inside this write and may never return.
       if (driver_now) {
-        if (auto unbound = write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind",
-                                                  address, "unbind from " + *driver_now);
+        if (auto unbound =
+                write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind", address,
+                                       "unbind from " + *driver_now);
             !unbound) {
           return fail("unbinding from " + *driver_now + ": " + unbound.error().message, unbound.error().code);
         }
@@ -152,7 +152,7 @@ class Binding {
     return {Severity::error, address,
             "its " + write.what + " did not finish within " + std::to_string(host_.unbind_timeout.count()) +
                 " ms and is still blocked in the kernel (pid " + std::to_string(write.pid) +
-                "), holding the device's lock; the device stays on record",
+                "), holding the device's lock",
             "release what holds the device (see dmesg), then run vfioctl restore " + address, "write-pending"};
   }
 

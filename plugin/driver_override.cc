@@ -21,8 +21,8 @@ OverrideReads read_driver_overrides(const HostPaths& paths, const std::vector<Pc
       overrides.emplace(address, read->value_or("(null)") == "(null)" ? "" : **read);
     } else if (read.error().code == ETIMEDOUT) {
       overrides.emplace(address, fail("its driver_override did not answer within " + std::to_string(limit.count()) +
-                                          " ms: something holds the device's lock (an unbind or a driver's remove "
-                                          "stuck in the kernel)",
+                                          " ms: something holds the device's lock (a stuck unbind or "
+                                          "remove)",
                                       ETIMEDOUT));
     } else {
       overrides.emplace(address, fail("cannot read its driver_override: " + read.error().message, read.error().code));

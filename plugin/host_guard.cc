@@ -2,9 +2,16 @@
 #include "plugin/host_guard.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <sstream>
 
+#include "plugin/device_nodes.h"
+#include "plugin/finding.h"
+#include "plugin/mount_namespaces.h"
+#include "plugin/mount_table.h"
+#include "plugin/process_scan.h"
+#include "plugin/storage_stack.h"
 #include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -13,22 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// mountinfo escapes blanks in paths as octal (\040).
-std::string unescape_octal(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 3 < text.size()) {
-      const std::string digits = text.substr(i + 1, 3);
-      if (digits.find_first_not_of("01234567") == std::string::npos) {
-        out += static_cast<char>(std::stoi(digits, nullptr, 8));
-        i += 3;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
+// Beyond this many processes or blind spots per device, the rest are counted, not named.
+constexpr std::size_t kMostNamed = 5;
 
 std::vector<std::string> split_lines(const std::optional<std::string>& content) {
   std::vector<std::string> lines;
@@ -51,67 +44,50 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
+bool same_file(const FileIdentity& a, const FileIdentity& b) { return a.device == b.device && a.inode == b.inode; }
+
+// CAP_SYS_PTRACE (bit 19) in /proc/self/status's CapEff: what lets root see every process's files
+// through a /proc mounted with hidepid.
+bool can_trace_everyone(const HostPaths& paths) {
+  for (const auto& line : split_lines(read_file(paths.proc() / "self" / "status"))) {
+    if (!line.starts_with("CapEff:")) continue;
+    return ((std::strtoull(line.c_str() + 7, nullptr, 16) >> 19) & 1) != 0;
+  }
+  return false;
+}
+
 }  // namespace
 
-std::vector<std::string> class_entries_below(const fs::path& class_dir, const fs::path& device_dir) {
-  // sysfs puts a class device's directory below its parent device's and names the class entry
-  // after it, so walking the device's own subtree finds them at a cost that grows with the device,
-  // not with the host (an SR-IOV host has thousands of netdevs in /sys/class/net).
-  std::vector<std::string> names;
-  std::error_code error;
-  const auto options = fs::directory_options::skip_permission_denied;  // never follows links
-  for (fs::recursive_directory_iterator it(device_dir, options, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_symlink() || !it->is_directory()) continue;
-    const std::string name = it->path().filename().string();
-    const fs::path entry = class_dir / name;
-    if (!path_exists(entry)) continue;
-    if (const auto target = resolve(entry); target && *target == it->path()) names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
+struct HostGuard::Network {
+  struct Route {
+    std::string interface;
+    bool is_default = false;
+  };
+  std::vector<Route> routes;
+  std::set<std::string> addressed_interfaces;  // interfaces with a global IPv6 address
+};
 
-HostGuard::HostGuard(const HostPaths& paths, Lookup lookup)
-    : paths_(paths), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
+// What one scan of /proc and the storage stacks showed.
+struct HostGuard::Snapshot {
+  ProcessScan scan;
+  MountNamespaces namespaces;
+  std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
+  std::vector<std::string> blind;          // what hides processes and mounts: storage and display devices
+  std::vector<std::string> storage_blind;  // what hides stacked storage: storage devices only
+  std::set<std::string> swap_partitions;   // block device names
+  struct SwapFile {
+    std::string path;
+    DevNumber filesystem;
+  };
+  std::vector<SwapFile> swap_files;
+};
+
+HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight)
+    : paths_(paths), sight_(sight), pci_devices_(resolve(paths.pci_devices()).value_or(fs::path())) {
   if (lookup == Lookup::whole_host) index_.emplace();
-  // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/self/mountinfo")))) {
-    const auto words = split_words(line);
-    std::size_t dash = 6;
-    while (dash < words.size() && words[dash] != "-") ++dash;
-    if (words.size() < 5 || dash + 2 >= words.size()) continue;
-    mounts_.push_back({words[2], unescape_octal(words[4]), words[dash + 1], unescape_octal(words[dash + 2])});
-  }
-  // Shorter mount points first, so "/" leads the list of what a device backs.
-  std::stable_sort(mounts_.begin(), mounts_.end(),
-                   [](const Mount& a, const Mount& b) { return a.mount_point.size() < b.mount_point.size(); });
-  // /proc/swaps: FILENAME TYPE SIZE USED PRIORITY, after a header line. A swap file lives on a
-  // mounted filesystem, which already counts; a partition or dm device is resolved to its name.
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/swaps")))) {
-    const auto words = split_words(line);
-    if (words.size() < 2 || words[1] != "partition") continue;
-    const auto target = resolve(paths_.under(unescape_octal(words[0])));
-    swap_devices_.insert(target ? target->filename().string() : fs::path(words[0]).filename().string());
-  }
-  // /proc/net/route: IFACE DESTINATION GATEWAY ..., hex, after a header line.
-  const auto ipv4 = split_lines(read_file(paths_.under("/proc/net/route")));
-  for (std::size_t i = 1; i < ipv4.size(); ++i) {
-    const auto words = split_words(ipv4[i]);
-    if (words.size() >= 2) routes_.push_back({words[0], words[1] == "00000000"});
-  }
-  // /proc/net/ipv6_route: DEST PLEN SRC SPLEN NEXTHOP METRIC REFCNT USE FLAGS IFACE. Link-local and
-  // multicast routes exist on every interface that is up, so they say nothing about use.
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/ipv6_route")))) {
-    const auto words = split_words(line);
-    if (words.size() < 10 || words[9] == "lo" || words[0].starts_with("fe80") || words[0].starts_with("ff")) continue;
-    routes_.push_back({words[9], words[0] == std::string(32, '0') && words[1] == "00"});
-  }
-  // /proc/net/if_inet6: ADDRESS IFINDEX PLEN SCOPE FLAGS IFACE; scope 00 is global.
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/if_inet6")))) {
-    const auto words = split_words(line);
-    if (words.size() >= 6 && words[3] == "00") addressed_interfaces_.insert(words[5]);
-  }
 }
+HostGuard::~HostGuard() = default;
+HostGuard::HostGuard(HostGuard&&) noexcept = default;
 
 std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, const fs::path& device_dir) const {
   return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
@@ -125,65 +101,256 @@ std::optional<fs::path> HostGuard::device_directory(const PciAddress& address) c
   return (pci_devices_ / *target).lexically_normal();
 }
 
-std::vector<std::string> HostGuard::dependencies(const PciDevice& device) const {
-  std::vector<std::string> reasons;
+const HostGuard::Network& HostGuard::network() {
+  if (network_) return *network_;
+  network_ = std::make_unique<Network>();
+  // /proc/net/route: IFACE DESTINATION GATEWAY ..., hex, after a header line.
+  const auto ipv4 = split_lines(read_file(paths_.under("/proc/net/route")));
+  for (std::size_t i = 1; i < ipv4.size(); ++i) {
+    const auto words = split_words(ipv4[i]);
+    if (words.size() >= 2) network_->routes.push_back({words[0], words[1] == "00000000"});
+  }
+  // /proc/net/ipv6_route: DEST PLEN SRC SPLEN NEXTHOP METRIC REFCNT USE FLAGS IFACE. Link-local and
+  // multicast routes exist on every interface that is up, so they say nothing about use.
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/ipv6_route")))) {
+    const auto words = split_words(line);
+    if (words.size() < 10 || words[9] == "lo" || words[0].starts_with("fe80") || words[0].starts_with("ff")) continue;
+    network_->routes.push_back({words[9], words[0] == std::string(32, '0') && words[1] == "00"});
+  }
+  // /proc/net/if_inet6: ADDRESS IFINDEX PLEN SCOPE FLAGS IFACE; scope 00 is global.
+  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/if_inet6")))) {
+    const auto words = split_words(line);
+    if (words.size() >= 6 && words[3] == "00") network_->addressed_interfaces.insert(words[5]);
+  }
+  return *network_;
+}
+
+HostGuard::Snapshot& HostGuard::snapshot() {
+  if (snapshot_) return *snapshot_;
+  snapshot_ = std::make_unique<Snapshot>();
+  Snapshot& snap = *snapshot_;
+  const KernelView& view = paths_.view();
+  snap.scan = scan_processes(paths_);
+  snap.namespaces = read_mount_namespaces(paths_, snap.scan);
+  snap.storage = std::make_unique<StorageStack>(paths_, snap.namespaces);
+
+  auto& blind = snap.blind;
+  const auto own_root = view.stat(paths_.proc() / "self" / "root");
+  const auto init_root = view.stat(paths_.proc() / "1" / "root");
+  if (!own_root || !init_root) {
+    blind.push_back("cannot compare the hook's root with PID 1's: " +
+                    std::string(std::strerror((own_root ? init_root.error() : own_root.error()).code)));
+  } else if (!same_file(*own_root, *init_root)) {
+    blind.push_back("the hook's root is not PID 1's (it runs in a chroot or a container)");
+  }
+  // FACTS (include/linux/proc_ns.h): the initial PID namespace has the fixed inode number
+  // PROC_PID_INIT_INO, 0xEFFFFFFC; any other means this /proc shows only a child namespace.
+  const auto pid_namespace = view.read_link(paths_.proc() / "1" / "ns" / "pid");
+  if (!pid_namespace) {
+    blind.push_back("cannot read PID 1's PID namespace: " + std::string(std::strerror(pid_namespace.error().code)));
+  } else if (*pid_namespace != "pid:[4026531836]") {
+    blind.push_back("/proc shows a child PID namespace (processes outside it are invisible)");
+  }
+  for (const auto& seen : snap.namespaces.mounts) {
+    const ProcessInfo* self = nullptr;
+    for (const auto& process : snap.scan.processes) self = process.pid == snap.scan.self ? &process : self;
+    if (self == nullptr || seen.mount.fs_type != "proc" || seen.mount.mount_point != "/proc" ||
+        snap.namespaces.namespaces[seen.ns].id != self->mount_ns) {
+      continue;
+    }
+    // FACTS (proc(5)): hidepid=1/2 (noaccess/invisible) hide other users' processes from anyone
+    // without CAP_SYS_PTRACE; subset=pid hides /proc/swaps and /proc/net.
+    const bool hidden = seen.mount.options.find("hidepid=") != std::string::npos &&
+                        seen.mount.options.find("hidepid=0") == std::string::npos &&
+                        seen.mount.options.find("hidepid=off") == std::string::npos;
+    if (hidden && !can_trace_everyone(paths_)) {
+      blind.push_back("/proc is mounted with hidepid and the hook lacks CAP_SYS_PTRACE");
+    }
+  }
+  blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
+  blind.insert(blind.end(), snap.namespaces.unseen.begin(), snap.namespaces.unseen.end());
+
+  auto& storage_blind = snap.storage_blind;
+  storage_blind = snap.storage->unseen();
+  // /proc/swaps: FILENAME TYPE SIZE USED PRIORITY after a header; FILENAME is a path in our root,
+  // octal-escaped, " (deleted)" appended when the file is gone.
+  const auto swaps = read_file(paths_.under("/proc/swaps"));
+  if (!swaps) storage_blind.push_back("cannot read /proc/swaps");
+  for (const auto& line : split_lines(swaps)) {
+    const auto words = split_words(line);
+    if (words.size() < 2 || (words[1] != "partition" && words[1] != "file")) continue;
+    const std::string name = unescape_octal(words[0]);
+    const auto id = view.stat(paths_.under(name));
+    if (words[1] == "partition") {
+      if (id && id->type == FileIdentity::Type::block_device) {
+        snap.swap_partitions.insert(snap.storage->block_name(id->rdev));
+      } else {
+        const auto target = resolve(paths_.under(name));
+        snap.swap_partitions.insert(target ? target->filename().string() : fs::path(name).filename().string());
+      }
+    } else if (id) {
+      snap.swap_files.push_back({name, id->device});
+    } else {
+      storage_blind.push_back("cannot tie the swap file " + name + " to a device");
+    }
+  }
+  return snap;
+}
+
+namespace {
+
+// Mass storage controllers, and anything with disks or a 9p/virtiofs share below it.
+bool is_storage(const HostPaths& paths, const PciDevice& device, const std::vector<std::string>& blocks,
+                const std::vector<std::string>& virtios) {
+  if ((device.class_code >> 16) == 0x01 || !blocks.empty()) return true;
+  const fs::path virtio_bus = paths.under("/sys/bus/virtio/devices");
+  return std::any_of(virtios.begin(), virtios.end(), [&](const std::string& virtio) {
+    return path_exists(virtio_bus / virtio / "mount_tag") || path_exists(virtio_bus / virtio / "tag");
+  });
+}
+
+// Appends `more`, naming at most kMostNamed of them; `rest(N)` is the use that counts the other N.
+template <typename Rest>
+void add_counted(std::vector<HostUse>& uses, std::vector<HostUse> more, Rest rest) {
+  if (more.size() > kMostNamed) {
+    const std::size_t others = more.size() - (kMostNamed - 1);
+    more.resize(kMostNamed - 1);
+    more.push_back(rest(std::to_string(others)));
+  }
+  uses.insert(uses.end(), more.begin(), more.end());
+}
+
+}  // namespace
+
+std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks) {
+  if (sight_ == Sight::none) return {};
+  std::vector<HostUse> found;
   const auto device_dir = device_directory(device.address);
   if (device_dir) {
-    using DirectoryCheck = std::vector<std::string> (HostGuard::*)(const fs::path&) const;
-    for (DirectoryCheck part : {&HostGuard::storage_dependencies, &HostGuard::virtio_share_dependencies,
-                                &HostGuard::network_dependencies}) {
-      auto found = (this->*part)(*device_dir);
-      reasons.insert(reasons.end(), found.begin(), found.end());
-    }
-  }
-  return reasons;
-}
-
-std::vector<std::string> HostGuard::storage_dependencies(const fs::path& device_dir) const {
-  const fs::path block_class = paths_.under("/sys/class/block");
-  // The device's disks and partitions, then everything stacked on them (dm, md, LVM).
-  std::vector<std::string> blocks = entries_below(block_class, device_dir);
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    for (const auto& holder : list_directory(block_class / blocks[i] / "holders")) {
-      if (std::find(blocks.begin(), blocks.end(), holder) == blocks.end()) blocks.push_back(holder);
-    }
-  }
-  std::map<std::string, std::string> block_of_number;  // "253:0" → "dm-0"
-  for (const auto& block : blocks) {
-    if (auto number = read_attribute(block_class / block / "dev")) block_of_number[*number] = block;
-  }
-  std::vector<std::string> reasons;
-  for (const auto& mount : mounts_) {
-    if (auto block = block_of_number.find(mount.device_number); block != block_of_number.end()) {
-      reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " on " +
-                        block->second + ")");
-    }
-  }
-  for (const auto& block : blocks) {
-    if (swap_devices_.contains(block)) reasons.push_back("backs active swap on " + block);
-  }
-  return reasons;
-}
-
-std::vector<std::string> HostGuard::virtio_share_dependencies(const fs::path& device_dir) const {
-  std::vector<std::string> reasons;
-  const fs::path virtio_bus = paths_.under("/sys/bus/virtio/devices");
-  for (const auto& virtio : entries_below(virtio_bus, device_dir)) {
-    // 9p shows its tag as mount_tag, virtiofs as tag; the mount's source is that tag.
-    auto tag = read_attribute(virtio_bus / virtio / "mount_tag");
-    if (!tag) tag = read_attribute(virtio_bus / virtio / "tag");
-    for (const auto& mount : mounts_) {
-      if (tag && (mount.fs_type == "9p" || mount.fs_type == "virtiofs") && mount.source == *tag) {
-        reasons.push_back("backs the mounted filesystem " + mount.mount_point + " (" + mount.fs_type + " share '" + *tag + "')");
+    const auto blocks_below = entries_below(paths_.under("/sys/class/block"), *device_dir);
+    const auto virtios_below = entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir);
+    const bool storage = is_storage(paths_, device, blocks_below, virtios_below);
+    const bool display = (device.class_code >> 16) == 0x03;
+    const auto char_nodes = char_devices_of(paths_, device, *device_dir,
+                                            held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
+    if (storage || display || !char_nodes.empty()) {
+      Snapshot& snap = snapshot();
+      const Dependents dependents = storage ? snap.storage->dependents(blocks_below, virtios_below) : Dependents{};
+      std::set<DevNumber> mounted;
+      for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
+      std::set<DevNumber> blocks, unmounted;
+      std::map<DevNumber, std::string> labels;
+      for (const auto& [number, dependent] : dependents) {
+        if (dependent.block) blocks.insert(number);
+        if (!mounted.contains(number)) unmounted.insert(number);
+        labels[number] = dependent.label;
+      }
+      auto storage_found = storage_uses(dependents);
+      found.insert(found.end(), storage_found.begin(), storage_found.end());
+      add_counted(found, process_uses(char_nodes, blocks, unmounted, labels),
+                  [](const std::string& n) { return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""}; });
+      if (storage || display) {
+        std::vector<std::string> blind = snap.blind;
+        if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
+        std::vector<HostUse> unseen;
+        for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
+        add_counted(found, std::move(unseen), [](const std::string& n) {
+          return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
+        });
       }
     }
+    auto network_found = network_uses(*device_dir);
+    found.insert(found.end(), network_found.begin(), network_found.end());
   }
-  return reasons;
+  std::stable_sort(found.begin(), found.end(), [](const HostUse& a, const HostUse& b) { return a.kind < b.kind; });
+  return found;
 }
 
-std::vector<std::string> HostGuard::interface_closure(const std::vector<std::string>& interfaces) const {
+std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
+  std::vector<HostUse> uses;
+  if (dependents.empty()) return uses;
+  const Snapshot& snap = *snapshot_;
+  // Each filesystem once: where PID 1's namespace mounts it (the shortest mount point, so that "/"
+  // leads), else where another namespace does, named by that namespace's owner.
+  std::map<DevNumber, const SeenMount*> chosen;
+  for (const auto& seen : snap.namespaces.mounts) {
+    if (!dependents.contains(seen.mount.device)) continue;
+    const SeenMount*& best = chosen[seen.mount.device];
+    const auto rank = [&](const SeenMount* m) {
+      return std::make_pair(!snap.namespaces.namespaces[m->ns].host, m->mount.mount_point.size());
+    };
+    if (best == nullptr || rank(&seen) < rank(best)) best = &seen;
+  }
+  std::vector<const SeenMount*> order;
+  for (const auto& [number, seen] : chosen) order.push_back(seen);
+  std::sort(order.begin(), order.end(), [&](const SeenMount* a, const SeenMount* b) {
+    const bool a_host = snap.namespaces.namespaces[a->ns].host, b_host = snap.namespaces.namespaces[b->ns].host;
+    if (a_host != b_host) return a_host;
+    return a->mount.mount_point.size() < b->mount.mount_point.size();
+  });
+  for (const SeenMount* seen : order) {
+    const Dependent& dependent = dependents.at(seen->mount.device);
+    const std::string what =
+        shortened(dependent.names_filesystem ? dependent.label : seen->mount.fs_type + " on " + dependent.label, 48);
+    const std::string point = shortened(seen->mount.mount_point);
+    uses.push_back({HostUse::Kind::mount,
+                    "backs the filesystem at " + point + " (" + what + ")" +
+                        snap.namespaces.namespaces[seen->ns].where(),
+                    point});
+  }
+  for (const auto& [number, dependent] : dependents) {
+    if (dependent.block && snap.swap_partitions.contains(dependent.label.substr(0, dependent.label.find(',')))) {
+      uses.push_back({HostUse::Kind::swap, "backs active swap on " + dependent.label, "swap"});
+    }
+  }
+  for (const auto& swap : snap.swap_files) {
+    if (const auto on = dependents.find(swap.filesystem); on != dependents.end()) {
+      uses.push_back({HostUse::Kind::swap, "backs the swap file " + shortened(swap.path) + " (on " + on->second.label + ")",
+                      "swap"});
+    }
+  }
+  for (const auto& loop : snap.storage->loops()) {
+    if (!dependents.contains(loop.number) || chosen.contains(loop.number)) continue;
+    uses.push_back({HostUse::Kind::loop,
+                    "holds the file behind " + loop.name + " (" + shortened(loop.backing_path) + ", on " +
+                        dependents.at(*loop.backing_fs).label + ")",
+                    loop.name});
+  }
+  return uses;
+}
+
+std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nodes,
+                                             const std::set<DevNumber>& block_nodes,
+                                             const std::set<DevNumber>& unmounted_filesystems,
+                                             const std::map<DevNumber, std::string>& labels) {
+  using Type = FileIdentity::Type;
+  std::vector<HostUse> uses;
+  const Snapshot& snap = *snapshot_;
+  std::set<std::size_t> named;
+  for (const auto& file : snap.scan.held) {
+    const FileIdentity& id = file.identity;
+    const bool node = (id.type == Type::char_device && char_nodes.contains(id.rdev)) ||
+                      (id.type == Type::block_device && block_nodes.contains(id.rdev));
+    // A filesystem in no mount table but still in use: lazily unmounted (umount -l).
+    const bool unmounted = (id.type == Type::regular || id.type == Type::directory) &&
+                           unmounted_filesystems.contains(id.device);
+    if ((!node && !unmounted) || !named.insert(file.process).second) continue;
+    const auto path = paths_.view().read_link(file.link);
+    std::string through = shortened(path ? *path : file.link.substr(file.link.rfind('/') + 1));
+    if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
+    const ProcessInfo& process = snap.scan.processes[file.process];
+    const std::string who = process.label(paths_);
+    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who});
+  }
+  return uses;
+}
+
+std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
   const fs::path net_class = paths_.under("/sys/class/net");
-  std::vector<std::string> closure = interfaces;
+  const auto own = entries_below(net_class, device_dir);
+  if (own.empty()) return {};
+  // The device's interfaces, then everything stacked on them (bond, bridge, VLAN).
+  std::vector<std::string> closure = own;
   for (std::size_t i = 0; i < closure.size(); ++i) {
     for (const auto& entry : list_directory(net_class / closure[i])) {
       if (!entry.starts_with("upper_")) continue;
@@ -191,29 +358,27 @@ std::vector<std::string> HostGuard::interface_closure(const std::vector<std::str
       if (std::find(closure.begin(), closure.end(), upper) == closure.end()) closure.push_back(upper);
     }
   }
-  return closure;
-}
-
-std::vector<std::string> HostGuard::network_dependencies(const fs::path& device_dir) const {
-  const auto own = entries_below(paths_.under("/sys/class/net"), device_dir);
-  std::vector<std::string> reasons;
-  for (const auto& interface : interface_closure(own)) {
+  const Network& net = network();
+  std::vector<HostUse> uses;
+  for (const auto& interface : closure) {
     const std::string via = std::find(own.begin(), own.end(), interface) == own.end()
                                 ? " (through " + interface + " on " + join(own, ", ") + ")"
                                 : "";
     bool default_route = false, any_route = false;
-    for (const auto& route : routes_) {
+    for (const auto& route : net.routes) {
       if (route.interface != interface) continue;
       any_route = true;
       default_route = default_route || route.is_default;
     }
-    if (default_route) reasons.push_back("network interface " + interface + " carries the default route" + via);
-    else if (any_route) reasons.push_back("network interface " + interface + " carries IP routes" + via);
-    else if (addressed_interfaces_.contains(interface)) {
-      reasons.push_back("network interface " + interface + " has a global IP address" + via);
+    if (default_route) {
+      uses.push_back({HostUse::Kind::network, "network interface " + interface + " carries the default route" + via, interface});
+    } else if (any_route) {
+      uses.push_back({HostUse::Kind::network, "network interface " + interface + " carries IP routes" + via, interface});
+    } else if (net.addressed_interfaces.contains(interface)) {
+      uses.push_back({HostUse::Kind::network, "network interface " + interface + " has a global IP address" + via, interface});
     }
   }
-  return reasons;
+  return uses;
 }
 
 }  // namespace vfiohooks

@@ -2,21 +2,29 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <string_view>
 
+#include "plugin/kernel_view.h"
 #include "plugin/pci_address.h"
 
 namespace vfiohooks {
 
 // Every path vfio-hooks touches, derived from one host root ("/" in production, a fake host's
-// directory in tests). Nothing below main() builds a path any other way.
+// directory in tests), and the KernelView that answers stat(2), readlink(2) and loop ioctls there
+// (the running kernel's, unless a fake host gives its own). Nothing below main() builds a path any
+// other way.
 class HostPaths {
  public:
-  explicit HostPaths(std::filesystem::path root = "/");
+  explicit HostPaths(std::filesystem::path root = "/", std::shared_ptr<const KernelView> view = nullptr);
 
   const std::filesystem::path& root() const { return root_; }
+  const KernelView& view() const { return *view_; }
   // Maps an absolute host path ("/proc/swaps") under the root.
   std::filesystem::path under(std::string_view absolute) const;
+  // The inverse of under(): the path as the host names it ("/sys/..."), for messages.
+  std::string shown(const std::filesystem::path& path) const;
 
   std::filesystem::path pci_devices() const { return under("/sys/bus/pci/devices"); }
   std::filesystem::path pci_device(const PciAddress& address) const;
@@ -32,6 +40,7 @@ class HostPaths {
 
  private:
   std::filesystem::path root_;
+  std::shared_ptr<const KernelView> view_;
 };
 
 }  // namespace vfiohooks

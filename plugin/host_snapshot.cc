@@ -6,7 +6,8 @@
 
 namespace vfiohooks {
 
-HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup) : paths_(std::move(paths)), lookup_(lookup) {}
+HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup, HostGuard::Sight sight)
+    : paths_(std::move(paths)), lookup_(lookup), sight_(sight) {}
 
 const Expected<PciDevice>& HostSnapshot::device(const PciAddress& address) {
   auto found = devices_.find(address);
@@ -43,11 +44,12 @@ const HostReadiness& HostSnapshot::readiness() {
   return *readiness_;
 }
 
-const std::vector<std::string>& HostSnapshot::dependencies(const PciDevice& device) {
-  auto found = dependencies_.find(device.address);
-  if (found == dependencies_.end()) {
-    if (!guard_) guard_.emplace(paths_, lookup_);
-    found = dependencies_.emplace(device.address, guard_->dependencies(device)).first;
+const std::vector<HostUse>& HostSnapshot::uses(const PciDevice& device, bool held_by_vfio_hooks) {
+  const auto key = std::make_pair(device.address, held_by_vfio_hooks);
+  auto found = uses_.find(key);
+  if (found == uses_.end()) {
+    if (!guard_) guard_.emplace(paths_, lookup_, sight_);
+    found = uses_.emplace(key, guard_->uses(device, held_by_vfio_hooks)).first;
   }
   return found->second;
 }

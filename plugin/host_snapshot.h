@@ -21,7 +21,9 @@ namespace vfiohooks {
 class HostSnapshot {
  public:
   // `lookup`: whole_host when most of the host's devices will be asked about (HostGuard).
-  explicit HostSnapshot(HostPaths paths, HostGuard::Lookup lookup = HostGuard::Lookup::per_device);
+  // `sight`: none for a host whose use cannot be seen from here (a remote host's node devices).
+  explicit HostSnapshot(HostPaths paths, HostGuard::Lookup lookup = HostGuard::Lookup::per_device,
+                        HostGuard::Sight sight = HostGuard::Sight::full);
 
   const HostPaths& paths() const { return paths_; }
   // read_pci_device, remembered (a failure too).
@@ -33,19 +35,20 @@ class HostSnapshot {
   // function on an SR-IOV PF's bus asks about the same bus.
   const std::vector<PciAddress>& endpoints_below(const std::filesystem::path& dir);
   const HostReadiness& readiness();
-  // HostGuard::dependencies of `device`, remembered by address; the mount, swap and route tables
-  // are read the first time a device is asked about.
-  const std::vector<std::string>& dependencies(const PciDevice& device);
+  // HostGuard::uses of `device`, remembered by address; /proc and the host's tables are read the
+  // first time a device needs them.
+  const std::vector<HostUse>& uses(const PciDevice& device, bool held_by_vfio_hooks);
 
  private:
   HostPaths paths_;
   HostGuard::Lookup lookup_;
+  HostGuard::Sight sight_;
   std::map<PciAddress, Expected<PciDevice>> devices_;
   std::map<unsigned, std::vector<PciAddress>> groups_;
   std::map<std::filesystem::path, std::vector<PciAddress>> endpoints_;
   std::optional<HostReadiness> readiness_;
   std::optional<HostGuard> guard_;
-  std::map<PciAddress, std::vector<std::string>> dependencies_;
+  std::map<std::pair<PciAddress, bool>, std::vector<HostUse>> uses_;
 };
 
 }  // namespace vfiohooks

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "plugin/console_handover.h"
+#include "plugin/holder_check.h"
 #include "plugin/host_guard.h"
 #include "plugin/host_readiness.h"
 #include "plugin/host_snapshot.h"
@@ -73,6 +74,9 @@ class Planner {
       }
       check_resets();
     }
+    // What the host is seen to do comes before what the guard could not see.
+    std::stable_partition(plan_.findings.begin(), plan_.findings.end(),
+                          [](const Finding& f) { return f.code != "host-use-unseen"; });
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
     return std::move(plan_);
@@ -112,8 +116,9 @@ class Planner {
                                      "assign one of its VFs instead, or disable them first (echo 0 > "
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
     }
-    if (!requested.allow_host_critical) check_host_use(subject, device);
-    check_console(subject, device, mode, requested.allow_host_critical);
+    auto console = find_gpu_console(host_.paths(), device);
+    if (!requested.allow_host_critical) check_host_use(subject, device, hands_over(console, mode));
+    check_console(subject, device, std::move(console), mode, requested.allow_host_critical);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {
       plan_.findings.push_back(error("no-iommu-group", subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
@@ -154,24 +159,45 @@ class Planner {
                                    "point the <hostdev> at the device's new address, or update the pin"));
   }
 
-  // One finding per device, however many ways the host uses it: the most important comes first.
-  void check_host_use(const std::string& subject, const PciDevice& device) {
-    // The mount, swap and route tables are read the first time a device is to be checked.
-    const auto& reasons = host_.dependencies(device);
-    if (reasons.empty()) return;
-    std::string what = subject == device.address.str() ? "" : device.address.str() + " ";
-    for (std::size_t i = 0; i < reasons.size(); ++i) what += (i ? ", and " : "") + reasons[i];
-    plan_.findings.push_back(error("host-critical", subject, "the host depends on it: " + what,
-                                   "assign a device the host does not use, or set allow-host-critical='yes' "
-                                   "in its <vfio:device> metadata if you really mean it"));
+  // Whether the hook hands `console` over before binding its GPU (console = release).
+  bool hands_over(const std::optional<GpuConsole>& console, Mode mode) const {
+    return console && policy_.console == Console::release && mode == Mode::bind;
+  }
+
+  // One finding per way the host uses the device, the most important first: the first line is what
+  // virt-manager's dialog shows without "Details". `after_handover`: the GPU's console is handed
+  // over first, which stops the display manager (stop_units) that holds its nodes now, so its
+  // process uses are checked after the hand-over instead (take_devices' HolderCheck).
+  void check_host_use(const std::string& subject, const PciDevice& device, bool after_handover) {
+    const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
+    const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
+    // /proc and the host's tables are read the first time a device is to be checked.
+    for (const auto& use : host_.uses(device, recorded)) {
+      if (after_handover && use.kind == HostUse::Kind::process) continue;
+      Finding finding;
+      switch (use.kind) {
+        case HostUse::Kind::process:
+          finding = in_use_finding(subject, device, use, domain_.by_hand);
+          break;
+        case HostUse::Kind::unseen:
+          finding = error("host-use-unseen", subject, "cannot see if the host uses it: " + companion + use.text,
+                          "see docs/HOOK.md, or set allow-host-critical='yes' in its <vfio:device> metadata");
+          break;
+        default:
+          finding = error("host-critical", subject, "the host depends on it: " + companion + use.text,
+                          "use another device, or set allow-host-critical='yes' in its <vfio:device> metadata");
+      }
+      finding.holder = use.holder;
+      plan_.findings.push_back(std::move(finding));
+    }
   }
 
   // A GPU that carries the host console: refused (console = keep), or, when the hook binds it with
   // console = release, handed over first and back afterwards. allow-host-critical takes it as it is.
-  void check_console(const std::string& subject, const PciDevice& device, Mode mode, bool allowed) {
-    auto console = find_gpu_console(host_.paths(), device);
+  void check_console(const std::string& subject, const PciDevice& device, std::optional<GpuConsole> console, Mode mode,
+                     bool allowed) {
     if (!console) return;
-    if (policy_.console == Console::release && mode == Mode::bind) {
+    if (hands_over(console, mode)) {
       const bool known = std::any_of(plan_.consoles.begin(), plan_.consoles.end(),
                                      [&](const ConsoleHandover& h) { return h.console.gpu == device.address; });
       if (known) return;
@@ -190,8 +216,8 @@ class Planner {
     if (allowed) return;
     const std::string which = subject == device.address.str() ? "" : device.address.str() + " ";
     plan_.findings.push_back(error("host-console", subject, "the host console is on it: " + which + console->describe(),
-                                   "set console = release (with mode = bind) to hand it over to the domain and back "
-                                   "(docs/GUIDE.md, \"One GPU\"), or give the domain a GPU the host does not use"));
+                                   "set console = release (mode = bind) to hand it over and back (docs/GUIDE.md, "
+                                   "\"One GPU\"), or use another GPU"));
   }
 
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {
@@ -218,8 +244,9 @@ class Planner {
       }
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
-        check_host_use(subject, *member);
-        check_console(subject, *member, mode, false);
+        auto console = find_gpu_console(host_.paths(), *member);
+        check_host_use(subject, *member, hands_over(console, mode));
+        check_console(subject, *member, std::move(console), mode, false);
         companions.push_back(*member);
         continue;
       }

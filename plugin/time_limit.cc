@@ -55,7 +55,7 @@ TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const s
     if (done == child) {
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {{}, std::nullopt};
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : EIO;
-      return {fail("writing '" + std::string(value) + "' to " + path.string() + ": " + std::strerror(code), code),
+      return {fail("writing '" + std::string(value) + "' to " + paths.shown(path) + ": " + std::strerror(code), code),
               std::nullopt};
     }
     if (done < 0 && errno != EINTR) {
@@ -71,7 +71,7 @@ TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const s
   ::kill(child, SIGKILL);
   reap_within(child, kKillGrace);
   auto blocked = still_in_kernel(paths, child, started);
-  const std::string what = "writing '" + std::string(value) + "' to " + path.string() + " did not finish within " +
+  const std::string what = "writing '" + std::string(value) + "' to " + paths.shown(path) + " did not finish within " +
                            std::to_string(limit.count()) + " ms";
   if (!blocked) return {fail(what + "; the write was abandoned", ETIMEDOUT), std::nullopt};
   return {

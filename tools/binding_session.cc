@@ -5,6 +5,7 @@
 #include <set>
 
 #include "plugin/assignment.h"
+#include "plugin/holder_check.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
 #include "tools/failure.h"
@@ -25,8 +26,8 @@ BindingSession::BindingSession(Context& ctx, bool dry_run)
 
 bool refused_even_with_force(const Plan& plan) {
   static const std::set<std::string, std::less<>> kNeverForced = {
-      "host-critical", "host-console", "no-systemd",   "held", "no-such-device", "bridge", "sriov-pf-enabled",
-      "iommu-off",     "vfio-pci-unavailable", "write-pending"};
+      "host-critical", "host-console", "no-systemd", "in-use", "host-use-unseen", "held", "no-such-device", "bridge",
+      "sriov-pf-enabled", "iommu-off", "vfio-pci-unavailable", "write-pending"};
   return std::any_of(plan.findings.begin(), plan.findings.end(),
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }
@@ -63,7 +64,7 @@ ConsoleEnv BindingSession::console_env(Host& host) {
 std::vector<Finding> BindingSession::bind(const std::string& domain, const Plan& plan) {
   Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.policy_for(domain, {}).unbind_timeout};
   ConsoleEnv env = console_env(host);
-  return take_devices(env, store_, ctx_.holders, domain, plan);
+  return take_devices(env, store_, ctx_.holders ? ctx_.holders : process_holders(ctx_.paths, true), domain, plan);
 }
 
 std::vector<Finding> BindingSession::restore(const std::vector<Record>& records, std::vector<ConsoleRecord> consoles) {

@@ -90,7 +90,8 @@ Plan validate(Context& ctx, const HostFacts& facts, const std::string& name, con
   const Config config = config_or_fail(ctx, facts);
   Policy policy = config.policy_for(name, request->metadata);
   if (policy.mode == Mode::off) policy.mode = Mode::validate;  // still worth knowing before attaching
-  return make_plan(facts.paths(), *request, policy, facts.records().records);
+  HostSnapshot host = facts.snapshot();
+  return make_plan(host, *request, policy, facts.records().records);
 }
 
 int attach_config(Context& ctx, const Connection& connection, const Domain& domain, const Request& request) {

@@ -141,13 +141,14 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   for (const auto& corrupt : records.corrupt) {
     note(ctx, "ignoring unreadable record " + corrupt.file.string() + ": " + corrupt.reason);
   }
-  Plan plan = make_plan(facts->paths(), input.request, policy, records.records);
+  HostSnapshot host = facts->snapshot();
+  Plan plan = make_plan(host, input.request, policy, records.records);
   const bool console_refuses = std::any_of(plan.findings.begin(), plan.findings.end(),
                                            [](const Finding& f) { return f.code == "host-console"; });
   if (console_refuses && policy.mode == Mode::bind) {
     Policy release = policy;
     release.console = Console::release;
-    verdict.with_release = make_plan(facts->paths(), input.request, release, records.records).consoles;
+    verdict.with_release = make_plan(host, input.request, release, records.records).consoles;
   }
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);

@@ -19,15 +19,18 @@ namespace vfiohooks::vfioctl {
 
 namespace {
 
-// A few words for the table; `show DEV` and --json give the whole finding.
 // The table's few words for why not; --json and `show` carry the whole finding.
 std::string short_reason(const Verdict& verdict) {
   if (verdict.kind != Verdict::Kind::no && verdict.kind != Verdict::Kind::with_group) return "";
+  // Whoever holds it is the fact to act on: "host uses it: /", "in use by Xorg (pid 1234)".
+  if (verdict.code == "host-critical" && !verdict.holder.empty()) return "host uses it: " + verdict.holder;
+  if (verdict.code == "in-use") return "in use by " + verdict.holder;
   static const std::map<std::string, std::string, std::less<>> kShort = {
       {"iommu-off", "iommu off"},          {"no-interrupt-remapping", "no irq remap"},
       {"vfio-pci-unavailable", "no vfio-pci"}, {"bridge", "bridge"},
       {"host-critical", "host uses it"},   {"held", "held"},
       {"host-console", "host console"},    {"no-systemd", "no systemd"},
+      {"host-use-unseen", "cannot see host use"},
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
       {"sriov-pf-enabled", "PF with VFs"}, {"no-reset", "no reset"},
       {"bus-reset-only", "bus reset"},     {"vendor-reset", "vendor-reset"},
@@ -64,6 +67,7 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
               {"assignable", std::string(to_string(row.verdict.kind))},
               {"reason", row.verdict.reason},
               {"reason_code", row.verdict.code},
+              {"reason_holder", row.verdict.holder.empty() ? Json(nullptr) : Json(row.verdict.holder)},
               {"findings", findings_json(row.verdict.findings)},
               {"held_by", held},
               {"assigned_in", row.assigned_in}};
@@ -85,7 +89,7 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
 
   std::vector<Row> rows;
   // Each device and group read once for all the plans below, and the class directories indexed.
-  HostSnapshot host(facts.paths(), HostGuard::Lookup::whole_host);
+  HostSnapshot host = facts.snapshot(HostGuard::Lookup::whole_host);
   for (const auto& address : list_pci_addresses(facts.paths())) {
     const auto& device = host.device(address);
     if (!device) continue;

@@ -40,7 +40,8 @@ std::vector<std::string> steps(const HostFacts& facts, const Policy& defaults, c
   Policy policy = defaults;
   policy.mode = Mode::bind;
   std::vector<std::string> lines;
-  for (const auto& planned : make_plan(facts.paths(), request, policy, held).to_bind) {
+  HostSnapshot host = facts.snapshot();
+  for (const auto& planned : make_plan(host, request, policy, held).to_bind) {
     const auto& d = planned.device;
     lines.push_back(d.driver == kVfioPci ? d.address.str() + " is on vfio-pci already"
                                          : d.address.str() + ": " + driver_text(d) + " -> vfio-pci, restored to " +

@@ -53,7 +53,7 @@ struct Context {
   std::chrono::milliseconds lock_wait{30000};
   std::chrono::milliseconds detach_wait{30000};
   ServiceManager* services = nullptr;          // stop_units' service manager; systemd (Systemctl) when null
-  HolderCheck holders{};                       // who holds a GPU after its console is handed over
+  HolderCheck holders{};                       // who holds a GPU after its console is handed over; the guard when null
   GlobalOptions options;                       // filled by run_vfioctl from the command line
 };
 

@@ -48,7 +48,7 @@ std::vector<PciAddress> group_endpoints(HostSnapshot& host, const PciAddress& ad
 
 Verdict assess_device(const HostFacts& facts, const Policy& defaults, const PciAddress& address,
                       const std::vector<Record>& held) {
-  HostSnapshot host(facts.paths());
+  HostSnapshot host = facts.snapshot();
   return assess_device(host, defaults, address, held);
 }
 
@@ -67,6 +67,7 @@ Verdict assess_device(HostSnapshot& host, const Policy& defaults, const PciAddre
                                         [](const Finding& f) { return f.severity == Severity::error; });
   verdict.reason = first_error->problem;
   verdict.code = first_error->code;
+  verdict.holder = first_error->holder;
   if (only_group_errors(single.findings)) {
     const auto endpoints = group_endpoints(host, address);
     if (endpoints.size() > 1 && !plan_for(host, policy, endpoints, held).refused()) {

@@ -20,6 +20,7 @@ struct Verdict {
   enum class Kind { yes, with_group, no } kind = Kind::no;
   std::string reason;             // the first error's problem; empty when yes
   std::string code;               // the first error's Finding::code; empty when yes
+  std::string holder;             // the first error's Finding::holder ("/", "Xorg (pid 1234)")
   std::vector<Finding> findings;  // of the single-device plan
 };
 

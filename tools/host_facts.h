@@ -3,11 +3,14 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "plugin/error.h"
+#include "plugin/host_guard.h"
 #include "plugin/host_paths.h"
+#include "plugin/host_snapshot.h"
 #include "plugin/pci_address.h"
 #include "plugin/state_store.h"
 #include "tools/context.h"
@@ -40,6 +43,13 @@ class HostFacts {
   std::string product_name(const PciAddress& address) const;
   // vfio-hooks' records on this host; none for a remote host (its /run is not visible from here).
   StateStore::Contents records() const;
+  // Whether the host guard can see how this host uses its devices: not for a remote host (that
+  // check is in unchecked()).
+  HostGuard::Sight sight() const { return is_local() ? HostGuard::Sight::full : HostGuard::Sight::none; }
+  // One look at the host for the plans of one command.
+  HostSnapshot snapshot(HostGuard::Lookup lookup = HostGuard::Lookup::per_device) const {
+    return HostSnapshot(paths_, lookup, sight());
+  }
 
  private:
   explicit HostFacts(HostPaths paths) : paths_(std::move(paths)) {}

@@ -40,6 +40,7 @@ Json finding_json(const Finding& finding) {
               {"subject", finding.subject},
               {"problem", finding.problem},
               {"fix", finding.fix},
+              {"holder", finding.holder.empty() ? Json(nullptr) : Json(finding.holder)},
               {"line", finding.line()}};
 }
 

@@ -12,6 +12,8 @@ The convention this test relies on (write new messages this way and they are fou
     note(...)                     vfioctl's notes on stderr
     {Severity::error|warning, ...} a Finding built in place
     reasons.push_back(...), return {"..."}   host_guard.cc: the ways the host uses a device
+    {HostUse::Kind::K, ...}, unseen.push_back(...), blind.push_back(...)
+                                  the host guard's uses and what it cannot see
     checks.push_back({...})       vfioctl doctor's checks
     err << ..., std::cerr << ...  lines written straight to the hook's or vfioctl's stderr
 For each such expression the literal fragments (the text between the variable parts) are
@@ -40,6 +42,8 @@ CALL_PATTERNS = [
     r"\blibvirt_error\(",
     r"\{\s*Severity::(?:error|warning)\s*,",
     r"\breasons\.push_back\(",
+    r"\{\s*HostUse::Kind::\w+\s*,",
+    r"\b(?:unseen|blind|storage_blind)_?\.push_back\(",
     r"\bchecks\.push_back\(",
     r"(?:\berr_?|std::cerr|ctx\.err)\s*<<",
 ]

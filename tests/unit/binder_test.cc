@@ -3,14 +3,14 @@
 // driver_override each device ends on are what a user cares about.
 #include "plugin/binder.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
@@ -171,8 +171,8 @@ TEST_F(BinderTest, AnUnbindHangingInTheKernelIsLeftAloneUntilItIsOver) {
 
   EXPECT_THAT(findings, ElementsAre(MatchesRegex(
                             "vfio-hooks: 0000:05:01\\.0: its unbind from 8139cp did not finish within 1000 ms and is "
-                            "still blocked in the kernel \\(pid [0-9]+\\), holding the device's lock; the device stays "
-                            "on record; fix: release what holds the device \\(see dmesg\\), then run vfioctl restore "
+                            "still blocked in the kernel \\(pid [0-9]+\\), holding the device's lock; fix: release "
+                            "what holds the device \\(see dmesg\\), then run vfioctl restore "
                             "0000:05:01\\.0")));
   EXPECT_THAT(b.fake.lock_waits(), IsEmpty());
   EXPECT_EQ(state(topo::kBridgeE1000), "e1000/");
@@ -265,8 +265,7 @@ INSTANTIATE_TEST_SUITE_P(
               "0000:05:01.0: could not be bound to vfio-pci (writing driver_override: "},
         Fault{"UnbindBusy", [](FakeHost& f) { f.fail_writes("drivers/8139cp/unbind", EBUSY); },
               "0000:05:01.0: could not be bound to vfio-pci (unbinding from 8139cp: writing '0000:05:01.0' to"},
-        Fault{"UnbindNoDevice", [](FakeHost& f) { f.fail_writes("drivers/8139cp/unbind", ENODEV); },
-              "No such device"},
+        Fault{"UnbindNoDevice", [](FakeHost& f) { f.fail_writes("drivers/8139cp/unbind", ENODEV); }, "No such device"},
         Fault{"ProbeBindsNothing", [](FakeHost& f) { f.probe_binds_nothing("0000:05:01.0"); },
               "0000:05:01.0: could not be bound to vfio-pci (vfio-pci did not bind (driver is now none; see dmesg))"},
         Fault{"DeviceVanishes", [](FakeHost& f) { f.vanish_on_write("drivers/8139cp/unbind", "0000:05:01.0"); },

@@ -49,9 +49,8 @@ TEST_F(ConsolePlanTest, ByDefaultTheConsoleGpuIsRefusedAndNothingIsPlanned) {
   topo::bochs_boot_gpu(host);
   const Plan result = plan({requested(topo::kBochsGpu)});
   EXPECT_THAT(errors(result), ElementsAre("host-console vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on "
-                                          "vtcon0; fix: set console = release (with mode = bind) to hand it over to the "
-                                          "domain and back (docs/GUIDE.md, \"One GPU\"), or give the domain a GPU the "
-                                          "host does not use"));
+                                          "vtcon0; fix: set console = release (mode = bind) to hand it over and back "
+                                          "(docs/GUIDE.md, \"One GPU\"), or use another GPU"));
   EXPECT_THAT(result.to_bind, IsEmpty());
 }
 

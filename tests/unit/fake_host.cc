@@ -167,6 +167,7 @@ FakeHost::FakeHost() {
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("FakeHost: mkdtemp failed");
   root_ = fs::canonical(pattern);
   owner_pid_ = ::getpid();
+  view_ = std::make_shared<FakeKernelView>(root_);
 
   for (const char* dir : {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block",
                           "/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/bus/virtio/devices",
@@ -184,10 +185,7 @@ FakeHost::FakeHost() {
              "kernel/drivers/vfio/pci/vfio-pci-core.ko: kernel/drivers/vfio/vfio.ko\n"
              "kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio.ko\n");
   set_interrupt_remapping(true);
-  write_text(at("/proc/self/mountinfo"),
-             "22 1 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
-             "23 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
-             "25 1 0:24 / /run rw,nosuid,nodev,noexec,relatime shared:2 - tmpfs tmpfs rw,size=1612384k,mode=755\n");
+  start_processes();
   write_text(at("/proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
   write_text(at("/proc/net/route"),
              "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
@@ -311,9 +309,12 @@ void FakeHost::add_virtfn(const std::string& pf, unsigned index, const std::stri
 
 void FakeHost::add_block(const std::string& address, const std::string& subpath, const std::string& dev) {
   const fs::path dir = device_dir(address) / subpath;
+  // A partition is a subdirectory of its disk, with a `partition` file.
+  if (fs::exists(dir.parent_path() / "dev")) write_text(dir / "partition", "1\n");
   write_text(dir / "dev", dev + "\n");
   fs::create_directories(dir / "holders");
   relink(at("/sys/class/block") / dir.filename(), dir);
+  add_block_node(dir, dev);
 }
 
 void FakeHost::add_virtual_block(const std::string& name, const std::string& dev,
@@ -322,6 +323,7 @@ void FakeHost::add_virtual_block(const std::string& name, const std::string& dev
   write_text(dir / "dev", dev + "\n");
   fs::create_directories(dir / "holders");
   relink(at("/sys/class/block") / name, dir);
+  add_block_node(dir, dev);
   for (const auto& lower : lowers) {
     const fs::path lower_dir = fs::canonical(at("/sys/class/block") / lower);
     relink(lower_dir / "holders" / name, dir);
@@ -329,19 +331,12 @@ void FakeHost::add_virtual_block(const std::string& name, const std::string& dev
   }
 }
 
-void FakeHost::add_mount(const std::string& dev, const std::string& mount_point, const std::string& fs_type,
-                         const std::string& source) {
-  const auto id = 30 + lines_of(read_text(at("/proc/self/mountinfo"))).size();
-  append(at("/proc/self/mountinfo"), std::to_string(id) + " 1 " + dev + " / " + mount_point +
-                                         " rw,relatime shared:1 - " + fs_type + " " + source + " rw");
-}
-
 void FakeHost::add_swap(const std::string& filename) {
   append(at("/proc/swaps"), filename + "                               partition\t8388604\t\t0\t\t-2");
 }
 
 void FakeHost::add_dev_node(const std::string& name, const std::string& mapper_alias) {
-  write_text(at("/dev") / name, "");
+  if (!fs::exists(at("/dev") / name)) write_text(at("/dev") / name, "");
   if (!mapper_alias.empty()) relink(at("/dev/mapper") / mapper_alias, at("/dev") / name);
 }
 
@@ -687,6 +682,7 @@ void FakeHost::attach(const std::string& driver, const std::string& address) {
   // FACTS: /dev/vfio/N appears when the first device of group N binds to a vfio driver.
   if (const auto group = group_of(address); group && is_vfio_driver(driver)) {
     write_text(at("/dev/vfio") / std::to_string(*group), "");
+    write_text(at("/sys/class/vfio") / std::to_string(*group) / "dev", "243:" + std::to_string(*group) + "\n");
   }
   on_attached(driver, address);
 }
@@ -704,6 +700,7 @@ void FakeHost::detach(const std::string& address) {
     if (member != address && is_vfio_driver(driver_of(member))) return;
   }
   fs::remove(at("/dev/vfio") / std::to_string(*group), error);
+  fs::remove_all(at("/sys/class/vfio") / std::to_string(*group), error);
 }
 
 void FakeHost::remove_device(const std::string& address) {
@@ -794,18 +791,28 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
   for (const auto& line : lines_of(read_text(at("/.fake-kernel/faults")))) {
     const auto words = words_of(line);
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
-    if (words[0] == "fail") return kernel_error(std::stoi(words[2]), path, value);
+    if (words[0] == "fail") return as_the_host_names_it(kernel_error(std::stoi(words[2]), path, value));
     if (words[0] == "ignore") return {};
     if (words[0] == "hang-remove" && words.size() > 3 && !is_locked(bare) &&
         driver_of(bare) == path.parent_path().filename().string()) {
-      return hang_in_remove(bare, std::stoi(words[2]));
+      return as_the_host_names_it(hang_in_remove(bare, std::stoi(words[2])));
     }
   }
   if (const std::string device = lock_taken_by(path, bare); !device.empty() && is_locked(device)) {
     wait_for_lock(device, path, given, "write /" + path.lexically_relative(root_).string() + " " + shown);
   }
   KernelLock kernel(at("/.fake-kernel/lock"));
-  return apply_write(path, given);
+  return as_the_host_names_it(apply_write(path, given));
+}
+
+// A real kernel's error names /sys/..., not the temp dir this host lives in.
+Expected<void> FakeHost::as_the_host_names_it(Expected<void> result) const {
+  if (result) return result;
+  std::string& message = result.error().message;
+  for (std::size_t at_root; (at_root = message.find(root_.string())) != std::string::npos;) {
+    message.erase(at_root, root_.string().size());
+  }
+  return result;
 }
 
 Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 
 #include "plugin/host_paths.h"
 #include "plugin/kernel.h"
+#include "tests/unit/fake_kernel_view.h"
 
 namespace vfiohooks::testing {
 
@@ -20,13 +22,17 @@ namespace vfiohooks::testing {
 // read at probe time, drivers_probe succeeds even when nothing binds, vfio-pci matches only through
 // driver_override, /dev/vfio/N comes and goes with the group's first and last vfio device.
 //
-// ALL state lives in the tree (the library writes from forked children, tests race processes):
+// ALL state the library's writes touch lives in the tree (the library writes from forked children,
+// tests race processes):
 //   <root>/.fake-kernel/drivers/<D>/{ids,module}   what the fake knows about each driver (loaded or not)
 //   <root>/.fake-kernel/resets/<ADDRESS>            the resets a device's hardware offers besides a bus reset
 //   <root>/.fake-kernel/faults                      injected faults, one per line
 //   <root>/.fake-kernel/locked/<ADDRESS>/           a device whose lock a hanging remove holds
 //   <root>/.fake-kernel/lock-waits                  every access that had to wait for a device lock
 //   <root>/.fake-kernel-writes                      every write attempted: "/abs/path value" per line
+//   <root>/.fake-kernel/ns/<NAME>/{mountinfo,view}  a mount namespace's table and root (the host's is <root>)
+// What only reading needs — device numbers, the files behind /proc/PID/fd, loop backing files — is
+// kept by the FakeKernelView that paths() carries, filled while the machine is built.
 // Only the process that made the host removes its directory.
 class FakeHost : public Kernel {
  public:
@@ -38,7 +44,7 @@ class FakeHost : public Kernel {
   FakeHost& operator=(const FakeHost&) = delete;
 
   const std::filesystem::path& root() const { return root_; }
-  HostPaths paths() const { return HostPaths(root_); }
+  HostPaths paths() const { return HostPaths(root_, view_); }
   // "<root>/sys/..." for "/sys/...".
   std::filesystem::path at(std::string_view absolute) const;
 
@@ -92,9 +98,15 @@ class FakeHost : public Kernel {
   void add_block(const std::string& address, const std::string& subpath, const std::string& dev);
   // A virtual block device (dm-0, md0) stacked on `lowers` (their holders/ link to it).
   void add_virtual_block(const std::string& name, const std::string& dev, const std::vector<std::string>& lowers);
+  // A mount in mount namespace `ns` ("host": PID 1's); everything below `mount_point` there stats
+  // as being on `dev`. `options` are the filesystem's own (mountinfo's last field).
   void add_mount(const std::string& dev, const std::string& mount_point, const std::string& fs_type,
-                 const std::string& source);
+                 const std::string& source, const std::string& options = "rw", const std::string& ns = "host");
+  // Takes a mount out of its namespace's table; files already open on it keep their identity, as
+  // after umount -l.
+  void umount(const std::string& mount_point, const std::string& ns = "host");
   void add_swap(const std::string& filename);  // "/dev/dm-1" as /proc/swaps shows it
+  void add_swap_file(const std::string& path);  // a swap file, on whatever is mounted there
   // /dev/<name> (a plain file), and /dev/mapper/<alias> → ../<name> when an alias is given.
   void add_dev_node(const std::string& name, const std::string& mapper_alias = "");
 
@@ -105,6 +117,48 @@ class FakeHost : public Kernel {
   void add_global_ipv6(const std::string& interface);
 
   void add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag);
+
+  // ---- Character devices, loop devices, btrfs ------------------------------------------------
+  // A character device of a PCI device: sysfs <dev>/<subpath> with `dev` and a `subsystem` link
+  // ("drm", "drm/card1", "226:1"), and its node (`node`, "/dev/dri/card1").
+  void add_char_device(const std::string& address, const std::string& subsystem, const std::string& subpath,
+                       const std::string& dev, const std::string& node);
+  // A bound loop device (`name` "loop0", `dev` "7:0") on the host file `file`, whose identity it
+  // keeps from now on, as LOOP_GET_STATUS64 reports it; `status_error` makes that ioctl fail.
+  void add_loop(const std::string& name, const std::string& dev, const std::string& file, int status_error = 0);
+  // A btrfs filesystem over several block devices (/sys/fs/btrfs/UUID/devices/).
+  void add_btrfs(const std::string& uuid, const std::vector<std::string>& members);
+  // /proc/driver/nvidia/gpus/ADDRESS/information with "Device Minor: N".
+  void add_nvidia_gpu(const std::string& address, unsigned minor);
+
+  // ---- Processes and mount namespaces ---------------------------------------------------------
+  // Every host runs PID 1 (systemd) and the hook itself (kHookPid, /proc/self) in the initial PID
+  // and mount namespaces, with the host root as their root.
+  static constexpr int kHookPid = 7000;
+  // A mount namespace that starts as a copy of the host's (unshare -m, PrivateMounts=).
+  void add_mount_namespace(const std::string& ns);
+  // A character device node made with mknod inside namespace `ns` (a container's own /dev): its
+  // own inode, the device number `dev`.
+  void mknod_char(const std::string& ns, const std::string& path, const std::string& dev);
+  struct Process {
+    int pid = 0;
+    std::string comm;
+    std::string ns = "host";        // its mount namespace
+    std::vector<std::string> open;  // files it has open, as paths in its namespace ("/dev/dri/card1")
+    std::string cwd = "/";
+  };
+  void add_process(const Process& process);
+  void end_process(int pid);  // it exits: its /proc entry goes, with its open files
+  // An open file of `pid` on a filesystem no mount table shows (lazily unmounted): readlink shows
+  // `path`, stat its filesystem `dev`.
+  void add_unmounted_file(int pid, const std::string& path, const std::string& dev);
+  // The hook runs chrooted into `dir`: its root is not PID 1's, and its own mountinfo shows only
+  // the mounts below `dir`.
+  void chroot_hook(const std::string& dir);
+  // /proc is a child PID namespace's: PID 1 is that namespace's init.
+  void put_init_in_child_pid_namespace();
+  // /proc/PID/fd cannot be read (hidepid, an LSM): EACCES.
+  void deny_open_files(int pid);
 
   // ---- Consoles and framebuffers (fake_host_console.cc) --------------------------------------
   // The kernel's console layer as sysfs shows it: /sys/class/vtconsole/vtconN/{name,bind}, the
@@ -205,6 +259,8 @@ class FakeHost : public Kernel {
   bool device_exists(const std::string& address) const;
   // Every device's driver and override, and the /dev/vfio nodes: equal snapshots mean nothing changed.
   std::string snapshot() const;
+  // How many times the library listed /proc: once per scan of the processes.
+  int process_scans() const { return view_->times_listed(at("/proc")); }
   // Every write attempted, "/sys/... value" ("\n" in a value shown as \n), oldest first.
   std::vector<std::string> writes() const;
   void clear_writes();
@@ -232,6 +288,7 @@ class FakeHost : public Kernel {
   Expected<void> write_reset_method(const std::string& address, const std::filesystem::path& path, std::string value);
   bool is_vfio_driver(const std::string& driver) const;
   Expected<void> apply_write(const std::filesystem::path& path, std::string value);
+  Expected<void> as_the_host_names_it(Expected<void> result) const;
   // ---- the device lock of a hanging remove ----
   std::filesystem::path lock_dir(const std::string& address) const;
   bool is_locked(const std::string& address) const;
@@ -268,8 +325,26 @@ class FakeHost : public Kernel {
   void detach_platform(const std::string& device);
   void unregister_platform(const std::string& device);
 
+  // The processes, namespaces and mounts part (fake_host_processes.cc).
+  struct FakeMount {
+    std::string ns;
+    unsigned id = 0;
+    std::string dev, mount_point, fs_type, source, options;
+  };
+  void start_processes();
+  std::filesystem::path ns_view(const std::string& ns) const;
+  void write_mount_tables();
+  void add_block_node(const std::filesystem::path& sysfs_dir, const std::string& dev);
+  void link_magic(int pid, const std::string& name, const std::filesystem::path& target, const std::string& shown);
+
   std::filesystem::path root_;
   int owner_pid_ = 0;
+  std::shared_ptr<FakeKernelView> view_;
+  std::vector<FakeMount> mounts_;
+  std::vector<std::string> namespaces_{"host"};
+  std::string hook_root_ = "/";
+  unsigned next_mount_id_ = 30;
+  unsigned next_detached_ = 1;
 };
 
 }  // namespace vfiohooks::testing

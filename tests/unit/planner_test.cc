@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "tests/unit/plan_fixture.h"
 #include "plugin/process_stat.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
@@ -22,27 +23,13 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
 namespace topo = topology;
 
-class PlannerTest : public ::testing::Test {
+class PlannerTest : public PlanFixture {
  protected:
-  Plan plan(std::vector<RequestedDevice> devices, const std::vector<Record>& held = {}) {
-    const std::string before = host.snapshot();
-    Plan result = make_plan(host.paths(), domain_with("win10", std::move(devices)), policy, held);
-    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    EXPECT_THAT(host.writes(), IsEmpty()) << "planning wrote to the host";
-    return result;
-  }
-  static std::vector<std::string> lines(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.line());
-    return out;
-  }
-  static std::vector<std::string> bound(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& device : plan.to_bind) out.push_back(device.device.address.str() + (device.companion ? "+" : ""));
-    return out;
-  }
   static Record held_by(const std::string& address, const std::string& domain) {
     Record record;
     record.address = addr(address);
@@ -51,8 +38,6 @@ class PlannerTest : public ::testing::Test {
     return record;
   }
 
-  FakeHost host;
-  Policy policy;
 };
 
 // ---- the host -------------------------------------------------------------------------------------
@@ -266,12 +251,14 @@ TEST_F(PlannerTest, RootFilesystemThroughLvmAndSwap) {
   topo::nvme_with_root_fs(host);
   const Plan result = plan({requested(topo::kNvme)});
   EXPECT_TRUE(result.refused());
-  // One finding per device, '/' first, every dependency named.
+  // One line per dependency, '/' first.
   EXPECT_THAT(lines(result),
-              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / (ext4 on "
-                          "dm-0), and backs the mounted filesystem /boot/efi (vfat on nvme0n1p1), and backs active swap "
-                          "on dm-1; fix: assign a device the host does not use, or set allow-host-critical='yes' in its "
-                          "<vfio:device> metadata if you really mean it"));
+              ElementsAre("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem at / (ext4 on "
+                          "dm-0); fix: use another device, or set allow-host-critical='yes' in its <vfio:device> "
+                          "metadata",
+                          HasSubstr("0000:04:00.0: the host depends on it: backs the filesystem at /boot/efi (vfat on "
+                                    "nvme0n1p1); fix:"),
+                          HasSubstr("0000:04:00.0: the host depends on it: backs active swap on dm-1; fix:")));
 }
 
 TEST_F(PlannerTest, SwapNamedThroughDevMapper) {
@@ -317,8 +304,31 @@ TEST_F(PlannerTest, BootVgaWithTheConsole) {
   topo::boot_vga_console(host);
   EXPECT_THAT(lines(plan({requested(topo::kBootVga)})),
               ElementsAre("vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon1; fix: set console = "
-                          "release (with mode = bind) to hand it over to the domain and back (docs/GUIDE.md, \"One "
-                          "GPU\"), or give the domain a GPU the host does not use"));
+                          "release (mode = bind) to hand it over and back (docs/GUIDE.md, \"One GPU\"), or use "
+                          "another GPU"));
+}
+
+// console = release stops the display manager before the bind: a process on the GPU it hands over
+// is checked after the hand-over (take_devices), one on any other GPU is refused now.
+TEST_F(PlannerTest, AProcessOnAGpuWhoseConsoleIsHandedOverWaitsForTheHandOver) {
+  topo::bochs_boot_gpu(host);
+  host.add_char_device(topo::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
+  policy.console = Console::release;
+  const Plan released = plan({requested(topo::kBochsGpu)});
+  EXPECT_FALSE(released.refused());
+  EXPECT_THAT(codes(released), Not(Contains("in-use")));
+  EXPECT_EQ(released.consoles.size(), 1U);
+  policy.console = Console::keep;
+  EXPECT_THAT(codes(plan({requested(topo::kBochsGpu)})), UnorderedElementsAre("in-use", "host-console"));
+}
+
+TEST_F(PlannerTest, AProcessOnAGpuWithoutTheConsoleIsRefusedEvenWithConsoleRelease) {
+  topo::secondary_gpu(host);
+  host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card1"}});
+  policy.console = Console::release;
+  EXPECT_THAT(lines(plan({requested(topo::kSecondaryGpu)})),
+              ElementsAre(StartsWith("vfio-hooks: 0000:00:0e.0: in use by Xorg (pid 1234) through /dev/dri/card1")));
 }
 
 TEST_F(PlannerTest, SriovPfWithVfsEnabled) {

@@ -9,6 +9,7 @@
 #include "plugin/planner.h"
 #include "plugin/reset_capability.h"
 #include "plugin/sysfs_reader.h"
+#include "tests/unit/plan_fixture.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -22,38 +23,22 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 namespace topo = topology;
 
-class ResetTest : public ::testing::Test {
+class ResetTest : public PlanFixture {
  protected:
   ResetCapability capability(const std::string& address) { return read_reset_capability(host.paths(), addr(address)); }
 
+  // The plan for a domain asking for `addresses`, each line short enough for virt-manager's dialog
+  // (512 characters of libvirt's message, ~230 of them libvirt's own prefix).
   Plan plan(const std::vector<std::string>& addresses) {
     std::vector<RequestedDevice> devices;
     for (const auto& address : addresses) devices.push_back(requested(address));
-    const std::string before = host.snapshot();
-    Plan result = make_plan(host.paths(), domain_with("win10", devices), policy, {});
-    EXPECT_EQ(host.snapshot(), before) << "planning changed the host";
-    for (const auto& finding : result.findings) {
-      // virt-manager shows 512 characters of libvirt's message, ~230 of them libvirt's own prefix.
-      EXPECT_LE(finding.line().size(), 250u) << finding.line();
-    }
+    Plan result = PlanFixture::plan(std::move(devices));
+    for (const auto& finding : result.findings) EXPECT_LE(finding.line().size(), 250u) << finding.line();
     return result;
-  }
-  static std::vector<std::string> lines(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.line());
-    return out;
-  }
-  static std::vector<std::string> codes(const Plan& plan) {
-    std::vector<std::string> out;
-    for (const auto& finding : plan.findings) out.push_back(finding.code);
-    return out;
   }
   std::string attribute(const std::string& address, const std::string& name) {
     return read_attribute(host.at("/sys/bus/pci/devices/" + address + "/" + name)).value_or("(absent)");
   }
-
-  FakeHost host;
-  Policy policy;
 };
 
 // ---- the kernel's facts ----------------------------------------------------------------------------
@@ -248,10 +233,22 @@ TEST_F(ResetTest, KernelRulingOutABusResetForALoneFunction) {
 TEST_F(ResetTest, AloneBehindItsBridgeWithoutEvenABusReset) {
   // An Atheros AR93xx Wi-Fi card: no FLR, No_Soft_Reset, and a kernel quirk against bus resets
   // (quirk_no_bus_reset). Alone behind its root port, the kernel's silence is its verdict.
-  host.add_device({.address = "0000:00:1c.6", .vendor = 0x8086, .device = 0xa116, .class_code = 0x060400,
-                   .header_type = 1, .iommu_group = 60, .driver = "pcieport"});
-  host.add_device({.address = "0000:0d:00.0", .parent = "0000:00:1c.6", .vendor = 0x168c, .device = 0x0030,
-                   .class_code = 0x028000, .iommu_group = 61, .pcie = true, .pm = true, .no_soft_reset = true,
+  host.add_device({.address = "0000:00:1c.6",
+                   .vendor = 0x8086,
+                   .device = 0xa116,
+                   .class_code = 0x060400,
+                   .header_type = 1,
+                   .iommu_group = 60,
+                   .driver = "pcieport"});
+  host.add_device({.address = "0000:0d:00.0",
+                   .parent = "0000:00:1c.6",
+                   .vendor = 0x168c,
+                   .device = 0x0030,
+                   .class_code = 0x028000,
+                   .iommu_group = 61,
+                   .pcie = true,
+                   .pm = true,
+                   .no_soft_reset = true,
                    .no_bus_reset = true});
   EXPECT_EQ(attribute("0000:0d:00.0", "reset_method"), "(absent)");
   EXPECT_FALSE(capability("0000:0d:00.0").bus_reset_possible());

@@ -130,8 +130,8 @@ TEST_F(RestorerTest, ADeviceSomeoneElseHoldsLockedIsLeftAloneUntilItIsFree) {
   const auto failures = restore_all();
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_EQ(failures[0].line(), "vfio-hooks: 0000:03:00.0: could not be restored to e1000e: its driver_override did "
-                                "not answer within 1000 ms: something holds the device's lock (an unbind or a driver's "
-                                "remove stuck in the kernel); fix: run vfioctl restore 0000:03:00.0 once whatever holds "
+                                "not answer within 1000 ms: something holds the device's lock (a stuck unbind or "
+                                "remove); fix: run vfioctl restore 0000:03:00.0 once whatever holds "
                                 "it lets go");
   EXPECT_THAT(b.fake.writes(), IsEmpty());
   EXPECT_THAT(b.fake.lock_waits(), IsEmpty());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,15 @@ inline RequestedDevice requested(std::string_view address) {
   RequestedDevice device;
   device.address = addr(address);
   return device;
+}
+
+// One <hostdev mode='subsystem' type='pci'> of a domain XML, for `address` ("0000:03:00.0").
+inline std::string hostdev_xml(std::string_view address, const std::string& managed = "yes") {
+  const auto a = addr(address);
+  char source[160];
+  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
+                a.domain, a.bus, a.slot, a.function);
+  return "<hostdev mode='subsystem' type='pci' managed='" + managed + "'><source>" + source + "</source></hostdev>";
 }
 
 inline DomainRequest domain_with(const std::string& name, std::vector<RequestedDevice> devices) {

@@ -53,6 +53,10 @@ void gpu_with_audio(FakeHost& host) {
   host.add_device({.address = kGpuAudio, .parent = kGpuRootPort, .vendor = 0x10de, .device = 0x10f0,
                    .class_code = 0x040300, .multifunction = true, .iommu_group = kGpuGroup,
                    .driver = "snd_hda_intel", .pcie = true, .pm = true, .no_soft_reset = true});
+  host.add_char_device(kGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  host.add_char_device(kGpu, "drm", "drm/renderD128", "226:128", "/dev/dri/renderD128");
+  host.add_char_device(kGpuAudio, "sound", "sound/card1/controlC1", "116:32", "/dev/snd/controlC1");
+  host.add_char_device(kGpuAudio, "sound", "sound/card1/pcmC1D3p", "116:35", "/dev/snd/pcmC1D3p");
 }
 
 void sriov_nic(FakeHost& host) {
@@ -166,6 +170,33 @@ void ninep_share(FakeHost& host) {
                    .iommu_group = kNinepShareGroup, .driver = "virtio-pci"});
   host.add_virtio(kNinepShare, "virtio3", "extra");
   host.add_mount("0:41", "/mnt/extra", "9p", "extra");
+}
+
+void virtio_disk(FakeHost& host) {
+  host.add_driver({"virtio-pci", {"1af4:1001", "1af4:1009"}, "virtio_pci"});
+  host.add_device({.address = kVirtioDisk, .vendor = 0x1af4, .device = 0x1001, .class_code = 0x010000,
+                   .iommu_group = kVirtioDiskGroup, .driver = "virtio-pci"});
+  host.add_block(kVirtioDisk, "virtio2/block/vda", "254:0");
+  host.add_block(kVirtioDisk, "virtio2/block/vda/vda1", "254:1");
+}
+
+void live_system_on_9p(FakeHost& host) {
+  host.add_driver({"virtio-pci", {"1af4:1001", "1af4:1009"}, "virtio_pci"});
+  host.add_device({.address = kNinepRoot, .vendor = 0x1af4, .device = 0x1009, .class_code = 0x000200,
+                   .iommu_group = kNinepRootGroup, .driver = "virtio-pci"});
+  host.add_virtio(kNinepRoot, "virtio0", "hostroot");
+  host.add_mount("0:38", "/run/live/medium", "9p", "hostroot", "ro,trans=virtio,version=9p2000.L");
+  host.add_mount("0:39", "/run/live/overlay", "tmpfs", "tmpfs", "rw,mode=755");
+  host.add_mount("0:40", "/", "overlay", "overlay",
+                 "rw,lowerdir=/run/live/medium,upperdir=/run/live/overlay/rw,workdir=/run/live/overlay/work");
+}
+
+void secondary_gpu(FakeHost& host) {
+  host.add_driver({"bochs-drm", {"1234:1111"}, "bochs"});
+  // QEMU's secondary-vga: class 0x0380 (display controller, not VGA), so no boot_vga attribute.
+  host.add_device({.address = kSecondaryGpu, .vendor = 0x1234, .device = 0x1111, .class_code = 0x038000,
+                   .iommu_group = kSecondaryGpuGroup, .driver = "bochs-drm"});
+  host.add_char_device(kSecondaryGpu, "drm", "drm/card1", "226:1", "/dev/dri/card1");
 }
 
 void iommu_off(FakeHost& host) { host.remove_iommu(); }

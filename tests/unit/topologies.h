@@ -21,7 +21,8 @@ inline constexpr unsigned kBridgeGroup = 7;
 void bridge_with_two_nics(FakeHost& host);
 
 // A GPU (nouveau, 10de:1b80, multifunction) and its HDMI audio (snd_hda_intel, 10de:10f0) in one group
-// with their root port (pcieport).
+// with their root port (pcieport). The GPU has /dev/dri/card0 (226:0) and renderD128 (226:128), the
+// audio function ALSA's /dev/snd/controlC1 (116:32) and pcmC1D3p (116:35). Nothing holds them.
 inline constexpr const char* kGpuRootPort = "0000:00:01.0";
 inline constexpr const char* kGpu = "0000:01:00.0";
 inline constexpr const char* kGpuAudio = "0000:01:00.1";
@@ -81,6 +82,25 @@ void amd_gpu_on_simpledrm(FakeHost& host);
 inline constexpr const char* kNinepShare = "0000:00:08.0";
 inline constexpr unsigned kNinepShareGroup = 40;
 void ninep_share(FakeHost& host);
+
+// A virtio-blk disk (virtio-pci, 1af4:1001, class 0x010000) with /dev/vda (254:0) and vda1 (254:1);
+// nothing mounted on it.
+inline constexpr const char* kVirtioDisk = "0000:00:0c.0";
+inline constexpr unsigned kVirtioDiskGroup = 50;
+void virtio_disk(FakeHost& host);
+
+// A Debian live system, as the lab guest is: the virtio-9p device (1af4:1009) with share 'hostroot'
+// mounted at /run/live/medium (0:38), a tmpfs at /run/live/overlay (0:39), and / an overlay (0:40)
+// with lowerdir=/run/live/medium, upperdir and workdir under /run/live/overlay.
+inline constexpr const char* kNinepRoot = "0000:00:0d.0";
+inline constexpr unsigned kNinepRootGroup = 51;
+void live_system_on_9p(FakeHost& host);
+
+// QEMU's secondary-vga: a second GPU (1234:1111, class 0x038000) on bochs-drm with /dev/dri/card1
+// (226:1); not the boot VGA device, no console on it.
+inline constexpr const char* kSecondaryGpu = "0000:00:0e.0";
+inline constexpr unsigned kSecondaryGpuGroup = 52;
+void secondary_gpu(FakeHost& host);
 
 // Broken hosts, applied on top of any of the above.
 void iommu_off(FakeHost& host);

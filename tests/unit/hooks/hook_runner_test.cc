@@ -28,19 +28,11 @@ using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
-std::string hostdev(const std::string& address, const std::string& managed = "yes") {
-  const auto a = addr(address);
-  char source[160];
-  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
-                a.domain, a.bus, a.slot, a.function);
-  return "<hostdev mode='subsystem' type='pci' managed='" + managed + "'><source>" + source + "</source></hostdev>";
-}
-
 std::string domain_xml(const std::vector<std::string>& addresses, const std::string& metadata = "") {
   std::string xml = "<domain type='kvm'><name>guest</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>";
   if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
   xml += "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>";
-  for (const auto& address : addresses) xml += hostdev(address);
+  for (const auto& address : addresses) xml += hostdev_xml(address);
   return xml + "</devices></domain>";
 }
 
@@ -154,9 +146,9 @@ TEST_F(HookTest, RefusesTheDeviceHoldingTheRootFilesystem) {
   const std::string before = fake.snapshot();
   const auto result = prepare(domain_xml({topology::kNvme}));
   EXPECT_EQ(result.status, 1);
-  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted "
-                                           "filesystem / "),
-                                HasSubstr("fix: assign a device the host does not use")));
+  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem "
+                                           "at / "),
+                                HasSubstr("fix: use another device, or set allow-host-critical='yes'")));
   EXPECT_EQ(fake.snapshot(), before);
 }
 
@@ -192,11 +184,14 @@ TEST_F(HookTest, AnUnbindHangingInTheKernelFailsTheStartInOneLineAndBlocksNothin
 
   const auto started = prepare(xml);
   EXPECT_EQ(started.status, 1);
-  // The plan may warn first (the virtio device has no reset method); the failure is one line.
-  EXPECT_THAT(errors_in(started.err), MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
-                                        "1000 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
-                                        "device's lock; the device stays on record; fix: release what holds the device "
-                                        "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
+  // The failure is one line, and the first: the plan's warning (the virtio device has no reset
+  // method) comes after it.
+  EXPECT_THAT(started.err, StartsWith("vfio-hooks: 0000:00:08.0: its unbind from virtio-pci did not finish"));
+  EXPECT_THAT(errors_in(started.err),
+              MatchesRegex("vfio-hooks: 0000:00:08\\.0: its unbind from virtio-pci did not finish within "
+                           "1000 ms and is still blocked in the kernel \\(pid [0-9]+\\), holding the "
+                           "device's lock; fix: release what holds the device "
+                           "\\(see dmesg\\), then run vfioctl restore 0000:00:08\\.0\n"));
   EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
   EXPECT_EQ(fake.override_of(topology::kLoneNic), "");
   EXPECT_EQ(record_count(), 1u);
@@ -239,9 +234,8 @@ TEST_F(HookTest, AStartOnADeviceSomeoneElseIsUnbindingIsRefusedWithoutWaiting) {
   EXPECT_EQ(refused.status, 1);
   EXPECT_EQ(errors_in(refused.err),
             "vfio-hooks: 0000:03:00.0: its driver_override did not answer within 1000 ms: something holds the "
-            "device's lock (an unbind or a driver's remove stuck in the kernel); nothing was changed; fix: find the "
-            "process stuck in the kernel on it (state D in ps -eo pid,stat,args; dmesg), release what it waits for, "
-            "then try again\n");
+            "device's lock (a stuck unbind or remove); nothing was changed; fix: release what the task in state D "
+            "waits for (see dmesg), then try again\n");
   EXPECT_THAT(fake.writes(), IsEmpty());
   EXPECT_EQ(record_count(), 0u);
   EXPECT_THAT(fake.lock_waits(), IsEmpty());
@@ -386,7 +380,8 @@ TEST_F(HookTest, ValidateModeChecksButLeavesBindingToLibvirt) {
 TEST_F(HookTest, MetadataCanSwitchADomainOff) {
   topology::bridge_with_two_nics(fake);
   const std::string before = fake.snapshot();
-  const auto result = prepare(domain_xml({topology::kBridgeE1000}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='off'/>"));
+  const auto result =
+      prepare(domain_xml({topology::kBridgeE1000}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='off'/>"));
   EXPECT_EQ(result.status, 0) << result.err;
   EXPECT_EQ(fake.snapshot(), before);
 }
@@ -396,7 +391,8 @@ TEST_F(HookTest, ABrokenConfigRefusesNamingTheValue) {
   write_config("mode = bnid\n");
   const auto result = prepare(domain_xml({topology::kLoneNic}));
   EXPECT_EQ(result.status, 1);
-  EXPECT_THAT(result.err, AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
+  EXPECT_THAT(result.err,
+              AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
 }
 
 // ---- one GPU (console = release) ----------------------------------------------------------------
@@ -449,6 +445,23 @@ TEST_F(HookTest, AProcessStillOnTheGpuRefusesTheStartAndTheConsoleComesBack) {
   EXPECT_THAT(errors_in(result.err), StartsWith("vfio-hooks: 0000:00:02.0: in use by Xorg (pid 1234)"));
   EXPECT_EQ(fake.snapshot(), before);
   EXPECT_TRUE(fake.fbcon_bound());
+}
+
+// Without an injected check the engine asks the host guard, with a fresh scan of /proc.
+TEST_F(HookTest, TheGuardNamesAProcessStillOnTheGpuAfterTheHandOverAndEverythingIsUndone) {
+  topology::bochs_boot_gpu(fake);
+  fake.add_char_device(topology::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
+  write_config("console = release\n");
+  const std::string before = fake.snapshot();
+  const auto result = prepare(domain_xml({topology::kBochsGpu}));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(errors_in(result.err),
+              StartsWith("vfio-hooks: 0000:00:02.0: in use by Xorg (pid 1234) through /dev/dri/card0; fix: stop it "
+                         "(or log out of the graphical session) and start the domain again\n"));
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "bochs-drm");
 }
 
 // libvirt runs release end after a start that failed; a hook killed between the hand-over and the

@@ -37,20 +37,12 @@ using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
-std::string hostdev(const std::string& address) {
-  const auto a = addr(address);
-  char source[160];
-  std::snprintf(source, sizeof source, "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>",
-                a.domain, a.bus, a.slot, a.function);
-  return "<hostdev mode='subsystem' type='pci' managed='yes'><source>" + std::string(source) + "</source></hostdev>";
-}
-
 std::string domain_xml(const std::string& name, const std::vector<std::string>& addresses,
                        const std::string& metadata = "") {
   std::string xml = "<domain type='kvm'><name>" + name + "</name>";
   if (!metadata.empty()) xml += "<metadata>" + metadata + "</metadata>";
   xml += "<devices>";
-  for (const auto& address : addresses) xml += hostdev(address);
+  for (const auto& address : addresses) xml += hostdev_xml(address);
   return xml + "</devices></domain>";
 }
 
@@ -67,18 +59,14 @@ class VfioctlOnFakeKernel : public ::testing::Test {
   // For list and show, which ask libvirt which domains assign what: here there is no libvirt.
   Outcome vfioctl_without_libvirt(const std::vector<std::string>& args) { return vfioctl_with(args, true); }
   Outcome vfioctl_with(const std::vector<std::string>& args, bool libvirt_expected) {
-    std::ostringstream out, err;
-    std::istringstream in;
-    vfioctl::Context ctx(
+    const auto run = run_vfioctl_in_process(
         fake.paths(), fake, log,
         [libvirt_expected](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
           if (!libvirt_expected) ADD_FAILURE() << "a command that changes drivers or reads records connected to " << uri;
           return fail("no libvirt here");
         },
-        out, err, in);
-    ctx.lock_wait = std::chrono::milliseconds(2000);
-    const int status = vfioctl::run_vfioctl(ctx, args);
-    return {status, out.str(), err.str()};
+        args);
+    return {run.status, run.out, run.err};
   }
 
   // The hook itself, as libvirt runs it for `domain` (prepare begin / release end).
@@ -351,9 +339,9 @@ TEST_F(VfioctlOnFakeKernel, TheNvmeHoldingRootIsRefusedWithTheHooksLine) {
 
   const auto run = vfioctl({"bind", "04:00.0"});
   EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the mounted filesystem / "));
-  EXPECT_THAT(run.out, HasSubstr("; fix: assign a device the host does not use"));
-  EXPECT_EQ(lines(run.out).size(), 1u);
+  EXPECT_THAT(run.out, StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: backs the filesystem at / "));
+  EXPECT_THAT(run.out, HasSubstr("; fix: use another device, or set allow-host-critical='yes'"));
+  EXPECT_EQ(lines(run.out).size(), 3u);  // /, /boot/efi, swap: one line each
   EXPECT_EQ(run.out, hook_run.err);
   EXPECT_EQ(fake.snapshot(), before);
   EXPECT_THAT(fake.writes(), IsEmpty());
@@ -470,8 +458,8 @@ TEST_F(VfioctlOnFakeKernel, ALockSomeoneElseHoldsIsShownAndRefusedWithoutWaiting
   write_config("unbind_timeout_ms = 1000\n");
   const pid_t admin = fake.unbind_elsewhere(topology::kLoneNic);
   fake.clear_writes();
-  const std::string locked = "its driver_override did not answer within 1000 ms: something holds the device's lock (an "
-                             "unbind or a driver's remove stuck in the kernel)";
+  const std::string locked = "its driver_override did not answer within 1000 ms: something holds the device's lock (a "
+                             "stuck unbind or remove)";
 
   EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
   const auto table = vfioctl_without_libvirt({"list"});
@@ -551,7 +539,7 @@ TEST_F(VfioctlOnFakeKernel, WhenTheSecondDeviceCannotBindTheFirstIsBackOnItsDriv
   const auto out = lines(run.out);
   ASSERT_EQ(out.size(), 1u) << run.out;
   EXPECT_THAT(out[0], StartsWith("vfio-hooks: 0000:01:00.0: could not be bound to vfio-pci (unbinding from nouveau: "));
-  EXPECT_THAT(out[0], HasSubstr("); the domain's devices were given back to their drivers; fix: see dmesg, and "
+  EXPECT_THAT(out[0], HasSubstr("); all were given back; fix: see dmesg, and "
                                 "vfioctl show 0000:01:00.0"));
   EXPECT_EQ(fake.driver_of(topology::kLoneNic), "e1000e");
   EXPECT_EQ(fake.override_of(topology::kLoneNic), "");

@@ -32,6 +32,17 @@ FakeSysfs::FakeSysfs() {
   fs::create_directories(root_ / "sys/module/vfio_pci");
   write("/proc/interrupts", "  24:  0  IR-PCI-MSI 327680-edge  xhci_hcd\n");
   write("/sys/bus/pci/drivers_probe", "");
+  // A host whose use the guard can see: one process (PID 1, also /proc/self), nothing mounted,
+  // no swap, nothing open (what stat(2) says under a temp dir is no kernel's answer).
+  write("/proc/1/comm", "systemd\n");
+  write("/proc/1/mountinfo", "");
+  write("/proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
+  fs::create_directories(root_ / "proc/1/ns");
+  fs::create_directories(root_ / "proc/1/fd");
+  fs::create_symlink("mnt:[4026531841]", root_ / "proc/1/ns/mnt");
+  fs::create_symlink("pid:[4026531836]", root_ / "proc/1/ns/pid");
+  fs::create_directory_symlink(root_, root_ / "proc/1/root");
+  fs::create_directory_symlink("1", root_ / "proc/self");
 }
 
 FakeSysfs::~FakeSysfs() {

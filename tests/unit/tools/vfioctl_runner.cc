@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tools/cli.h"
+
 extern char** environ;
 
 namespace vfiohooks::testing {
@@ -26,6 +28,16 @@ std::string slurp(const std::string& path) {
 }
 
 }  // namespace
+
+RunResult run_vfioctl_in_process(const HostPaths& paths, Kernel& kernel, Log& log, vfioctl::ConnectionFactory connect,
+                                 const std::vector<std::string>& args, std::chrono::milliseconds lock_wait) {
+  std::ostringstream out, err;
+  std::istringstream in;
+  vfioctl::Context ctx(paths, kernel, log, std::move(connect), out, err, in);
+  ctx.lock_wait = lock_wait;
+  const int status = vfioctl::run_vfioctl(ctx, args);
+  return {status, out.str(), err.str()};
+}
 
 RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input) {
   char dir_template[] = "/tmp/vfioctl-run.XXXXXX";

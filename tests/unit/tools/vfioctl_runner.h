@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
+
+#include "plugin/host_paths.h"
+#include "plugin/kernel.h"
+#include "plugin/log.h"
+#include "tools/context.h"
 
 namespace vfiohooks::testing {
 
@@ -15,6 +21,12 @@ struct RunResult {
 // Runs the built vfioctl with `args` (and `input` on stdin), with LIBVIRT_DEFAULT_URI unset so
 // nothing reaches a real daemon unless a test asks for it.
 RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input = "");
+
+// Runs vfioctl_lib in this process with `args` on the host `paths` (a fake host's, usually), its
+// kernel and log, libvirt reached through `connect`.
+RunResult run_vfioctl_in_process(const HostPaths& paths, Kernel& kernel, Log& log, vfioctl::ConnectionFactory connect,
+                                 const std::vector<std::string>& args,
+                                 std::chrono::milliseconds lock_wait = std::chrono::milliseconds(2000));
 
 // "test:///ABS/PATH/tests/unit/tools/data/host.xml".
 std::string test_host_uri();

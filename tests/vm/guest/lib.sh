@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Helpers for lab scenarios, sourced inside the guest's chroot (bash). A scenario is a plain script:
+# Helpers for lab scenarios, sourced inside the guest (bash). A scenario is a plain script:
 # it says what it does with `step`, checks with `assert_*`/`check`, and ends with `pass`; the first
 # failed check ends it with "FAIL: <reason>" and exit status 1.
 set -euo pipefail
@@ -154,6 +154,42 @@ ninep_bdf() {
 
 # ninep_root_bdf — the virtio PCI device behind the 9p share that holds the guest's root.
 ninep_root_bdf() { ninep_bdf hostroot; }
+
+# bdf_of_block NAME — the PCI device behind block device NAME (vda): the nearest PCI address in
+# its sysfs path.
+bdf_of_block() {
+    local dir
+    dir=$(readlink -f "/sys/block/$1") || fail "no block device $1"
+    while [[ $dir != / ]]; do
+        if [[ ${dir##*/} =~ ^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]]; then
+            echo "${dir##*/}"
+            return 0
+        fi
+        dir=${dir%/*}
+    done
+    fail "no PCI device behind $1"
+}
+
+# secondary_vga_bdf — a display controller (class 0x03, QEMU's secondary-vga is 0x0380: no boot_vga
+# file) that is not the boot VGA device.
+secondary_vga_bdf() {
+    local dev
+    for dev in "$SYS_PCI"/*; do
+        [[ $(cat "$dev/class") == 0x03* && $(cat "$dev/boot_vga" 2>/dev/null) != 1 ]] || continue
+        echo "${dev##*/}"
+        return 0
+    done
+    fail "no VGA controller besides the boot VGA device (the topology needs -device secondary-vga)"
+}
+
+# drm_card_of BDF — the GPU's DRM card node name (card1).
+drm_card_of() {
+    local card
+    for card in "$SYS_PCI/$1"/drm/card*; do
+        [[ -e $card ]] && { echo "${card##*/}"; return 0; }
+    done
+    fail "$1 has no DRM card"
+}
 
 # show_topology — the IOMMU groups and who drives each device.
 show_topology() {
@@ -309,6 +345,18 @@ assert_no_hook_record() {
     ok "the hook has no record of $1"
 }
 
+# hook DOMAIN OP SUBOP [WRAPPER...] — runs the hook the way libvirt does, with /tmp/DOMAIN.xml on
+# stdin, shown like a shell session; WRAPPER (e.g. `chroot DIR`, `unshare -m ...`) runs it inside.
+hook() {
+    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
+    shift 3
+    printf '  # %svfio-hooks-qemu %s %s %s - < %s.xml\n' "${*:+$* }" "$dom" "$op" "$sub" "$dom"
+    SHOWN_OUTPUT=$("$@" "$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
+    return "$rc"
+}
+
 # --- libvirt ------------------------------------------------------------------------------------
 readonly HOOK_LINK=/etc/libvirt/hooks/qemu.d/50-vfio-hooks
 
@@ -327,7 +375,7 @@ install_hook() {
     ok "hook installed: $HOOK_LINK -> $VFIO_HOOKS_QEMU"
 }
 
-# start_libvirt [--listen-tcp] — virtlogd and libvirtd as root, with the settings a chroot without
+# start_libvirt [--listen-tcp] — virtlogd and libvirtd as root, with the settings a guest without
 # cgroups, namespaces or security labels needs (see shared/LAB.md). Scenarios sharing a boot share
 # the daemon. --listen-tcp also serves qemu+tcp://127.0.0.1/system (LAB_TCP_URI): plain TCP on
 # 127.0.0.1:16509 (lo brought up), no TLS, no authentication. Without systemd socket activation,

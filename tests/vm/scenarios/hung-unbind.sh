@@ -92,7 +92,7 @@ took=$(elapsed_since "$started")
 sed 's/^/  | /' /tmp/hook.out
 note "the hook exited $(cat /tmp/hook.rc) and its output pipe closed after $took s (limit $LIMIT_MS ms)"
 [[ $(cat /tmp/hook.rc) == 1 ]] || fail "the hook exited $(cat /tmp/hook.rc), expected 1"
-# The plan may warn first (a virtio device has no reset method); the failure itself is one line.
+# The failure is one line, printed before the plan's warning (a virtio device has no reset method).
 errors=$(grep -vc ': warning: ' /tmp/hook.out || true)
 ((errors == 1)) || fail "the hook printed $errors error lines, expected one"
 assert_finding "$(cat /tmp/hook.out)" "$share" "unbind from virtio-pci did not finish within $LIMIT_MS ms and is still blocked in the kernel" \

@@ -6,6 +6,8 @@
 #   - stop_units without systemd: refused before anything changes.
 #   - console = release: fbcon handed over, the GPU on vfio-pci; release end gives bochs-drm, its
 #     card, its framebuffer and fbcon back.
+#   - console = release with a process holding the GPU's DRM card (not a stop_units unit): the
+#     hand-over is undone and the start refused, naming the process; nothing changes.
 #   - the hook SIGKILLed after the console was released and before the bind finished: vfioctl
 #     restore --all gives the GPU and the console back.
 # Needs VFIO_HOOKS_QEMU and VFIOCTL.
@@ -89,6 +91,26 @@ assert_gpu_console "$gpu" bochs-drm
 assert_no_override "$gpu"
 assert_no_hook_record "$gpu"
 assert_no_console_record "$gpu"
+
+card=$(drm_card_of "$gpu")
+step "console = release, a process holding /dev/dri/$card: refused naming it, the hand-over undone"
+cp /usr/bin/sleep /tmp/card-holder
+/tmp/card-holder 600 <"/dev/dri/$card" &
+holder=$!
+trap 'kill "$holder" 2>/dev/null || true' EXIT
+shown_sh "ls -l /proc/$holder/fd/0"
+before=$(host_state)
+if hook desktop prepare begin; then fail "prepare begin took the GPU a process holds open"; fi
+assert_finding "$SHOWN_OUTPUT" "$gpu" "in use by card-holder \\(pid $holder\\) through /dev/dri/$card; fix: stop it" \
+    "the finding names the process and the node"
+assert_gpu_console "$gpu" bochs-drm
+assert_no_hook_record "$gpu"
+assert_no_console_record "$gpu"
+hook desktop release end || fail "release end after a refused prepare failed"
+assert_unchanged "$before"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+trap - EXIT
 
 step "SIGKILL after the console was released, before the bind finished: vfioctl restore --all"
 # A FIFO bind-mounted over bochs-drm's unbind: the binder's unbind (after the hand-over, the intent

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The cost of the host guard's look at the host: one scan of /proc (every process's namespace,
+// root, working directory and open files) and every mount namespace's table, on a fake host with
+// ~2000 processes; and, for comparison, on this machine's own /proc (read-only).
+#include <benchmark/benchmark.h>
+
+#include "plugin/host_guard.h"
+#include "plugin/mount_namespaces.h"
+#include "plugin/pci_device.h"
+#include "plugin/planner.h"
+#include "plugin/process_scan.h"
+#include "tests/unit/test_support.h"
+#include "tests/unit/topologies.h"
+
+namespace vfiohooks::testing {
+namespace {
+
+constexpr int kProcesses = 2000;
+constexpr int kContainers = 20;  // mount namespaces besides the host's, 10 processes each
+
+// A desktop host: the workstation's devices, a display server holding the GPU, a sound server, 20
+// containers in their own mount namespaces, and ~2000 processes with 6-10 open files each (device
+// nodes, logs and state on /).
+FakeHost& busy_host() {
+  static FakeHost* host = [] {
+    auto* h = new FakeHost;
+    topology::gpu_with_audio(*h);
+    topology::nvme_with_root_fs(*h);
+    topology::nic_with_default_route(*h);
+    topology::virtio_disk(*h);
+    h->mknod_char("host", "/dev/null", "1:3");
+    h->mknod_char("host", "/dev/pts/0", "136:0");
+    h->add_process({.pid = 1100, .comm = "Xorg", .open = {"/dev/null", "/dev/dri/card0", "/var/log/Xorg.0.log"}});
+    h->add_process({.pid = 1200, .comm = "pipewire", .open = {"/dev/null", "/dev/snd/controlC1"}});
+    for (int c = 0; c < kContainers; ++c) h->add_mount_namespace("ctr" + std::to_string(c));
+    for (int pid = 2000; pid < 2000 + kProcesses - 40; ++pid) {
+      // Every tenth process lives in a container.
+      const std::string ns = pid % 10 == 0 ? "ctr" + std::to_string(pid / 10 % kContainers) : "host";
+      std::vector<std::string> open = {"/dev/null", "/dev/null", "/dev/pts/0", "/var/log/app-" + std::to_string(pid % 50) + ".log",
+                                       "/var/lib/app/state.db", "/home/user/.cache/data"};
+      for (int extra = 0; extra < pid % 5; ++extra) open.push_back("/tmp/work-" + std::to_string(pid % 30));
+      h->add_process({.pid = pid, .comm = "worker", .ns = ns, .open = open});
+    }
+    return h;
+  }();
+  return *host;
+}
+
+void scan_processes_2000(benchmark::State& state) {
+  const HostPaths paths = busy_host().paths();
+  for (auto _ : state) {
+    auto scan = scan_processes(paths);
+    if (scan.processes.size() < kProcesses - 40) state.SkipWithError("the fake host lost processes");
+    benchmark::DoNotOptimize(scan);
+  }
+}
+BENCHMARK(scan_processes_2000)->Unit(benchmark::kMillisecond);
+
+void scan_and_read_mount_namespaces_2000(benchmark::State& state) {
+  const HostPaths paths = busy_host().paths();
+  for (auto _ : state) {
+    auto scan = scan_processes(paths);
+    auto namespaces = read_mount_namespaces(paths, scan);
+    if (namespaces.namespaces.size() != kContainers + 1) state.SkipWithError("namespaces missing");
+    benchmark::DoNotOptimize(namespaces);
+  }
+}
+BENCHMARK(scan_and_read_mount_namespaces_2000)->Unit(benchmark::kMillisecond);
+
+// The hook's whole decision for GPU + audio on that host (both refused: Xorg and pipewire hold them).
+void plan_gpu_and_audio_2000(benchmark::State& state) {
+  FakeHost& host = busy_host();
+  const auto domain = domain_with("win11", {requested(topology::kGpu), requested(topology::kGpuAudio)});
+  for (auto _ : state) {
+    auto plan = make_plan(host.paths(), domain, Policy{}, {});
+    if (plan.findings.size() != 2) state.SkipWithError("expected the two holders");
+    benchmark::DoNotOptimize(plan);
+  }
+}
+BENCHMARK(plan_gpu_and_audio_2000)->Unit(benchmark::kMillisecond);
+
+// The same look at this machine's real /proc and sysfs, for every PCI device (reads only).
+void guard_this_machine(benchmark::State& state) {
+  const HostPaths paths("/");
+  std::vector<PciDevice> devices;
+  for (const auto& address : list_pci_addresses(paths)) {
+    if (auto device = read_pci_device(paths, address)) devices.push_back(*device);
+  }
+  for (auto _ : state) {
+    HostGuard guard(paths);
+    for (const auto& device : devices) benchmark::DoNotOptimize(guard.uses(device));
+  }
+  state.counters["processes"] = static_cast<double>(scan_processes(paths).processes.size());
+}
+BENCHMARK(guard_this_machine)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace vfiohooks::testing
