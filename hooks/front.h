@@ -15,8 +15,10 @@ namespace vfiohooks {
 // it in /usr/libexec/vfio-hooks/), with the same argv and the domain XML it read.
 // It links no shared library but libc: no libxml2, no Boost, no iostreams.
 
-// Where the state records and their domain index are (plugin/state_index.h).
+// Where the state records and their domain index are (plugin/state_index.h): the device records,
+// and the console records of GPUs whose host console was handed over (plugin/console_record.h).
 inline constexpr const char* kStateDevicesDir = "/run/vfio-hooks/devices";
+inline constexpr const char* kStateConsolesDir = "/run/vfio-hooks/consoles";
 // The engine reads up to 8 MiB (and refuses more than its reader's 4 MiB); the front reads as much.
 inline constexpr std::size_t kMaxXmlInput = std::size_t{8} << 20;
 
@@ -25,7 +27,7 @@ enum class FrontStep {
   usage_error,    // fewer than NAME OP SUBOP
   nothing_to_do,  // not root, or an operation vfio-hooks has no part in: exit 0, print nothing
   prepare,        // read the XML; hand over unless it certainly assigns no PCI device
-  release,        // hand over unless no record names the domain
+  release,        // hand over unless no record, of a device or of a console, names the domain
   reconnect,      // the same; never fails, or libvirt kills the running domain
 };
 

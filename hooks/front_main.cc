@@ -155,7 +155,12 @@ int main(int argc, char** argv) {
     }
     case FrontStep::release:
     case FrontStep::reconnect:
-      if (!vfiohooks::domain_may_hold_devices(vfiohooks::kStateDevicesDir, args[0])) return 0;
+      // A console record may be all a domain holds: libvirt runs release after a start that failed
+      // once the console was handed over, and the engine must give it back.
+      if (!vfiohooks::domain_may_hold(vfiohooks::kStateDevicesDir, args[0]) &&
+          !vfiohooks::domain_may_hold(vfiohooks::kStateConsolesDir, args[0])) {
+        return 0;
+      }
       return hand_over(argv, step, nullptr);
   }
   return 1;

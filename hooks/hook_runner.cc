@@ -3,14 +3,17 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "hooks/front.h"
-#include "plugin/binder.h"
+#include "plugin/assignment.h"
+#include "plugin/holder_check.h"
 #include "plugin/config_file.h"
+#include "plugin/console_record.h"
 #include "plugin/host.h"
 #include "plugin/planner.h"
-#include "plugin/restorer.h"
 #include "plugin/state_store.h"
 #include "xml/prepare_input.h"
 
@@ -36,17 +39,19 @@ int report(std::ostream& err, Log& log, const Finding& finding) {
   return 1;
 }
 
-std::vector<Record> records_of(const StateStore::Contents& contents, const std::string& domain) {
-  std::vector<Record> mine;
+template <typename Contents>
+auto records_of(const Contents& contents, const std::string& domain) {
+  std::remove_cvref_t<decltype(contents.records)> mine;
   std::copy_if(contents.records.begin(), contents.records.end(), std::back_inserter(mine),
-               [&](const Record& r) { return r.domain == domain; });
+               [&](const auto& r) { return r.domain == domain; });
   return mine;
 }
 
 class HookRun {
  public:
   HookRun(const HookEnvironment& env, std::string domain, std::ostream& err)
-      : env_(env), domain_(std::move(domain)), err_(err), store_(env.paths.state_dir()) {}
+      : env_(env), domain_(std::move(domain)), err_(err), store_(env.paths.state_dir()),
+        consoles_(env.paths.state_dir()) {}
 
   // prepare begin: plan, then refuse or bind every planned device, all or nothing.
   int prepare(std::istream& in) {
@@ -67,7 +72,9 @@ class HookRun {
       env_.log.error("refused to start domain " + domain_);
     } else {
       Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
-      failures = bind_devices(host, store_, domain_, plan.to_bind);
+      ConsoleEnv console{host, consoles_, services()};
+      failures = take_devices(console, store_, env_.holders ? env_.holders : process_holders(env_.paths, false),
+                              domain_, plan);
       for (const auto& failure : failures) env_.log.error(failure.line());
     }
     // virt-manager shows the first line: a failed bind matters more than the plan's warnings.
@@ -78,14 +85,16 @@ class HookRun {
 
   // release end: give back every device this domain holds, never stopping at the first failure.
   int release() {
-    if (records_of(store_.load(), domain_).empty()) return 0;
+    if (records_of(store_.load(), domain_).empty() && records_of(consoles_.load(), domain_).empty()) return 0;
     auto lock = StateLock::acquire(env_.paths.state_dir(), env_.lock_wait);
     if (!lock) {
       return report(err_, env_.log,
                     {Severity::error, "state", lock.error().message, "run vfioctl restore --all", "lock"});
     }
     Host host{env_.paths, env_.kernel, env_.log, timeout()};
-    const auto failures = restore_devices(host, store_, records_of(load_state(), domain_));
+    ConsoleEnv console{host, consoles_, services()};
+    const auto failures =
+        give_back(console, store_, records_of(load_state(), domain_), records_of(consoles_.load(), domain_));
     for (const auto& failure : failures) err_ << failure.line() << '\n';
     return failures.empty() ? 0 : 1;
   }
@@ -116,6 +125,12 @@ class HookRun {
     return contents;
   }
 
+  ServiceManager& services() {
+    if (env_.services != nullptr) return *env_.services;
+    if (!systemctl_) systemctl_.emplace(env_.paths, kUnitTimeLimit);
+    return *systemctl_;
+  }
+
   std::chrono::milliseconds timeout() const {
     auto config = load_config(env_.paths.config_file());
     return config ? config->defaults.unbind_timeout : Policy{}.unbind_timeout;
@@ -125,6 +140,8 @@ class HookRun {
   std::string domain_;
   std::ostream& err_;
   StateStore store_;
+  ConsoleStore consoles_;
+  std::optional<Systemctl> systemctl_;
 };
 
 }  // namespace

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "plugin/assignment.h"
 #include "plugin/host_paths.h"
 #include "plugin/kernel.h"
 #include "plugin/log.h"
+#include "plugin/systemd_units.h"
 
 namespace vfiohooks {
 
@@ -20,6 +22,8 @@ struct HookEnvironment {
   Log& log;
   bool is_root = true;
   std::chrono::milliseconds lock_wait{120000};
+  ServiceManager* services = nullptr;  // stop_units' service manager; systemd (Systemctl) when null
+  HolderCheck holders{};               // who holds a GPU after its console is handed over; the guard when null
 };
 
 // libvirt's qemu hook: `args` is NAME OP SUBOP EXTRA, `in` carries the domain XML, `err` is what the

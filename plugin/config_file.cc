@@ -33,10 +33,24 @@ Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const s
     overrides.reset = *reset;
     return {};
   }
+  if (key == "console") {
+    auto console = parse_console(value);
+    if (!console) return tl::unexpected(console.error());
+    overrides.console = *console;
+    return {};
+  }
+  if (key == "stop_units") {
+    auto units = parse_unit_list(value);
+    if (!units) return tl::unexpected(units.error());
+    // A repeated key adds to the list it started in the same section.
+    if (!overrides.stop_units) overrides.stop_units.emplace();
+    overrides.stop_units->insert(overrides.stop_units->end(), units->begin(), units->end());
+    return {};
+  }
   return fail("unknown setting '" + key + "'");
 }
 
-Expected<void> apply_global(Config& config, const std::string& key, const std::string& value) {
+Expected<void> apply_global(Config& config, PolicyOverrides& globals, const std::string& key, const std::string& value) {
   if (key == "unbind_timeout_ms") {
     long milliseconds = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), milliseconds);
@@ -46,16 +60,14 @@ Expected<void> apply_global(Config& config, const std::string& key, const std::s
     config.defaults.unbind_timeout = std::chrono::milliseconds(milliseconds);
     return {};
   }
-  PolicyOverrides overrides;
-  if (auto applied = apply(overrides, key, value); !applied) return applied;
-  config.defaults.apply(overrides);
-  return {};
+  return apply(globals, key, value);
 }
 
 }  // namespace
 
 Expected<Config> parse_config(std::istream& in, const std::string& name) {
   Config config;
+  PolicyOverrides globals;
   po::parsed_options parsed(nullptr);
   try {
     // Every key is "unregistered": Boost parses the syntax, we give the keys their meaning.
@@ -78,10 +90,11 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
         applied = apply(config.domains[domain], key.substr(dot + 1), value);
       }
     } else {
-      applied = apply_global(config, key, value);
+      applied = apply_global(config, globals, key, value);
     }
     if (!applied) return fail(name + ": " + printable(applied.error().message, 200));
   }
+  config.defaults.apply(globals);
   return config;
 }
 

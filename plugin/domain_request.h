@@ -33,7 +33,7 @@ struct DomainRequest {
   std::string name;
   std::string uuid;
   std::vector<RequestedDevice> devices;  // PCI only; USB/SCSI/mdev hostdevs are not listed
-  PolicyOverrides metadata;              // <vfio:hooks mode=... companions=... reset=...>
+  PolicyOverrides metadata;              // <vfio:hooks mode=... companions=... reset=... console=...>
   std::vector<PciAddress> orphan_metadata;  // <vfio:device> entries naming no device of the domain
   bool by_hand = false;  // `vfioctl bind`: no domain XML to add devices to, so fixes name vfioctl bind
 };

@@ -277,8 +277,6 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
     auto network_found = network_uses(*device_dir);
     found.insert(found.end(), network_found.begin(), network_found.end());
   }
-  auto console = console_uses(device);
-  found.insert(found.end(), console.begin(), console.end());
   std::stable_sort(found.begin(), found.end(), [](const HostUse& a, const HostUse& b) { return a.kind < b.kind; });
   return found;
 }
@@ -397,23 +395,6 @@ std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
     }
   }
   return uses;
-}
-
-std::vector<HostUse> HostGuard::console_uses(const PciDevice& device) const {
-  if (!device.boot_vga) return {};
-  bool framebuffer = false;
-  for (const auto& name : list_directory(paths_.under("/sys/class/graphics"))) framebuffer |= name.starts_with("fb");
-  bool console = false;
-  const fs::path vtconsoles = paths_.under("/sys/class/vtconsole");
-  for (const auto& name : list_directory(vtconsoles)) {
-    const auto bound = read_attribute(vtconsoles / name / "bind");
-    const auto kind = read_attribute(vtconsoles / name / "name");
-    console |= bound == "1" && kind && kind->find("frame buffer") != std::string::npos;
-  }
-  if (!framebuffer && !console) return {};
-  return {{HostUse::Kind::console,
-           std::string("is the boot VGA device and the host console") + (console ? " (fbcon)" : " framebuffer") + " is on it",
-           "console"}};
 }
 
 }  // namespace vfiohooks

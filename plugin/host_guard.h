@@ -20,7 +20,7 @@ namespace vfiohooks {
 // One way the host uses a device, in the user's words.
 struct HostUse {
   // In the order of importance findings follow.
-  enum class Kind { mount, swap, loop, process, network, console, unseen };
+  enum class Kind { mount, swap, loop, process, network, unseen };
   Kind kind = Kind::mount;
   std::string text;    // "backs the filesystem at / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
   std::string holder;  // who or what, in a few words for tables: "/", "Xorg (pid 1234)"; empty for unseen
@@ -32,8 +32,8 @@ struct HostUse {
 //   and 9p/virtiofs shares;
 // - processes holding its nodes (DRM, fbdev, ALSA, uio, NVMe, /dev/nvidiaN, /dev/vfio/N, its block
 //   devices), or files on its filesystems that no mount table shows (lazily unmounted);
-// - network interfaces with addresses or routes (through bond, bridge and VLAN uppers);
-// - the boot VGA device with a console.
+// - network interfaces with addresses or routes (through bond, bridge and VLAN uppers).
+// A GPU carrying the host console is the planner's (console_handover.h).
 // Reads lazily and once: the route tables on the first NIC, /proc (one scan of every process's
 // files and mount namespace) and the storage stacks on the first device that has storage or nodes.
 // Blind is never safe: when the hook's root is not PID 1's, /proc shows only a child PID namespace
@@ -69,7 +69,6 @@ class HostGuard {
                                     const std::set<DevNumber>& unmounted_filesystems,
                                     const std::map<DevNumber, std::string>& labels);
   std::vector<HostUse> network_uses(const std::filesystem::path& device_dir);
-  std::vector<HostUse> console_uses(const PciDevice& device) const;
   std::vector<std::string> entries_below(const std::filesystem::path& class_dir,
                                          const std::filesystem::path& device_dir) const;
 

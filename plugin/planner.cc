@@ -7,9 +7,14 @@
 #include <set>
 #include <string>
 
+#include "plugin/console_handover.h"
+#include "plugin/holder_check.h"
+#include "plugin/host_guard.h"
+#include "plugin/host_readiness.h"
 #include "plugin/host_snapshot.h"
 #include "plugin/iommu_group.h"
 #include "plugin/reset_readiness.h"
+#include "plugin/systemd_units.h"
 
 namespace vfiohooks {
 
@@ -111,7 +116,9 @@ class Planner {
                                      "assign one of its VFs instead, or disable them first (echo 0 > "
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
     }
-    if (!requested.allow_host_critical) check_host_use(subject, device);
+    auto console = find_gpu_console(host_.paths(), device);
+    if (!requested.allow_host_critical) check_host_use(subject, device, hands_over(console, mode));
+    check_console(subject, device, std::move(console), mode, requested.allow_host_critical);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {
       plan_.findings.push_back(error("no-iommu-group", subject, "has no IOMMU group", "check that the IOMMU covers this device's bus"));
@@ -152,20 +159,25 @@ class Planner {
                                    "point the <hostdev> at the device's new address, or update the pin"));
   }
 
+  // Whether the hook hands `console` over before binding its GPU (console = release).
+  bool hands_over(const std::optional<GpuConsole>& console, Mode mode) const {
+    return console && policy_.console == Console::release && mode == Mode::bind;
+  }
+
   // One finding per way the host uses the device, the most important first: the first line is what
-  // virt-manager's dialog shows without "Details".
-  void check_host_use(const std::string& subject, const PciDevice& device) {
+  // virt-manager's dialog shows without "Details". `after_handover`: the GPU's console is handed
+  // over first, which stops the display manager (stop_units) that holds its nodes now, so its
+  // process uses are checked after the hand-over instead (take_devices' HolderCheck).
+  void check_host_use(const std::string& subject, const PciDevice& device, bool after_handover) {
     const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
-    const bool display = (device.class_code >> 16) == 0x03;
     const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
     // /proc and the host's tables are read the first time a device is to be checked.
     for (const auto& use : host_.uses(device, recorded)) {
+      if (after_handover && use.kind == HostUse::Kind::process) continue;
       Finding finding;
       switch (use.kind) {
         case HostUse::Kind::process:
-          finding = error("in-use", subject, companion + use.text,
-                          std::string("stop it") + (display ? " (or log out of the graphical session)" : "") +
-                              (domain_.by_hand ? " and try again" : " and start the domain again"));
+          finding = in_use_finding(subject, device, use, domain_.by_hand);
           break;
         case HostUse::Kind::unseen:
           finding = error("host-use-unseen", subject, "cannot see if the host uses it: " + companion + use.text,
@@ -178,6 +190,34 @@ class Planner {
       finding.holder = use.holder;
       plan_.findings.push_back(std::move(finding));
     }
+  }
+
+  // A GPU that carries the host console: refused (console = keep), or, when the hook binds it with
+  // console = release, handed over first and back afterwards. allow-host-critical takes it as it is.
+  void check_console(const std::string& subject, const PciDevice& device, std::optional<GpuConsole> console, Mode mode,
+                     bool allowed) {
+    if (!console) return;
+    if (hands_over(console, mode)) {
+      const bool known = std::any_of(plan_.consoles.begin(), plan_.consoles.end(),
+                                     [&](const ConsoleHandover& h) { return h.console.gpu == device.address; });
+      if (known) return;
+      if (!policy_.stop_units.empty() && !systemd_running(host_.paths())) {
+        std::string units;
+        for (const auto& unit : policy_.stop_units) units += (units.empty() ? "" : ", ") + unit;
+        plan_.findings.push_back(error("no-systemd", subject,
+                                       "stop_units names " + units + ", but systemd does not run this host (no "
+                                       "/run/systemd/system)",
+                                       "stop the display manager yourself before the domain starts, and remove "
+                                       "stop_units from the config"));
+      }
+      plan_.consoles.push_back({std::move(*console), policy_.stop_units});
+      return;
+    }
+    if (allowed) return;
+    const std::string which = subject == device.address.str() ? "" : device.address.str() + " ";
+    plan_.findings.push_back(error("host-console", subject, "the host console is on it: " + which + console->describe(),
+                                   "set console = release (mode = bind) to hand it over and back (docs/GUIDE.md, "
+                                   "\"One GPU\"), or use another GPU"));
   }
 
   void check_holder(const std::string& subject, const PciAddress& address, const std::string& verb) {
@@ -204,7 +244,9 @@ class Planner {
       }
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
-        check_host_use(subject, *member);
+        auto console = find_gpu_console(host_.paths(), *member);
+        check_host_use(subject, *member, hands_over(console, mode));
+        check_console(subject, *member, std::move(console), mode, false);
         companions.push_back(*member);
         continue;
       }

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "plugin/console_handover.h"
 #include "plugin/domain_request.h"
 #include "plugin/finding.h"
 #include "plugin/host_paths.h"
@@ -23,6 +24,8 @@ struct PlannedDevice {
 struct Plan {
   std::vector<PlannedDevice> to_bind;  // in domain order, each requested device followed by its companions
   std::vector<Finding> findings;       // most important first
+  // The host consoles to hand over before binding (console = release), one per GPU that carries one.
+  std::vector<ConsoleHandover> consoles;
   bool refused() const { return has_errors(findings); }
 };
 

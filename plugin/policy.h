@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "plugin/error.h"
 
@@ -30,10 +31,19 @@ enum class ResetPolicy {
   require,  // refuse the start
 };
 
+// What to do with a GPU that carries the host console (fbcon on its framebuffer, or a firmware
+// framebuffer on its memory).
+enum class Console {
+  keep,     // refuse to take it (the default)
+  release,  // hand the console over first (fbcon, firmware framebuffers, stop_units), give it back after
+};
+
 struct PolicyOverrides {
   std::optional<Mode> mode;
   std::optional<Companions> companions;
   std::optional<ResetPolicy> reset;
+  std::optional<Console> console;
+  std::optional<std::vector<std::string>> stop_units;  // systemd units stopped while the console is handed over
 };
 
 // The effective policy for one domain: defaults, then the config file, then the domain section of
@@ -42,6 +52,8 @@ struct Policy {
   Mode mode = Mode::bind;
   Companions companions = Companions::refuse;
   ResetPolicy reset = ResetPolicy::warn;
+  Console console = Console::keep;
+  std::vector<std::string> stop_units;
   std::chrono::milliseconds unbind_timeout{10000};
 
   void apply(const PolicyOverrides& overrides);
@@ -58,8 +70,13 @@ struct Config {
 Expected<Mode> parse_mode(std::string_view text);
 Expected<Companions> parse_companions(std::string_view text);
 Expected<ResetPolicy> parse_reset_policy(std::string_view text);
+Expected<Console> parse_console(std::string_view text);
+// "gdm.service sddm.service": systemd unit names, separated by blanks or commas; refuses names
+// systemctl could read as options or that are not unit names.
+Expected<std::vector<std::string>> parse_unit_list(std::string_view text);
 std::string_view to_string(Mode mode);
 std::string_view to_string(Companions companions);
 std::string_view to_string(ResetPolicy reset);
+std::string_view to_string(Console console);
 
 }  // namespace vfiohooks

@@ -37,7 +37,7 @@ std::string index_key(std::string_view domain) {
   return key;
 }
 
-std::string entry_path(const std::string& devices_dir, const std::string& name) { return devices_dir + "/" + name; }
+std::string entry_path(const std::string& records_dir, const std::string& name) { return records_dir + "/" + name; }
 
 }  // namespace
 
@@ -47,19 +47,19 @@ std::optional<std::string> index_entry_name(const PciAddress& address, std::stri
   return name;
 }
 
-void add_index_entry(const std::string& devices_dir, const PciAddress& address, std::string_view domain) {
+void add_index_entry(const std::string& records_dir, const PciAddress& address, std::string_view domain) {
   const auto name = index_entry_name(address, domain);
   if (!name) return;
-  const int fd = ::open(entry_path(devices_dir, *name).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  const int fd = ::open(entry_path(records_dir, *name).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd);
 }
 
-void remove_index_entry(const std::string& devices_dir, const PciAddress& address, std::string_view domain) {
-  if (const auto name = index_entry_name(address, domain)) ::unlink(entry_path(devices_dir, *name).c_str());
+void remove_index_entry(const std::string& records_dir, const PciAddress& address, std::string_view domain) {
+  if (const auto name = index_entry_name(address, domain)) ::unlink(entry_path(records_dir, *name).c_str());
 }
 
-bool domain_may_hold_devices(const std::string& devices_dir, std::string_view domain) {
-  DIR* dir = ::opendir(devices_dir.c_str());
+bool domain_may_hold(const std::string& records_dir, std::string_view domain) {
+  DIR* dir = ::opendir(records_dir.c_str());
   if (dir == nullptr) return errno != ENOENT && errno != ENOTDIR;
   const std::string key = index_key(domain);
   std::vector<std::string> records;  // addresses with a record

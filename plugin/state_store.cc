@@ -2,7 +2,6 @@
 #include "plugin/state_store.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -13,9 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/durable_file.h"
 #include "plugin/printable.h"
-#include "plugin/state_index.h"
-#include "plugin/sysfs_reader.h"
 
 namespace vfiohooks {
 
@@ -25,29 +23,6 @@ using nlohmann::json;
 namespace {
 
 Error os_error(const std::string& what, int code) { return Error{what + ": " + std::strerror(code), code}; }
-
-// The records say which devices the host lent out: root's business only (0700, as tmpfiles.d has it).
-Expected<void> ensure_directory(const fs::path& dir) {
-  std::error_code error;
-  if (fs::is_directory(dir, error)) return {};
-  if (auto parent = dir.parent_path(); parent != dir && !fs::is_directory(parent, error)) {
-    if (auto made = ensure_directory(parent); !made) return made;
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return tl::unexpected(os_error("cannot create " + dir.string(), errno));
-  }
-  return {};
-}
-
-Expected<void> fsync_path(const fs::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return tl::unexpected(os_error("cannot open " + path.string(), errno));
-  const int rc = ::fsync(fd);
-  const int code = errno;
-  ::close(fd);
-  if (rc != 0) return tl::unexpected(os_error("cannot sync " + path.string(), code));
-  return {};
-}
 
 json to_json(const Record& record) {
   json out = {{"address", record.address.str()},
@@ -139,72 +114,12 @@ Expected<Record> parse_record(std::string_view text) {
 
 std::string_view to_string(Phase phase) { return phase == Phase::bound ? "bound" : "intent"; }
 
-StateStore::StateStore(fs::path state_dir) : dir_(std::move(state_dir)) {}
-
-fs::path StateStore::record_path(const PciAddress& address) const {
-  return dir_ / "devices" / (address.str() + std::string(kRecordSuffix));
-}
-
-Expected<void> StateStore::save(const Record& record) {
-  const fs::path target = record_path(record.address);
-  if (auto made = ensure_directory(target.parent_path()); !made) return made;
-  // The domain index says at least what the records say: its entry comes first (state_index.h).
-  const auto previous = find(record.address);
-  add_index_entry(target.parent_path(), record.address, record.domain);
-  const fs::path temp = target.string() + ".tmp";
-  const std::string text = record_text(record);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return tl::unexpected(os_error("cannot write " + temp.string(), errno));
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool synced = written && ::fsync(fd) == 0;
-  const int code = errno;
-  ::close(fd);
-  if (!synced) return tl::unexpected(os_error("cannot write " + temp.string(), code ? code : EIO));
-  if (::rename(temp.c_str(), target.c_str()) != 0) return tl::unexpected(os_error("cannot rename " + temp.string(), errno));
-  auto synced_dir = fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
-  if (synced_dir && previous && previous->domain != record.domain) {
-    remove_index_entry(target.parent_path(), record.address, previous->domain);
-  }
-  return synced_dir;
-}
-
-Expected<void> StateStore::remove(const PciAddress& address) {
-  const fs::path target = record_path(address);
-  const auto previous = find(address);
-  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
-    return tl::unexpected(os_error("cannot remove " + target.string(), errno));
-  }
-  // Only once the record is gone: the index may say more than the records, never less.
-  if (previous) remove_index_entry(target.parent_path(), address, previous->domain);
-  return fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY).or_else([](const Error&) -> Expected<void> { return {}; });
-}
-
-std::optional<Record> StateStore::find(const PciAddress& address) const {
-  const auto text = read_file(record_path(address));
-  if (!text) return std::nullopt;
-  auto record = parse_record(*text);
-  if (!record || record->address != address) return std::nullopt;
-  return *record;
-}
-
-StateStore::Contents StateStore::load() const {
-  Contents contents;
-  for (const auto& name : list_directory(dir_ / "devices")) {
-    if (!name.ends_with(kRecordSuffix)) continue;
-    const fs::path file = dir_ / "devices" / name;
-    const auto text = read_file(file);
-    auto record = text ? parse_record(*text) : Expected<Record>(fail("unreadable"));
-    if (record && record->address.str() + std::string(kRecordSuffix) != name) {
-      record = fail("its address " + record->address.str() + " does not match its file name");
-    }
-    if (record) contents.records.push_back(*record);
-    else contents.corrupt.push_back({file, record.error().message});
-  }
-  return contents;
-}
+StateStore::StateStore(fs::path state_dir)
+    : dir_(std::move(state_dir)),
+      records_(dir_ / "devices", {record_text, parse_record, [](const Record& r) -> const PciAddress& { return r.address; }}) {}
 
 Expected<StateLock> StateLock::acquire(const fs::path& state_dir, std::chrono::milliseconds wait) {
-  if (auto made = ensure_directory(state_dir); !made) return tl::unexpected(made.error());
+  if (auto made = ensure_private_directory(state_dir); !made) return tl::unexpected(made.error());
   const fs::path file = state_dir / "lock";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return tl::unexpected(os_error("cannot open " + file.string(), errno));

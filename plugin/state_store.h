@@ -10,6 +10,7 @@
 
 #include "plugin/blocked_write.h"
 #include "plugin/error.h"
+#include "plugin/indexed_record.h"
 #include "plugin/pci_address.h"
 
 namespace vfiohooks {
@@ -38,34 +39,26 @@ struct Record {
 std::string record_text(const Record& record);
 Expected<Record> parse_record(std::string_view text);
 
-// A record file that could not be read; reported, never fatal.
-struct CorruptRecord {
-  std::filesystem::path file;
-  std::string reason;
-};
-
-// Durable records under the state directory (/run/vfio-hooks/devices/<address>.json).
+// Durable records under the state directory (/run/vfio-hooks/devices/<address>.json), each with its
+// index entry (plugin/indexed_record.h).
 class StateStore {
  public:
   explicit StateStore(std::filesystem::path state_dir);
 
   // Writes the record atomically and durably (temp file, fsync, rename, fsync of the directory).
-  Expected<void> save(const Record& record);
+  Expected<void> save(const Record& record) { return records_.save(record); }
   // Deletes the device's record; succeeds when there was none.
-  Expected<void> remove(const PciAddress& address);
-  std::optional<Record> find(const PciAddress& address) const;
+  Expected<void> remove(const PciAddress& address) { return records_.remove(address); }
+  std::optional<Record> find(const PciAddress& address) const { return records_.find(address); }
 
-  struct Contents {
-    std::vector<Record> records;  // in address order
-    std::vector<CorruptRecord> corrupt;
-  };
-  Contents load() const;
+  using Contents = IndexedRecords<Record>::Contents;
+  Contents load() const { return records_.load(); }
 
   const std::filesystem::path& directory() const { return dir_; }
 
  private:
-  std::filesystem::path record_path(const PciAddress& address) const;
   std::filesystem::path dir_;
+  IndexedRecords<Record> records_;
 };
 
 // The one lock that serializes every mutating step of the hooks and vfioctl (flock on

@@ -4,16 +4,17 @@
 #include <algorithm>
 #include <set>
 
-#include "plugin/binder.h"
+#include "plugin/assignment.h"
+#include "plugin/holder_check.h"
 #include "plugin/config_file.h"
 #include "plugin/host.h"
-#include "plugin/restorer.h"
 #include "tools/failure.h"
 #include "tools/requested_device.h"
 
 namespace vfiohooks::vfioctl {
 
-BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(ctx.paths.state_dir()) {
+BindingSession::BindingSession(Context& ctx, bool dry_run)
+    : ctx_(ctx), store_(ctx.paths.state_dir()), consoles_(ctx.paths.state_dir()) {
   auto config = load_config(ctx.paths.config_file());
   if (!config) throw Failure(config.error().message);
   config_ = std::move(*config);
@@ -25,8 +26,8 @@ BindingSession::BindingSession(Context& ctx, bool dry_run) : ctx_(ctx), store_(c
 
 bool refused_even_with_force(const Plan& plan) {
   static const std::set<std::string, std::less<>> kNeverForced = {
-      "host-critical", "in-use", "host-use-unseen", "held", "no-such-device", "bridge", "sriov-pf-enabled",
-      "iommu-off", "vfio-pci-unavailable", "write-pending"};
+      "host-critical", "host-console", "no-systemd", "in-use", "host-use-unseen", "held", "no-such-device", "bridge",
+      "sriov-pf-enabled", "iommu-off", "vfio-pci-unavailable", "write-pending"};
   return std::any_of(plan.findings.begin(), plan.findings.end(),
                      [](const Finding& f) { return f.severity == Severity::error && kNeverForced.contains(f.code); });
 }
@@ -55,14 +56,27 @@ Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddres
   return plan;
 }
 
-std::vector<Finding> BindingSession::bind(const std::string& domain, const std::vector<PlannedDevice>& devices) {
-  Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.policy_for(domain, {}).unbind_timeout};
-  return bind_devices(host, store_, domain, devices);
+ConsoleEnv BindingSession::console_env(Host& host) {
+  if (ctx_.services == nullptr && !systemctl_) systemctl_.emplace(ctx_.paths, kUnitTimeLimit);
+  return ConsoleEnv{host, consoles_, ctx_.services != nullptr ? *ctx_.services : *systemctl_};
 }
 
-std::vector<Finding> BindingSession::restore(const std::vector<Record>& records) {
+std::vector<Finding> BindingSession::bind(const std::string& domain, const Plan& plan) {
+  Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.policy_for(domain, {}).unbind_timeout};
+  ConsoleEnv env = console_env(host);
+  return take_devices(env, store_, ctx_.holders ? ctx_.holders : process_holders(ctx_.paths, true), domain, plan);
+}
+
+std::vector<Finding> BindingSession::restore(const std::vector<Record>& records, std::vector<ConsoleRecord> consoles) {
+  for (const auto& record : consoles_.load().records) {
+    const bool among = std::any_of(records.begin(), records.end(), [&](const Record& r) { return r.address == record.gpu; });
+    const bool listed = std::any_of(consoles.begin(), consoles.end(),
+                                    [&](const ConsoleRecord& c) { return c.gpu == record.gpu; });
+    if (among && !listed) consoles.push_back(record);
+  }
   Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.defaults.unbind_timeout};
-  return restore_devices(host, store_, records);
+  ConsoleEnv env = console_env(host);
+  return give_back(env, store_, records, std::move(consoles));
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "plugin/console_record.h"
 #include "plugin/finding.h"
 #include "plugin/planner.h"
 #include "plugin/state_store.h"
+#include "plugin/systemd_units.h"
 #include "tools/context.h"
 
 namespace vfiohooks::vfioctl {
@@ -35,17 +37,25 @@ class BindingSession {
   // printing), unless refused_even_with_force(): then to_bind is empty. The plan reads the original
   // drivers the binder records, so it is made under the session's lock.
   Plan plan(const std::string& domain, const std::vector<PciAddress>& addresses, Force force, Asker asker) const;
-  // Binds, all or nothing (bind_devices). Returns the failures; none on success.
-  std::vector<Finding> bind(const std::string& domain, const std::vector<PlannedDevice>& devices);
-  // Restores each record (restore_devices), never stopping at the first failure.
-  std::vector<Finding> restore(const std::vector<Record>& records);
+  // Takes the plan's devices, all or nothing, handing over the consoles it names first
+  // (take_devices). Returns the failures; none on success.
+  std::vector<Finding> bind(const std::string& domain, const Plan& plan);
+  // Restores each record, never stopping at the first failure, and gives back the console of each
+  // GPU among them; `consoles` adds console records whose GPU no record holds (restore --all, a
+  // hand-over interrupted before its bind). See give_back.
+  std::vector<Finding> restore(const std::vector<Record>& records, std::vector<ConsoleRecord> consoles = {});
 
   StateStore::Contents records() const { return store_.load(); }
+  ConsoleStore::Contents consoles() const { return consoles_.load(); }
 
  private:
   Context& ctx_;
   Config config_;
+  ConsoleEnv console_env(Host& host);
+
   StateStore store_;
+  ConsoleStore consoles_;
+  std::optional<Systemctl> systemctl_;
   std::optional<StateLock> lock_;
 };
 

@@ -146,7 +146,7 @@ int attach_live(Context& ctx, const Domain& domain, const Request& request) {
     for (const auto& spec : request.specs) ctx.out << hostdev_xml(spec);
     return 0;
   }
-  const auto failures = session.bind(request.domain, plan.to_bind);
+  const auto failures = session.bind(request.domain, plan);
   if (!failures.empty()) {
     print_findings(ctx.out, failures);
     return 1;

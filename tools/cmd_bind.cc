@@ -22,7 +22,7 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
   const Plan plan = session.plan(domain, *addresses, force, Asker::by_hand);
   const bool refused = plan.refused() && (force == Force::no || plan.to_bind.empty());
   std::vector<Finding> failures;
-  if (!refused && !ctx.options.dry_run) failures = session.bind(domain, plan.to_bind);
+  if (!refused && !ctx.options.dry_run) failures = session.bind(domain, plan);
 
   if (ctx.options.json) {
     Json devices = Json::array();

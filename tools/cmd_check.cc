@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl check: what the hook would decide for a domain's next start, with its exact lines.
+#include <algorithm>
 #include <iterator>
 
 #include "plugin/planner.h"
@@ -26,8 +27,33 @@ struct CheckResult {
   std::string domain;
   std::vector<Finding> findings;
   std::vector<PlannedDevice> to_bind;
+  std::vector<ConsoleHandover> consoles;       // handed over before the bind (console = release)
+  std::vector<ConsoleHandover> with_release;   // what console = release would hand over, when the console refuses
   std::string note;  // why the hook would do nothing, when it would
 };
+
+Json consoles_json(const std::vector<ConsoleHandover>& consoles) {
+  Json list = Json::array();
+  for (const auto& handover : consoles) {
+    Json vtconsoles = Json::array(), framebuffers = Json::array();
+    for (const auto& vt : handover.console.vtconsoles) vtconsoles.push_back(vt.node);
+    for (const auto& fb : handover.console.framebuffers) {
+      framebuffers.push_back(Json{{"device", fb.device}, {"driver", fb.driver}});
+    }
+    list.push_back(Json{{"gpu", handover.console.gpu.str()},
+                        {"steps", handover.describe()},
+                        {"vtconsoles", vtconsoles},
+                        {"framebuffers", framebuffers},
+                        {"stop_units", handover.units}});
+  }
+  return list;
+}
+
+void print_consoles(std::ostream& out, const std::string& lead, const std::vector<ConsoleHandover>& consoles) {
+  for (const auto& handover : consoles) {
+    out << lead << " the host console on " << handover.console.gpu.str() << ": " << handover.describe() << '\n';
+  }
+}
 
 int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
   const bool refused = has_errors(verdict.findings);
@@ -42,6 +68,8 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
                              {"refused", refused},
                              {"findings", findings_json(verdict.findings)},
                              {"to_bind", bind},
+                             {"consoles", consoles_json(verdict.consoles)},
+                             {"with_console_release", consoles_json(verdict.with_release)},
                              {"note", verdict.note},
                              {"facts", facts ? Json(facts->source()) : Json(nullptr)},
                              {"unchecked", facts ? Json(facts->unchecked()) : Json::array()}});
@@ -51,9 +79,11 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
   if (!ctx.options.quiet) {
     if (refused) {
       ctx.out << "domain " << verdict.domain << ": the hook would refuse to start it\n";
+      print_consoles(ctx.out, "with console = release it would hand over", verdict.with_release);
     } else if (!verdict.note.empty()) {
       ctx.out << "domain " << verdict.domain << ": " << verdict.note << '\n';
     } else {
+      print_consoles(ctx.out, "domain " + verdict.domain + ": the hook would first hand over", verdict.consoles);
       ctx.out << "domain " << verdict.domain << ": the hook would bind";
       for (const auto& planned : verdict.to_bind) {
         ctx.out << ' ' << planned.device.address.str() << (planned.companion ? " (companion)" : "");
@@ -113,8 +143,16 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   }
   HostSnapshot host = facts->snapshot();
   Plan plan = make_plan(host, input.request, policy, records.records);
+  const bool console_refuses = std::any_of(plan.findings.begin(), plan.findings.end(),
+                                           [](const Finding& f) { return f.code == "host-console"; });
+  if (console_refuses && policy.mode == Mode::bind) {
+    Policy release = policy;
+    release.console = Console::release;
+    verdict.with_release = make_plan(host, input.request, release, records.records).consoles;
+  }
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);
+  if (!has_errors(verdict.findings)) verdict.consoles = std::move(plan.consoles);
   if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {
     verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
   }
@@ -133,7 +171,8 @@ Command check_command() {
           "check DOMAIN | --xml FILE",
           "what the hook would do at the domain's next start; exit 1 if it would refuse",
           "Runs the hook's own decision (the same config, records and plan) for DOMAIN's XML, or for\n"
-          "a domain XML file, and prints the hook's exact finding lines without changing anything.\n"
+          "a domain XML file, and prints the hook's exact finding lines without changing anything;\n"
+          "for a GPU that carries the host console, what console = release hands over on this host.\n"
           "Exit 1 when the hook would refuse to start the domain. Run it before 'virsh start'.",
           check_options,
           0,

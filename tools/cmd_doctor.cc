@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "plugin/config_file.h"
+#include "plugin/console_record.h"
 #include "plugin/host_readiness.h"
 #include "plugin/host_snapshot.h"
 #include "plugin/install_layout.h"
@@ -165,6 +166,19 @@ std::vector<Check> run_checks(const Context& ctx) {
                     std::to_string(state.records.size()) + " held, " + std::to_string(leftovers) + " unfinished, " +
                         std::to_string(state.corrupt.size()) + " unreadable",
                     "vfioctl restore --all finishes unfinished binds; vfioctl status lists unreadable records"});
+  // A console released for a domain that holds its GPU is in use; one whose GPU no record holds was
+  // left by a hook that died before its bind (or a hand-back that failed).
+  const auto consoles = ConsoleStore(paths.state_dir()).load();
+  std::size_t stranded = 0;
+  for (const auto& console : consoles.records) {
+    const bool held = std::any_of(state.records.begin(), state.records.end(),
+                                  [&](const Record& r) { return r.address == console.gpu; });
+    stranded += held ? 0 : 1;
+  }
+  checks.push_back({"consoles", consoles.corrupt.empty() && stranded == 0,
+                    std::to_string(consoles.records.size()) + " released, " + std::to_string(stranded) +
+                        " left released with no device held, " + std::to_string(consoles.corrupt.size()) + " unreadable",
+                    "vfioctl restore --all gives them back; vfioctl status lists them"});
   return checks;
 }
 

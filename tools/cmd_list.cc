@@ -29,6 +29,7 @@ std::string short_reason(const Verdict& verdict) {
       {"iommu-off", "iommu off"},          {"no-interrupt-remapping", "no irq remap"},
       {"vfio-pci-unavailable", "no vfio-pci"}, {"bridge", "bridge"},
       {"host-critical", "host uses it"},   {"held", "held"},
+      {"host-console", "host console"},    {"no-systemd", "no systemd"},
       {"host-use-unseen", "cannot see host use"},
       {"no-iommu-group", "no group"},      {"group-not-viable", "group"},
       {"sriov-pf-enabled", "PF with VFs"}, {"no-reset", "no reset"},

@@ -19,6 +19,12 @@ std::string target_text(const Record& record) {
   return text;
 }
 
+std::string steps_text(const ConsoleRecord& console) {
+  std::string text;
+  for (const auto& step : console.steps) text += (text.empty() ? "" : ", ") + step.describe();
+  return text.empty() ? "nothing left to rebind" : text;
+}
+
 int run_restore(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const bool all = vm["all"].as<bool>();
   if (all == !operands.empty()) throw UsageError("give DEV... or --all, not both or neither");
@@ -28,31 +34,52 @@ int run_restore(Context& ctx, const po::variables_map& vm, const Operands& opera
 
   BindingSession session(ctx, ctx.options.dry_run);
   const auto contents = session.records();
+  const auto console_contents = session.consoles();
   for (const auto& corrupt : contents.corrupt) {
     note(ctx, "unreadable record " + corrupt.file.string() + " (" + corrupt.reason + "): restore that device by hand");
   }
+  for (const auto& corrupt : console_contents.corrupt) {
+    note(ctx, "unreadable console record " + corrupt.file.string() + " (" + corrupt.reason +
+                  "): rebind the console by hand (docs/GUIDE.md, \"One GPU\")");
+  }
   std::vector<Record> records;
+  // A GPU whose console was handed over but whose bind never finished has a console record only.
+  std::vector<ConsoleRecord> consoles;
   for (const auto& address : *addresses) {
     auto it = std::find_if(contents.records.begin(), contents.records.end(),
                            [&](const Record& r) { return r.address == address; });
-    if (it == contents.records.end()) throw Failure(address.str() + " is not held by vfio-hooks (vfioctl status)");
-    records.push_back(*it);
+    auto console = std::find_if(console_contents.records.begin(), console_contents.records.end(),
+                                [&](const ConsoleRecord& c) { return c.gpu == address; });
+    if (it == contents.records.end() && console == console_contents.records.end()) {
+      throw Failure(address.str() + " is not held by vfio-hooks (vfioctl status)");
+    }
+    if (it != contents.records.end()) records.push_back(*it);
+    if (console != console_contents.records.end()) consoles.push_back(*console);
   }
-  if (all) records = contents.records;
+  if (all) {
+    records = contents.records;
+    consoles = console_contents.records;
+  }
 
   std::vector<Finding> failures;
-  if (!ctx.options.dry_run) failures = session.restore(records);
+  if (!ctx.options.dry_run) failures = session.restore(records, consoles);
+  const auto failed = [&](const PciAddress& address) {
+    return std::any_of(failures.begin(), failures.end(), [&](const Finding& f) { return f.subject == address.str(); });
+  };
   if (ctx.options.json) {
     Json devices = Json::array();
     for (const auto& record : records) devices.push_back(record_json(record));
-    print_json(ctx.out, Json{{"dry_run", ctx.options.dry_run}, {"devices", devices}, {"failures", findings_json(failures)}});
+    Json released = Json::array();
+    for (const auto& console : consoles) released.push_back(console_json(console));
+    print_json(ctx.out, Json{{"dry_run", ctx.options.dry_run},
+                             {"devices", devices},
+                             {"consoles", released},
+                             {"failures", findings_json(failures)}});
     return failures.empty() ? 0 : 1;
   }
   print_findings(ctx.out, failures);
   for (const auto& record : records) {
-    const bool failed = std::any_of(failures.begin(), failures.end(),
-                                    [&](const Finding& f) { return f.subject == record.address.str(); });
-    if (failed) continue;
+    if (failed(record.address)) continue;
     if (ctx.options.dry_run) {
       ctx.out << "would restore " << record.address.str() << " (held by " << record.domain << ", "
               << to_string(record.phase) << ") to " << target_text(record) << '\n';
@@ -60,7 +87,15 @@ int run_restore(Context& ctx, const po::variables_map& vm, const Operands& opera
       ctx.out << "restored " << record.address.str() << " to " << target_text(record) << '\n';
     }
   }
-  if (records.empty() && !ctx.options.quiet) ctx.out << "vfio-hooks holds no device\n";
+  for (const auto& console : consoles) {
+    if (failed(console.gpu)) continue;
+    if (ctx.options.dry_run) {
+      ctx.out << "would give back the host console on " << console.gpu.str() << " (" << steps_text(console) << ")\n";
+    } else if (!ctx.options.quiet) {
+      ctx.out << "gave back the host console on " << console.gpu.str() << " (" << steps_text(console) << ")\n";
+    }
+  }
+  if (records.empty() && consoles.empty() && !ctx.options.quiet) ctx.out << "vfio-hooks holds no device\n";
   return failures.empty() ? 0 : 1;
 }
 
@@ -76,8 +111,10 @@ Command restore_command() {
           "give devices back to the driver they had before vfio-hooks took them",
           "Restores each DEV (or, with --all, every device vfio-hooks has a record of, including\n"
           "half-done binds left by a crash) to its recorded original driver and driver_override,\n"
-          "under the state lock, and deletes the record. Does not stop at the first failure; a\n"
-          "device that fails keeps its record. Refused on remote and test:/// URIs.",
+          "under the state lock, and deletes the record. Then gives back the host console handed\n"
+          "over with each GPU (console = release): fbcon, firmware framebuffers, stop_units, each\n"
+          "verified. Does not stop at the first failure; what fails keeps its record. Refused on\n"
+          "remote and test:/// URIs.",
           restore_options,
           0,
           kMany,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl status: what vfio-hooks holds on this machine.
+#include "plugin/console_record.h"
 #include "plugin/state_store.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
@@ -15,8 +16,11 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
     throw Failure("the records live in /run/vfio-hooks on " + ctx.options.uri + "; run vfioctl status on that host");
   }
   const auto contents = StateStore(ctx.paths.state_dir()).load();
+  const auto consoles = ConsoleStore(ctx.paths.state_dir()).load();
   bool leftovers = false;
   for (const auto& record : contents.records) leftovers = leftovers || record.phase == Phase::intent;
+  std::vector<CorruptRecord> corrupt = contents.corrupt;
+  corrupt.insert(corrupt.end(), consoles.corrupt.begin(), consoles.corrupt.end());
 
   const auto blocked = [&](const Record& r) { return r.blocked_write && still_blocked(ctx.paths, *r.blocked_write); };
   if (ctx.options.json) {
@@ -26,10 +30,12 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
       if (record.blocked_write) json["blocked_write"]["still_blocked"] = blocked(record);
       records.push_back(std::move(json));
     }
-    Json corrupt = Json::array();
-    for (const auto& bad : contents.corrupt) corrupt.push_back(Json{{"file", bad.file.string()}, {"reason", bad.reason}});
-    print_json(ctx.out, Json{{"records", records}, {"corrupt", corrupt}});
-    return contents.corrupt.empty() ? 0 : 1;
+    Json released = Json::array();
+    for (const auto& console : consoles.records) released.push_back(console_json(console));
+    Json bad = Json::array();
+    for (const auto& each : corrupt) bad.push_back(Json{{"file", each.file.string()}, {"reason", each.reason}});
+    print_json(ctx.out, Json{{"records", records}, {"consoles", released}, {"corrupt", bad}});
+    return corrupt.empty() ? 0 : 1;
   }
   if (contents.records.empty()) {
     if (!ctx.options.quiet) ctx.out << "vfio-hooks holds no device\n";
@@ -48,13 +54,23 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
     ctx.out << r.address.str() << ": " << describe(*r.blocked_write) << "; 'vfioctl restore " << r.address.str()
             << "' gives it back once that write is over\n";
   }
-  for (const auto& bad : contents.corrupt) {
+  if (!consoles.records.empty()) {
+    ctx.out << "\nhost consoles handed over (console = release):\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : consoles.records) {
+      std::string released;
+      for (const auto& step : c.steps) released += (released.empty() ? "" : ", ") + step.describe();
+      rows.push_back({c.gpu.str(), c.domain, released.empty() ? "-" : released, format_time(c.since)});
+    }
+    print_table(ctx.out, {"GPU", "DOMAIN", "RELEASED", "SINCE"}, rows);
+  }
+  for (const auto& bad : corrupt) {
     ctx.out << "corrupt record " << bad.file.string() << ": " << bad.reason << '\n';
   }
   if (leftovers && !ctx.options.quiet) {
     ctx.out << "phase 'intent': a bind that did not finish (crash or kill); 'vfioctl restore --all' finishes it\n";
   }
-  return contents.corrupt.empty() ? 0 : 1;
+  return corrupt.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -62,13 +78,14 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
 Command status_command() {
   return {"status",
           "status [--json]",
-          "the devices vfio-hooks holds: domain, original driver, phase, since",
+          "the devices vfio-hooks holds (domain, original driver, phase, since) and the consoles it released",
           "Shows vfio-hooks' records on this machine (/run/vfio-hooks): each device taken from the\n"
           "host, the domain holding it, the driver and driver_override it goes back to, the phase\n"
           "(intent: a bind that did not finish; bound) and since when. A device whose unbind (or\n"
           "other write) is still blocked in the kernel is named below the table with the writer's\n"
-          "pid: the kernel holds its lock until that write is over. Unreadable records are listed\n"
-          "and make the exit status 1.",
+          "pid: the kernel holds its lock until that write is over. Then each host console handed\n"
+          "over with a GPU (console = release) and what was released: fbcon, firmware framebuffers,\n"
+          "units. Unreadable records are listed and make the exit status 1.",
           nullptr,
           0,
           0,

@@ -7,10 +7,12 @@
 #include <iosfwd>
 #include <string>
 
+#include "plugin/assignment.h"
 #include "plugin/error.h"
 #include "plugin/host_paths.h"
 #include "plugin/kernel.h"
 #include "plugin/log.h"
+#include "plugin/systemd_units.h"
 #include "tools/libvirt_client.h"
 
 namespace vfiohooks::vfioctl {
@@ -50,6 +52,8 @@ struct Context {
   std::filesystem::path temp_dir = "/tmp";     // where remote facts are laid out (main: TMPDIR)
   std::chrono::milliseconds lock_wait{30000};
   std::chrono::milliseconds detach_wait{30000};
+  ServiceManager* services = nullptr;          // stop_units' service manager; systemd (Systemctl) when null
+  HolderCheck holders{};                       // who holds a GPU after its console is handed over; the guard when null
   GlobalOptions options;                       // filled by run_vfioctl from the command line
 };
 

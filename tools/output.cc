@@ -90,6 +90,14 @@ Json record_json(const Record& record) {
   return json;
 }
 
+Json console_json(const ConsoleRecord& record) {
+  Json steps = Json::array();
+  for (const auto& step : record.steps) {
+    steps.push_back(Json{{"kind", std::string(to_string(step.kind))}, {"name", step.name}, {"where", step.where}});
+  }
+  return Json{{"gpu", record.gpu.str()}, {"domain", record.domain}, {"released", steps}, {"since", record.since}};
+}
+
 void note(const Context& ctx, const std::string& text) {
   if (!ctx.options.quiet) ctx.err << "vfioctl: " << text << '\n';
 }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/console_record.h"
 #include "plugin/finding.h"
 #include "plugin/state_store.h"
 #include "tools/context.h"
@@ -40,6 +41,8 @@ Json finding_json(const Finding& finding);
 Json findings_json(const std::vector<Finding>& findings);
 // {"device","domain","original_driver","original_override","iommu_group","companion","phase","since"}.
 Json record_json(const Record& record);
+// {"gpu","domain","released":[{"kind","name","where"}],"since"} — a host console handed over.
+Json console_json(const ConsoleRecord& record);
 
 // Says `text` on stderr unless -q: notes that are not the command's output.
 void note(const Context& ctx, const std::string& text);

@@ -95,6 +95,11 @@ Expected<DomainMetadata> read_hooks(const xmlNode* hooks, std::string_view domai
     if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
     result.overrides.reset = *value;
   }
+  if (const auto console = attribute(hooks, "console")) {
+    auto value = parse_console(*console);
+    if (!value) return fail(where(domain, hooks) + "<vfio:hooks>: " + printable(value.error().message, 120));
+    result.overrides.console = *value;
+  }
   for (const xmlNode* child = hooks->children; child != nullptr; child = child->next) {
     if (!is_element_ns(child, "device", href)) continue;
     auto device = read_device(child, domain);

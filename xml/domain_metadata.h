@@ -31,7 +31,7 @@ struct DomainMetadata {
 };
 
 // Reads the vfio-hooks element of /domain/metadata (namespace `namespace_href`, any prefix);
-// absent means no overrides. Fails naming the domain and line on a bad mode, companions, reset,
+// absent means no overrides. Fails naming the domain and line on a bad mode, companions, reset, console,
 // address, vendor/device id or allow-host-critical value, on a <vfio:device> without an address
 // or repeating one, and on more than one <vfio:hooks>. Unknown attributes are ignored.
 Expected<DomainMetadata> read_domain_metadata(xmlDoc* doc, std::string_view name,

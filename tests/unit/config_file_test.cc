@@ -80,6 +80,28 @@ TEST(ConfigFileTest, ResetPolicyGlobalAndPerDomain) {
   EXPECT_EQ(parse("")->defaults.reset, ResetPolicy::warn);
 }
 
+TEST(ConfigFileTest, ConsoleAndStopUnitsGlobalAndPerDomain) {
+  const auto config = parse(
+      "console = release\n"
+      "stop_units = gdm.service\n"
+      "stop_units = getty@tty1.service, sddm.service\n"  // a repeated key adds to the list
+      "[domain.server]\nconsole = keep\n"
+      "[domain.gaming]\nstop_units =\n");                 // an empty list: stop nothing for it
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->defaults.console, Console::release);
+  EXPECT_EQ(config->defaults.stop_units,
+            (std::vector<std::string>{"gdm.service", "getty@tty1.service", "sddm.service"}));
+  EXPECT_EQ(config->policy_for("server", {}).console, Console::keep);
+  EXPECT_EQ(config->policy_for("server", {}).stop_units.size(), 3u);  // inherited
+  EXPECT_EQ(config->policy_for("gaming", {}).console, Console::release);
+  EXPECT_TRUE(config->policy_for("gaming", {}).stop_units.empty());
+  PolicyOverrides metadata;
+  metadata.console = Console::release;  // <vfio:hooks console='release'> wins over the section
+  EXPECT_EQ(config->policy_for("server", metadata).console, Console::release);
+  EXPECT_EQ(parse("")->defaults.console, Console::keep);
+  EXPECT_TRUE(parse("")->defaults.stop_units.empty());
+}
+
 struct BadInput {
   const char* text;
   const char* message;
@@ -101,6 +123,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"companions = all\n", "companions 'all' is not one of refuse, bind"},
                       BadInput{"reset = strict\n", "reset 'strict' is not one of warn, require"},
                       BadInput{"[domain.win10]\nreset = yes\n", "reset 'yes' is not one of warn, require"},
+                      BadInput{"console = off\n", "console 'off' is not one of keep, release"},
+                      BadInput{"[domain.win10]\nconsole = yes\n", "console 'yes' is not one of keep, release"},
+                      BadInput{"stop_units = gdm\n", "stop_units: 'gdm' is not a systemd unit name (like gdm.service)"},
+                      BadInput{"stop_units = -gdm.service\n", "stop_units: '-gdm.service' is not a systemd unit name"},
+                      BadInput{"stop_units = gdm.service;reboot\n", "'gdm.service;reboot' is not a systemd unit name"},
                       BadInput{"colour = red\n", "unknown setting 'colour'"},
                       BadInput{"[domain.win10]\ncolour = red\n", "unknown setting 'colour'"},
                       BadInput{"[domain.win10]\nunbind_timeout_ms = 500\n", "unknown setting 'unbind_timeout_ms'"},

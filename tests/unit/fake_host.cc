@@ -245,6 +245,7 @@ void FakeHost::add_driver(const Driver& driver) {
   for (const auto& id : driver.ids) ids += id + "\n";
   write_text(known / "ids", ids);
   write_text(known / "module", driver.module + "\n");
+  if (driver.drm) write_text(known / "drm", "");
   if (driver.loaded) make_driver_dir(driver.name);
 }
 
@@ -371,19 +372,6 @@ void FakeHost::add_virtio(const std::string& address, const std::string& name, c
   relink(at("/sys/bus/virtio/devices") / name, dir);
 }
 
-void FakeHost::add_framebuffer_console(const std::string& address) {
-  const fs::path fb = device_dir(address) / "graphics" / "fb0";
-  write_text(fb / "name", "i915drmfb\n");
-  relink(at("/sys/class/graphics/fb0"), fb);
-  const fs::path vt = at("/sys/devices/virtual/vtconsole");
-  write_text(vt / "vtcon0" / "bind", "0\n");
-  write_text(vt / "vtcon0" / "name", "(S) dummy device\n");
-  write_text(vt / "vtcon1" / "bind", "1\n");
-  write_text(vt / "vtcon1" / "name", "(M) frame buffer device\n");
-  relink(at("/sys/class/vtconsole/vtcon0"), vt / "vtcon0");
-  relink(at("/sys/class/vtconsole/vtcon1"), vt / "vtcon1");
-}
-
 void FakeHost::set_interrupt_remapping(bool on) {
   const std::string chip = on ? "IR-PCI-MSI" : "PCI-MSI";
   write_text(at("/proc/interrupts"),
@@ -440,6 +428,10 @@ void FakeHost::uninstall_module(const std::string& module) {
 
 void FakeHost::fail_writes(const std::string& path_suffix, int error, const std::string& value) {
   append(at("/.fake-kernel/faults"), "fail " + path_suffix + " " + std::to_string(error) + " " + value);
+}
+
+void FakeHost::ignore_writes(const std::string& path_suffix, const std::string& value) {
+  append(at("/.fake-kernel/faults"), "ignore " + path_suffix + " 0 " + value);
 }
 
 void FakeHost::block_writes(const std::string& path_suffix, int ms, const std::string& value) {
@@ -692,11 +684,13 @@ void FakeHost::attach(const std::string& driver, const std::string& address) {
     write_text(at("/dev/vfio") / std::to_string(*group), "");
     write_text(at("/sys/class/vfio") / std::to_string(*group) / "dev", "243:" + std::to_string(*group) + "\n");
   }
+  on_attached(driver, address);
 }
 
 void FakeHost::detach(const std::string& address) {
   const std::string driver = driver_of(address);
   if (driver.empty()) return;
+  on_detaching(driver, address);
   std::error_code error;
   fs::remove(at("/sys/bus/pci/devices") / address / "driver", error);
   fs::remove(driver_dir(driver) / address, error);
@@ -798,6 +792,7 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
     const auto words = words_of(line);
     if (words.size() < 3 || !text.ends_with(words[1]) || (words.size() > 3 && words[3] != bare)) continue;
     if (words[0] == "fail") return as_the_host_names_it(kernel_error(std::stoi(words[2]), path, value));
+    if (words[0] == "ignore") return {};
     if (words[0] == "hang-remove" && words.size() > 3 && !is_locked(bare) &&
         driver_of(bare) == path.parent_path().filename().string()) {
       return as_the_host_names_it(hang_in_remove(bare, std::stoi(words[2])));
@@ -827,6 +822,8 @@ Expected<void> FakeHost::apply_write(const fs::path& path, std::string value) {
   const std::string name = path.filename().string();
   const fs::path where = parent.lexically_relative(root_);
   const std::string address = trim(value);
+  bool handled = false;
+  if (auto result = console_write(parent, name, value, handled); handled) return result;
 
   if (where == "sys/bus/pci" && name == "drivers_probe") {
     if (!device_exists(address)) return kernel_error(ENODEV, path, value);

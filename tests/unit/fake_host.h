@@ -58,6 +58,9 @@ class FakeHost : public Kernel {
     std::vector<std::string> ids;      // "8086:15bb", or "class:0604" (class/subclass); empty: override only
     std::string module;                // module name; empty: built in (always loaded)
     bool loaded = true;
+    // A DRM driver with fbdev emulation (bochs-drm, i915, amdgpu): binding a device makes drm/cardN
+    // and graphics/fbN below it and removes the firmware framebuffers on its memory; see below.
+    bool drm = false;
   };
   void add_driver(const Driver& driver);
 
@@ -114,6 +117,8 @@ class FakeHost : public Kernel {
   void add_global_ipv6(const std::string& interface);
 
   void add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag);
+
+  // ---- Character devices, loop devices, btrfs ------------------------------------------------
   // A character device of a PCI device: sysfs <dev>/<subpath> with `dev` and a `subsystem` link
   // ("drm", "drm/card1", "226:1"), and its node (`node`, "/dev/dri/card1").
   void add_char_device(const std::string& address, const std::string& subsystem, const std::string& subpath,
@@ -154,8 +159,49 @@ class FakeHost : public Kernel {
   void put_init_in_child_pid_namespace();
   // /proc/PID/fd cannot be read (hidepid, an LSM): EACCES.
   void deny_open_files(int pid);
-  // fb0 below `address` and vtcon1 bound to it as fbcon.
+
+  // ---- Consoles and framebuffers (fake_host_console.cc) --------------------------------------
+  // The kernel's console layer as sysfs shows it: /sys/class/vtconsole/vtconN/{name,bind}, the
+  // framebuffers in /sys/class/graphics, firmware framebuffers on the platform bus, /proc/iomem.
+  // - The system console driver ("(S) dummy device") is registered first; "(S)" drivers cannot be
+  //   bound or unbound through sysfs (vt_bind/vt_unbind need CON_DRIVER_FLAG_MODULE, "(M)").
+  // - Registering a framebuffer while no other is: fbcon registers as "(M) frame buffer device"
+  //   and takes the consoles over (fbcon_fb_registered → do_fbcon_takeover), unless its take-over
+  //   is deferred. Unregistering the last one: fbcon hands the consoles to the first other driver
+  //   and its vtconsole goes away (fbcon_fb_unregistered → do_unregister_con_driver).
+  // - Writing a vtconsole's bind (simple_strtoul of the value): zero unbinds an "(M)" driver, its
+  //   consoles going to the first other registered driver (do_unbind_con_driver); non-zero binds
+  //   it only if the first "(S)" driver holds the consoles (vt_bind's defcsw). The write succeeds
+  //   whatever happened (store_bind returns count).
+  // - Platform drivers' bind/unbind move a framebuffer platform device's driver link; bound, it has
+  //   fbN and its claim in /proc/iomem.
+  // - A DRM driver binding a GPU unregisters every firmware framebuffer device on its memory
+  //   (aperture_remove_conflicting_pci_devices → platform_device_unregister).
+  // A memory BAR of a device: its line in `resource` and its region in /proc/iomem.
+  void add_memory_bar(const std::string& address, unsigned index, std::uint64_t start, std::uint64_t size);
+  // A framebuffer registered below the device (its driver's fbdev), with fbcon taking it as above.
   void add_framebuffer_console(const std::string& address);
+  // A firmware framebuffer platform device `device` ("efi-framebuffer.0") bound to `driver`, drawing on
+  // [start, start + size), which /proc/iomem shows as `claim` ("efifb"). With `resource` (sysfb's
+  // simple-framebuffer), the device's own resource ("BOOTFB") stays in /proc/iomem while unbound.
+  void add_firmware_framebuffer(const std::string& device, const std::string& driver, const std::string& claim,
+                                std::uint64_t start, std::uint64_t size, const std::string& resource = "");
+  // The firmware left VGA text mode (a BIOS boot): the system console is "(S) VGA+" instead of
+  // "(S) dummy device". A DRM driver binding the boot VGA device swaps it for "(M) dummy device"
+  // (vga_remove_vgacon), after which vt_bind can no longer bind fbcon (it needs a driver that is
+  // not a module): only unbinding the dummy gives fbcon the consoles back. Call before any
+  // framebuffer exists.
+  void use_vga_text_console();
+  // fbcon does not take consoles over when a framebuffer registers (deferred take-over).
+  void defer_fbcon_takeover();
+  // Binding `address` to its DRM driver registers no framebuffer (a probe that fails half-way).
+  void no_framebuffer_on_probe(const std::string& address);
+  // "vtcon0 (S) dummy device bind=0" per vtconsole, in node order.
+  std::vector<std::string> vtconsoles() const;
+  bool fbcon_bound() const;
+  std::vector<std::string> framebuffers() const;            // "fb0 below 0000:00:02.0" / "fb0 below efi-framebuffer.0"
+  std::string platform_driver_of(const std::string& device) const;  // "" when unbound
+  bool platform_device_exists(const std::string& device) const;
 
   // Host-wide switches.
   void set_interrupt_remapping(bool on);
@@ -174,6 +220,9 @@ class FakeHost : public Kernel {
   // ---- Fault injection (persistent, in the tree; matched on the path's suffix) ---------------
   // A write whose path ends with `path_suffix` (and whose value is `value`, when given) fails.
   void fail_writes(const std::string& path_suffix, int error, const std::string& value = "");
+  // Such a write succeeds and changes nothing (an attribute whose store ignores what it cannot do,
+  // as a vtconsole's bind does).
+  void ignore_writes(const std::string& path_suffix, const std::string& value = "");
   // Such a write sleeps `ms` first (a blocked sysfs write; killing the writer abandons it).
   void block_writes(const std::string& path_suffix, int ms, const std::string& value = "");
   // A write to drivers_probe (for `address`, or for any device) succeeds and binds nothing: a probe
@@ -255,6 +304,26 @@ class FakeHost : public Kernel {
   std::string attribute_of(const std::string& address, const std::string& name) const;
   void append(const std::filesystem::path& file, const std::string& line) const;
   void relink(const std::filesystem::path& link, const std::filesystem::path& target) const;
+  // The console layer (fake_host_console.cc).
+  void on_attached(const std::string& driver, const std::string& address);
+  void on_detaching(const std::string& driver, const std::string& address);
+  Expected<void> console_write(const std::filesystem::path& parent, const std::string& name, const std::string& value,
+                               bool& handled);
+  void ensure_system_console();
+  std::string add_vtconsole(const std::string& name, bool take_consoles);  // returns its node
+  void remove_vtconsole(const std::string& node);
+  void take_consoles_to(const std::string& node);
+  void hand_consoles_back_from(const std::string& node);
+  void register_framebuffer(const std::filesystem::path& parent, const std::string& name);
+  void unregister_framebuffers_below(const std::filesystem::path& dir);
+  void set_vtconsole_bound(const std::string& node, bool bound);
+  std::string vtconsole_node(const std::string& prefix) const;  // the node whose name starts so; "" when none
+  void add_iomem(std::uint64_t start, std::uint64_t end, const std::string& name);
+  void remove_iomem(const std::string& name);
+  void render_iomem();
+  void attach_platform(const std::string& device, const std::string& driver);
+  void detach_platform(const std::string& device);
+  void unregister_platform(const std::string& device);
 
   // The processes, namespaces and mounts part (fake_host_processes.cc).
   struct FakeMount {

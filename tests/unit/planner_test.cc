@@ -23,6 +23,9 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
 namespace topo = topology;
 
 class PlannerTest : public PlanFixture {
@@ -300,8 +303,32 @@ TEST_F(PlannerTest, NicWithOnlyAGlobalIpv6Address) {
 TEST_F(PlannerTest, BootVgaWithTheConsole) {
   topo::boot_vga_console(host);
   EXPECT_THAT(lines(plan({requested(topo::kBootVga)})),
-              ElementsAre(HasSubstr("0000:00:02.0: the host depends on it: is the boot VGA device and the host console "
-                                    "(fbcon) is on it")));
+              ElementsAre("vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon1; fix: set console = "
+                          "release (mode = bind) to hand it over and back (docs/GUIDE.md, \"One GPU\"), or use "
+                          "another GPU"));
+}
+
+// console = release stops the display manager before the bind: a process on the GPU it hands over
+// is checked after the hand-over (take_devices), one on any other GPU is refused now.
+TEST_F(PlannerTest, AProcessOnAGpuWhoseConsoleIsHandedOverWaitsForTheHandOver) {
+  topo::bochs_boot_gpu(host);
+  host.add_char_device(topo::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
+  policy.console = Console::release;
+  const Plan released = plan({requested(topo::kBochsGpu)});
+  EXPECT_FALSE(released.refused());
+  EXPECT_THAT(codes(released), Not(Contains("in-use")));
+  EXPECT_EQ(released.consoles.size(), 1U);
+  policy.console = Console::keep;
+  EXPECT_THAT(codes(plan({requested(topo::kBochsGpu)})), UnorderedElementsAre("in-use", "host-console"));
+}
+
+TEST_F(PlannerTest, AProcessOnAGpuWithoutTheConsoleIsRefusedEvenWithConsoleRelease) {
+  topo::secondary_gpu(host);
+  host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card1"}});
+  policy.console = Console::release;
+  EXPECT_THAT(lines(plan({requested(topo::kSecondaryGpu)})),
+              ElementsAre(StartsWith("vfio-hooks: 0000:00:0e.0: in use by Xorg (pid 1234) through /dev/dri/card1")));
 }
 
 TEST_F(PlannerTest, SriovPfWithVfsEnabled) {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "plugin/binder.h"
+#include "plugin/console_record.h"
 #include "plugin/planner.h"
 #include "plugin/restorer.h"
 #include "plugin/state_store.h"
@@ -35,7 +36,7 @@ Record held_by(const std::string& address, const std::string& domain) {
 class StateIndexTest : public ::testing::Test {
  protected:
   std::string devices() const { return (bench.fake.paths().state_dir() / "devices").string(); }
-  bool may_hold(const std::string& domain) const { return domain_may_hold_devices(devices(), domain); }
+  bool may_hold(const std::string& domain) const { return domain_may_hold(devices(), domain); }
 
   Bench bench;
 };
@@ -128,6 +129,33 @@ TEST_F(StateIndexTest, BindAndRestoreOfAGroupLeaveNothingBehind) {
   ASSERT_THAT(restore_devices(bench.host, bench.store, bench.store.load().records), IsEmpty());
   EXPECT_THAT(list_directory(devices()), IsEmpty());
   EXPECT_FALSE(may_hold("win10"));
+}
+
+// A console handed over is indexed the same way in consoles/: after a start that failed once the
+// console was handed over, libvirt's release finds a console record and no device record, and the
+// front must still start the engine to give the console back.
+TEST_F(StateIndexTest, AConsoleRecordIsIndexedInItsOwnDirectoryTheSameWay) {
+  ConsoleStore consoles(bench.fake.paths().state_dir());
+  const std::string dir = (bench.fake.paths().state_dir() / "consoles").string();
+  ConsoleRecord record;
+  record.gpu = addr("0000:00:02.0");
+  record.domain = "desktop";
+  record.steps.push_back({ConsoleStep::Kind::vtconsole, "(M) frame buffer device", "vtcon0"});
+  ASSERT_TRUE(consoles.save(record));
+  EXPECT_THAT(list_directory(dir), UnorderedElementsAre("0000:00:02.0.json", "0000:00:02.0@desktop"));
+  EXPECT_TRUE(domain_may_hold(dir, "desktop"));
+  EXPECT_FALSE(domain_may_hold(dir, "other"));
+  EXPECT_FALSE(may_hold("desktop"));  // no device record
+  const auto contents = consoles.load();  // what vfioctl status, restore --all and doctor read
+  EXPECT_EQ(contents.records.size(), 1u);
+  EXPECT_THAT(contents.corrupt, IsEmpty());
+
+  record.domain = "linux";  // the same GPU handed over for another domain later
+  ASSERT_TRUE(consoles.save(record));
+  EXPECT_THAT(list_directory(dir), UnorderedElementsAre("0000:00:02.0.json", "0000:00:02.0@linux"));
+  ASSERT_TRUE(consoles.remove(addr("0000:00:02.0")));
+  EXPECT_THAT(list_directory(dir), IsEmpty());
+  EXPECT_FALSE(domain_may_hold(dir, "linux"));
 }
 
 }  // namespace

@@ -120,10 +120,48 @@ void nic_in_bond_with_default_route(FakeHost& host) {
 }
 
 void boot_vga_console(FakeHost& host) {
-  host.add_driver({"i915", {"8086:3e92"}, "i915"});
+  host.add_driver({"i915", {"8086:3e92"}, "i915", true, /*drm=*/true});
   host.add_device({.address = kBootVga, .vendor = 0x8086, .device = 0x3e92, .class_code = 0x030000,
                    .iommu_group = kBootVgaGroup, .driver = "i915", .boot_vga = true, .af_flr = true, .pm = true});
-  host.add_framebuffer_console(kBootVga);
+  host.add_memory_bar(kBootVga, 0, 0xf6000000, 0x1000000);
+  host.add_memory_bar(kBootVga, 2, 0xe0000000, 0x10000000);
+}
+
+void bochs_boot_gpu(FakeHost& host) {
+  host.use_vga_text_console();  // SeaBIOS leaves VGA text mode: vgacon until bochs-drm binds
+  host.add_driver({"bochs-drm", {"1234:1111"}, "bochs", true, /*drm=*/true});
+  host.add_device({.address = kBochsGpu, .vendor = 0x1234, .device = 0x1111, .class_code = 0x030000,
+                   .iommu_group = kBochsGroup, .boot_vga = true});
+  host.add_memory_bar(kBochsGpu, 0, 0xfd000000, 0x1000000);
+  host.add_memory_bar(kBochsGpu, 2, 0xfebf0000, 0x1000);
+  // Bound after its BARs exist, as at boot: its probe registers card0 and fb0, and fbcon takes over.
+  (void)host.write_attribute(host.at("/sys/bus/pci/drivers/bochs-drm/bind"), kBochsGpu);
+  host.clear_writes();
+}
+
+void nvidia_gpu_on_efifb(FakeHost& host) {
+  host.add_driver({"nvidia", {"10de:2484"}, "nvidia"});
+  host.add_driver({"snd_hda_intel", {"10de:228b", "8086:a348"}, "snd_hda_intel"});
+  host.add_device({.address = kNvidiaRootPort, .vendor = 0x8086, .device = 0x1901, .class_code = 0x060400,
+                   .header_type = 1, .iommu_group = kNvidiaGroup, .driver = "pcieport"});
+  host.add_device({.address = kNvidiaGpu, .parent = kNvidiaRootPort, .vendor = 0x10de, .device = 0x2484,
+                   .class_code = 0x030000, .multifunction = true, .iommu_group = kNvidiaGroup, .driver = "nvidia",
+                   .boot_vga = true});
+  host.add_device({.address = kNvidiaAudio, .parent = kNvidiaRootPort, .vendor = 0x10de, .device = 0x228b,
+                   .class_code = 0x040300, .multifunction = true, .iommu_group = kNvidiaGroup,
+                   .driver = "snd_hda_intel"});
+  host.add_memory_bar(kNvidiaGpu, 0, 0xf6000000, 0x1000000);
+  host.add_memory_bar(kNvidiaGpu, 1, 0xe0000000, 0x10000000);
+  host.add_firmware_framebuffer("efi-framebuffer.0", "efi-framebuffer", "efifb", 0xe0000000, 0x7f0000);
+}
+
+void amd_gpu_on_simpledrm(FakeHost& host) {
+  host.add_driver({"amdgpu", {"1002:73bf"}, "amdgpu", false, /*drm=*/true});
+  host.add_device({.address = kAmdGpu, .vendor = 0x1002, .device = 0x73bf, .class_code = 0x030000,
+                   .iommu_group = kAmdGroup, .boot_vga = true});
+  host.add_memory_bar(kAmdGpu, 0, 0xd0000000, 0x10000000);
+  host.add_firmware_framebuffer("simple-framebuffer.0", "simple-framebuffer", "simpledrm", 0xd0000000, 0x800000,
+                                "BOOTFB");
 }
 
 void ninep_share(FakeHost& host) {

@@ -53,6 +53,30 @@ inline constexpr const char* kBootVga = "0000:00:02.0";
 inline constexpr unsigned kBootVgaGroup = 0;
 void boot_vga_console(FakeHost& host);
 
+// Single-GPU hosts (console = release). The lab's: QEMU's std VGA on bochs-drm (1234:1111),
+// boot_vga = 1, alone in its group, BAR0 its 16 MiB framebuffer. Booted from VGA text mode, as the
+// lab's guest: bochs-drm's probe swapped vgacon for "(M) dummy device", fbcon holds the consoles on
+// fb0 at vtcon0, the dummy is vtcon1 (as the lab shows).
+inline constexpr const char* kBochsGpu = "0000:00:02.0";
+inline constexpr unsigned kBochsGroup = 2;
+void bochs_boot_gpu(FakeHost& host);
+
+// A desktop's NVIDIA GPU (10de:2484) with its HDMI audio (10de:228b) behind a root port, one group,
+// driven by the proprietary nvidia driver (no fbdev); the console is efifb's: efi-framebuffer.0 on
+// the GPU's BAR1 ("efifb" in /proc/iomem), fb0, fbcon.
+inline constexpr const char* kNvidiaRootPort = "0000:00:03.0";
+inline constexpr const char* kNvidiaGpu = "0000:0a:00.0";
+inline constexpr const char* kNvidiaAudio = "0000:0a:00.1";
+inline constexpr unsigned kNvidiaGroup = 20;
+void nvidia_gpu_on_efifb(FakeHost& host);
+
+// An AMD GPU (1002:73bf) whose driver is not loaded yet; simpledrm draws on sysfb's
+// simple-framebuffer.0 ("BOOTFB", claimed again as "simpledrm") on its BAR0. amdgpu is a DRM
+// driver: loading it removes simple-framebuffer.0 for good.
+inline constexpr const char* kAmdGpu = "0000:0c:00.0";
+inline constexpr unsigned kAmdGroup = 22;
+void amd_gpu_on_simpledrm(FakeHost& host);
+
 // A second virtio-9p share (virtio-pci, 1af4:1009, class 0x000200 as QEMU 7.2 shows it) mounted at
 // /mnt/extra: the lab's hung unbind, whose remove waits while the share is in use (hang_remove).
 inline constexpr const char* kNinepShare = "0000:00:08.0";

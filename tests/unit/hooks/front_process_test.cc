@@ -72,8 +72,9 @@ class FrontProcessTest : public ::testing::Test {
   }
   std::string engine_stdin() const { return read_file(dir_ / "engine-stdin").value_or("(none)"); }
 
-  // Runs the front with `args`, `xml` written to its stdin through a pipe, and these files in
-  // /run/vfio-hooks/devices (no directory at all when `state` is nullopt), as uid `uid` (0: root).
+  // Runs the front with `args`, `xml` written to its stdin through a pipe, and these files under
+  // /run/vfio-hooks ("devices/ADDRESS.json", "devices/" for an empty directory; no directory at all
+  // when `state` is nullopt), as uid `uid` (0: root).
   using State = std::optional<std::vector<std::string>>;
   FrontRun run(const std::vector<std::string>& args, const std::string& xml, const State& state = std::nullopt,
                uid_t uid = 0) {
@@ -131,8 +132,12 @@ class FrontProcessTest : public ::testing::Test {
     write_to("/proc/self/gid_map", "0 " + std::to_string(outer_gid) + " 1\n");
     if (::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") != 0) die("mount tmpfs on /run");
     if (!state) return;
-    fs::create_directories("/run/vfio-hooks/devices");
-    for (const auto& name : *state) std::ofstream("/run/vfio-hooks/devices/" + name) << "{}";
+    fs::create_directories("/run/vfio-hooks");
+    for (const auto& name : *state) {
+      const fs::path file = "/run/vfio-hooks/" + name;
+      fs::create_directories(file.parent_path());
+      if (!name.ends_with('/')) std::ofstream(file) << "{}";
+    }
   }
 };
 
@@ -185,33 +190,54 @@ TEST_F(FrontProcessTest, AnEngineThatIsNotExecutableRefusesTheStart) {
 
 TEST_F(FrontProcessTest, ReleaseStartsTheEngineOnlyWhenTheIndexNamesTheDomainOrCannotSay) {
   install_engine();
-  const std::vector<std::string> other = {"0000:03:00.0.json", "0000:03:00.0@other"};
+  const std::vector<std::string> other = {"devices/0000:03:00.0.json", "devices/0000:03:00.0@other"};
   EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain).status, 0);  // no /run/vfio-hooks at all
   EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, other).status, 0);
   EXPECT_FALSE(engine_ran());
 
   const FrontRun mine =
-      run({"guest", "release", "end", "-"}, kPciDomain, State({"0000:04:00.0.json", "0000:04:00.0@guest"}));
+      run({"guest", "release", "end", "-"}, kPciDomain, State({"devices/0000:04:00.0.json", "devices/0000:04:00.0@guest"}));
   EXPECT_EQ(mine.status, 7);
   EXPECT_THAT(engine_argv(), ::testing::ElementsAre(engine().string(), "guest", "release", "end", "-"));
   EXPECT_EQ(engine_stdin(), kPciDomain);  // stdin is libvirt's, untouched
   fs::remove(dir_ / "engine-argv");
 
   // A record without an entry (from before the index) could be anybody's.
-  EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, State({"0000:05:00.0.json"})).status, 7);
+  EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, State({"devices/0000:05:00.0.json"})).status, 7);
+  EXPECT_TRUE(engine_ran());
+}
+
+// libvirt runs release after a start that failed once the console was handed over (take_devices
+// gave the devices back, the console did not come back): a console record is all the domain holds,
+// and only the engine can give the console back.
+TEST_F(FrontProcessTest, ReleaseStartsTheEngineForADomainHoldingOnlyAConsole) {
+  install_engine();
+  const State others = State({"devices/", "consoles/0000:00:02.0.json", "consoles/0000:00:02.0@other"});
+  EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, others).status, 0);
+  EXPECT_FALSE(engine_ran());
+
+  const State console = State({"devices/", "consoles/0000:00:02.0.json", "consoles/0000:00:02.0@guest"});
+  EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, console).status, 7);
+  EXPECT_THAT(engine_argv(), ::testing::ElementsAre(engine().string(), "guest", "release", "end", "-"));
+  fs::remove(dir_ / "engine-argv");
+  EXPECT_EQ(run({"guest", "reconnect", "begin", "-"}, kPciDomain, console).status, 7);
+  EXPECT_TRUE(engine_ran());
+  fs::remove(dir_ / "engine-argv");
+  // A console record without an entry could be anybody's, as a device record is.
+  EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, State({"consoles/0000:00:02.0.json"})).status, 7);
   EXPECT_TRUE(engine_ran());
 }
 
 TEST_F(FrontProcessTest, ReconnectWithoutItsEngineWarnsAndLetsTheDomainRun) {
   const FrontRun result =
-      run({"guest", "reconnect", "begin", "-"}, kPciDomain, State({"0000:04:00.0.json", "0000:04:00.0@guest"}));
+      run({"guest", "reconnect", "begin", "-"}, kPciDomain, State({"devices/0000:04:00.0.json", "devices/0000:04:00.0@guest"}));
   EXPECT_EQ(result.status, 0);
   EXPECT_THAT(result.err, MatchesRegex("vfio-hooks: engine: warning: cannot run .*; fix: reinstall vfio-hooks .*\n"));
 }
 
 TEST_F(FrontProcessTest, XmlFiltersAndOtherOperationsPrintNothingAndStartNothing) {
   install_engine();
-  const std::vector<std::string> held = {"0000:03:00.0.json", "0000:03:00.0@guest"};
+  const std::vector<std::string> held = {"devices/0000:03:00.0.json", "devices/0000:03:00.0@guest"};
   for (const auto& call : std::vector<std::vector<std::string>>{{"guest", "migrate", "begin", "-"},
                                                                 {"guest", "restore", "begin", "-"},
                                                                 {"guest", "start", "begin", "-"},
@@ -228,7 +254,7 @@ TEST_F(FrontProcessTest, XmlFiltersAndOtherOperationsPrintNothingAndStartNothing
 
 TEST_F(FrontProcessTest, AnOrdinaryUserIsNeverHandedOver) {
   install_engine();
-  const std::vector<std::string> held = {"0000:03:00.0.json", "0000:03:00.0@guest"};
+  const std::vector<std::string> held = {"devices/0000:03:00.0.json", "devices/0000:03:00.0@guest"};
   EXPECT_EQ(run({"guest", "prepare", "begin", "-"}, kPciDomain, held, 1000).status, 0);
   EXPECT_EQ(run({"guest", "release", "end", "-"}, kPciDomain, held, 1000).status, 0);
   EXPECT_FALSE(engine_ran());

@@ -13,7 +13,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "plugin/console_handover.h"
 #include "plugin/sysfs_reader.h"
+#include "tests/unit/fake_services.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/topologies.h"
 
@@ -54,7 +56,7 @@ class HookTest : public ::testing::Test {
   HookResult run(const std::vector<std::string>& args, const std::string& xml, bool is_root = true) {
     std::istringstream in(xml);
     std::ostringstream err;
-    const HookEnvironment env{fake.paths(), fake, log, is_root, std::chrono::milliseconds(2000)};
+    const HookEnvironment env{fake.paths(), fake, log, is_root, std::chrono::milliseconds(2000), &services, holders};
     const int status = run_hook(env, args, in, err);
     return {status, err.str()};
   }
@@ -69,6 +71,8 @@ class HookTest : public ::testing::Test {
 
   FakeHost fake;
   RecordingLog log;
+  FakeServices services;
+  HolderCheck holders;
 };
 
 TEST_F(HookTest, PrepareBindsTheNicAndReleaseGivesItBackExactly) {
@@ -389,6 +393,92 @@ TEST_F(HookTest, ABrokenConfigRefusesNamingTheValue) {
   EXPECT_EQ(result.status, 1);
   EXPECT_THAT(result.err,
               AllOf(StartsWith("vfio-hooks: config: "), HasSubstr("mode 'bnid' is not one of bind, validate, off")));
+}
+
+// ---- one GPU (console = release) ----------------------------------------------------------------
+
+TEST_F(HookTest, TheConsoleGpuIsRefusedByDefaultAndHandedOverWithConsoleRelease) {
+  topology::bochs_boot_gpu(fake);
+  const std::string before = fake.snapshot();
+  const auto refused = prepare(domain_xml({topology::kBochsGpu}));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(errors_in(refused.err), StartsWith("vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon0; "
+                                                 "fix: set console = release"));
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_TRUE(fake.fbcon_bound());
+
+  const std::string xml =
+      domain_xml({topology::kBochsGpu}, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' console='release'/>");
+  const auto started = prepare(xml);
+  EXPECT_EQ(started.status, 0) << started.err;
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "vfio-pci");
+  EXPECT_FALSE(fake.fbcon_bound());
+  const auto stopped = release(xml);
+  EXPECT_EQ(stopped.status, 0) << stopped.err;
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "bochs-drm");
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_TRUE(ConsoleStore(fake.paths().state_dir()).load().records.empty());
+}
+
+TEST_F(HookTest, StopUnitsAreStoppedThroughTheServiceManagerAndStartedAtRelease) {
+  topology::bochs_boot_gpu(fake);
+  std::filesystem::create_directories(fake.at("/run/systemd/system"));
+  write_config("console = release\nstop_units = gdm.service\n");
+  services.active = {"gdm.service"};
+  const std::string xml = domain_xml({topology::kBochsGpu});
+  ASSERT_EQ(prepare(xml).status, 0);
+  EXPECT_FALSE(services.active.contains("gdm.service"));
+  ASSERT_EQ(release(xml).status, 0);
+  EXPECT_THAT(services.calls, ::testing::ElementsAre("stop gdm.service", "start gdm.service"));
+}
+
+TEST_F(HookTest, AProcessStillOnTheGpuRefusesTheStartAndTheConsoleComesBack) {
+  topology::bochs_boot_gpu(fake);
+  write_config("console = release\n");
+  holders = [](const PciDevice& device) -> std::vector<Finding> {
+    return {{Severity::error, device.address.str(), "in use by Xorg (pid 1234) through /dev/dri/card0",
+             "stop it (or log out of the graphical session) and start the domain again", "in-use"}};
+  };
+  const std::string before = fake.snapshot();
+  const auto result = prepare(domain_xml({topology::kBochsGpu}));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(errors_in(result.err), StartsWith("vfio-hooks: 0000:00:02.0: in use by Xorg (pid 1234)"));
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_TRUE(fake.fbcon_bound());
+}
+
+// Without an injected check the engine asks the host guard, with a fresh scan of /proc.
+TEST_F(HookTest, TheGuardNamesAProcessStillOnTheGpuAfterTheHandOverAndEverythingIsUndone) {
+  topology::bochs_boot_gpu(fake);
+  fake.add_char_device(topology::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
+  write_config("console = release\n");
+  const std::string before = fake.snapshot();
+  const auto result = prepare(domain_xml({topology::kBochsGpu}));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(errors_in(result.err),
+              StartsWith("vfio-hooks: 0000:00:02.0: in use by Xorg (pid 1234) through /dev/dri/card0; fix: stop it "
+                         "(or log out of the graphical session) and start the domain again\n"));
+  EXPECT_EQ(fake.snapshot(), before);
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "bochs-drm");
+}
+
+// libvirt runs release end after a start that failed; a hook killed between the hand-over and the
+// bind leaves a console record and no device record.
+TEST_F(HookTest, ReleaseGivesBackAConsoleWhoseBindNeverHappened) {
+  topology::bochs_boot_gpu(fake);
+  Host host{fake.paths(), fake, log, std::chrono::milliseconds(2000)};
+  ConsoleStore consoles(fake.paths().state_dir());
+  ConsoleEnv env{host, consoles, services};
+  auto console = find_gpu_console(fake.paths(), *read_pci_device(fake.paths(), addr(topology::kBochsGpu)));
+  ASSERT_TRUE(console);
+  ASSERT_TRUE(hand_over_console(env, "guest", {*console, {}}));
+  ASSERT_FALSE(fake.fbcon_bound());
+  const auto result = release(domain_xml({topology::kBochsGpu}));
+  EXPECT_EQ(result.status, 0) << result.err;
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_TRUE(consoles.load().records.empty());
 }
 
 TEST_F(HookTest, TooFewArgumentsIsAUsageError) {

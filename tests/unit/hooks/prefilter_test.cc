@@ -30,9 +30,10 @@ void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 
 const std::string kSource = "<source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source>";
 
-std::string domain(const std::string& devices, const std::string& head = "") {
-  return head + "<domain type='kvm'><name>vm</name><description>a hostdev type='pci' in text is only text</description>"
-                "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>" +
+std::string domain(const std::string& devices, const std::string& head = "", const std::string& metadata = "") {
+  return head + "<domain type='kvm'><name>vm</name><description>a hostdev type='pci' in text is only text</description>" +
+         (metadata.empty() ? "" : "<metadata>" + metadata + "</metadata>") +
+         "<devices><disk type='file' device='disk'><source file='/x.qcow2'/><target dev='vda'/></disk>" +
          devices + "</devices></domain>";
 }
 
@@ -110,6 +111,16 @@ const Case kHandedOver[] = {
     {"utf7_declared",
      domain(utf7_markup("<hostdev mode='subsystem' type='pci'>" + kSource + "</hostdev>"),
             "<?xml version='1.0' encoding='UTF-7'?>"),
+     true, Reader::finds_pci},
+    // Single-GPU passthrough: the host's GPU and its audio function, the console handed over
+    // (console = release) and the guest's emulated display switched off. The engine must see it.
+    {"single_gpu_console_release",
+     domain("<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' "
+            "slot='0x00' function='0x0'/></source><rom file='/var/lib/libvirt/vbios.rom'/></hostdev>"
+            "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' "
+            "slot='0x00' function='0x1'/></source></hostdev><graphics type='none'/><video><model type='none'/>"
+            "</video>",
+            "", "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' mode='bind' console='release'/>"),
      true, Reader::finds_pci},
     {"empty_input_is_for_the_engine_to_refuse", "", true, Reader::refuses},
 };

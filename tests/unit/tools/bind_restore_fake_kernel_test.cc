@@ -19,7 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "hooks/hook_runner.h"
+#include "plugin/console_handover.h"
 #include "plugin/state_store.h"
+#include "tests/unit/fake_services.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tools/vfioctl_runner.h"
 #include "tests/unit/topologies.h"
@@ -749,6 +751,82 @@ TEST_F(VfioctlOnFakeKernel, BindWaitsForTheStateLockAndChangesNothingWhenItStays
   EXPECT_THAT(run.err, HasSubstr("(a hook or another vfioctl is busy; try again)"));
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(fake.snapshot(), before);
+}
+
+// ---- one GPU: the host console handed over by hand, shown, and given back ----------------------
+
+TEST_F(VfioctlOnFakeKernel, CheckSaysWhatConsoleReleaseWouldHandOver) {
+  topology::bochs_boot_gpu(fake);
+  const std::string xml = domain_xml("desktop", {topology::kBochsGpu});
+  std::ofstream(fake.root() / "desktop.xml") << xml;
+  const std::string file = (fake.root() / "desktop.xml").string();
+  const auto refused = vfioctl_without_libvirt({"check", "--xml", file});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.out, HasSubstr("vfio-hooks: 0000:00:02.0: the host console is on it: fbcon on vtcon0; fix: set "
+                                     "console = release"));
+  EXPECT_THAT(refused.out, HasSubstr("domain desktop: the hook would refuse to start it\n"
+                                     "with console = release it would hand over the host console on 0000:00:02.0: "
+                                     "unbind fbcon from vtcon0\n"));
+  write_config("console = release\n");
+  const auto passes = vfioctl_without_libvirt({"check", "--xml", file});
+  EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
+  EXPECT_THAT(passes.out, HasSubstr("domain desktop: the hook would first hand over the host console on 0000:00:02.0: "
+                                    "unbind fbcon from vtcon0\ndomain desktop: the hook would bind 0000:00:02.0 to "
+                                    "vfio-pci\n"));
+  const auto json = nlohmann::json::parse(vfioctl_without_libvirt({"--json", "check", "--xml", file}).out);
+  EXPECT_EQ(json["consoles"][0]["gpu"], "0000:00:02.0");
+  EXPECT_EQ(json["consoles"][0]["vtconsoles"][0], "vtcon0");
+  EXPECT_TRUE(fake.fbcon_bound());  // checking changed nothing
+}
+
+TEST_F(VfioctlOnFakeKernel, BindHandsTheConsoleOverStatusShowsItRestoreGivesItBack) {
+  topology::bochs_boot_gpu(fake);
+  write_config("console = release\n");
+  const auto bound = vfioctl({"bind", topology::kBochsGpu});
+  EXPECT_EQ(bound.status, 0) << bound.out << bound.err;
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "vfio-pci");
+  EXPECT_FALSE(fake.fbcon_bound());
+
+  const auto status = vfioctl({"status"});
+  EXPECT_EQ(status.status, 0);
+  EXPECT_THAT(lines(status.out), ::testing::Contains(MatchesRegex("0000:00:02.0 +vfioctl +fbcon on vtcon0 +[0-9]{4}-.*")));
+  const auto json = nlohmann::json::parse(vfioctl({"--json", "status"}).out);
+  EXPECT_EQ(json["consoles"][0]["gpu"], "0000:00:02.0");
+  EXPECT_EQ(json["consoles"][0]["released"][0]["kind"], "vtconsole");
+  EXPECT_EQ(json["consoles"][0]["released"][0]["where"], "vtcon0");
+  EXPECT_THAT(vfioctl({"doctor"}).out, HasSubstr("consoles: 1 released, 0 left released with no device held"));
+
+  const auto restored = vfioctl({"restore", topology::kBochsGpu});
+  EXPECT_EQ(restored.status, 0) << restored.out << restored.err;
+  EXPECT_EQ(restored.out, "restored 0000:00:02.0 to bochs-drm\n"
+                          "gave back the host console on 0000:00:02.0 (fbcon on vtcon0)\n");
+  EXPECT_EQ(fake.driver_of(topology::kBochsGpu), "bochs-drm");
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_EQ(vfioctl({"status"}).out, "vfio-hooks holds no device\n");
+}
+
+TEST_F(VfioctlOnFakeKernel, RestoreAllGivesBackAConsoleAHookLeftReleasedWithoutItsBind) {
+  topology::bochs_boot_gpu(fake);
+  write_config("console = release\n");
+  // The hook died after the hand-over, before its bind: a console record and no device record.
+  Host host{fake.paths(), fake, log, std::chrono::milliseconds(2000)};
+  ConsoleStore consoles(fake.paths().state_dir());
+  FakeServices services;
+  ConsoleEnv env{host, consoles, services};
+  const auto console = find_gpu_console(fake.paths(), *read_pci_device(fake.paths(), addr(topology::kBochsGpu)));
+  ASSERT_TRUE(hand_over_console(env, "desktop", {*console, {}}));
+  ASSERT_FALSE(fake.fbcon_bound());
+
+  EXPECT_THAT(vfioctl({"doctor"}).out, HasSubstr("consoles: 1 released, 1 left released with no device held, 0 "
+                                                 "unreadable; fix: vfioctl restore --all gives them back"));
+  EXPECT_EQ(vfioctl({"--dry-run", "restore", "--all"}).out,
+            "would give back the host console on 0000:00:02.0 (fbcon on vtcon0)\n");
+  EXPECT_FALSE(fake.fbcon_bound());
+  const auto restored = vfioctl({"restore", "--all"});
+  EXPECT_EQ(restored.status, 0) << restored.out << restored.err;
+  EXPECT_EQ(restored.out, "gave back the host console on 0000:00:02.0 (fbcon on vtcon0)\n");
+  EXPECT_TRUE(fake.fbcon_bound());
+  EXPECT_TRUE(consoles.load().records.empty());
 }
 
 }  // namespace

@@ -197,6 +197,12 @@ TEST(DomainReader, MetadataWorksWithAnyPrefixAndIgnoresOtherNamespaces) {
   ASSERT_TRUE(require_reset) << require_reset.error().message;
   EXPECT_EQ(require_reset->metadata.reset, ResetPolicy::require);
 
+  const auto release_console =
+      read_domain_xml(small_domain(devices, "<vfio:hooks xmlns:vfio='urn:vfio-hooks:1' console='release'/>"));
+  ASSERT_TRUE(release_console) << release_console.error().message;
+  EXPECT_EQ(release_console->metadata.console, Console::release);
+  EXPECT_FALSE(unprefixed->metadata.console);
+
   const auto other = read_domain_xml(small_domain(
       devices, "<hooks mode='nonsense'/><x:hooks xmlns:x='urn:vfio-hooks:2' mode='nonsense'/>"));
   ASSERT_TRUE(other) << other.error().message;
@@ -212,6 +218,7 @@ TEST(DomainReader, BadMetadataFails) {
   EXPECT_THAT(with(" mode='fast'/>"), FailsWith("domain 'vm': line 4: <vfio:hooks>: mode 'fast' is not one of"));
   EXPECT_THAT(with(" companions='maybe'/>"), FailsWith("companions 'maybe' is not one of refuse, bind"));
   EXPECT_THAT(with(" reset='always'/>"), FailsWith("<vfio:hooks>: reset 'always' is not one of warn, require"));
+  EXPECT_THAT(with(" console='give'/>"), FailsWith("<vfio:hooks>: console 'give' is not one of keep, release"));
   EXPECT_THAT(with("><vfio:device/></vfio:hooks>"), FailsWith("<vfio:device> has no address attribute"));
   EXPECT_THAT(with("><vfio:device address='3:0.0'/></vfio:hooks>"), FailsWith("'3:0.0' is not a PCI address"));
   EXPECT_THAT(with("><vfio:device address='03:00.0' mode='x'/></vfio:hooks>"), FailsWith("mode 'x' is not one of"));

@@ -202,6 +202,94 @@ show_topology() {
     done
 }
 
+# --- the GPU and the host console ---------------------------------------------------------------
+# boot_gpu_bdf — the display controller the firmware booted with (boot_vga = 1).
+boot_gpu_bdf() {
+    local dev
+    for dev in "$SYS_PCI"/*; do
+        [[ -f $dev/boot_vga && $(cat "$dev/boot_vga") == 1 ]] && { echo "${dev##*/}"; return 0; }
+    done
+    fail "no boot VGA device in this topology (QEMU's std VGA needs -device VGA)"
+}
+
+# load_bochs GPU — bochs-drm on QEMU's std VGA (there is no udev to load it), then waits (bounded)
+# for its framebuffer: fbcon takes the consoles over when it registers.
+load_bochs() {
+    local i
+    modprobe bochs || fail "modprobe bochs failed"
+    for ((i = 0; i < 50; i++)); do
+        [[ -n $(ls "$SYS_PCI/$1/graphics" 2>/dev/null) ]] && return 0
+        sleep 0.1
+    done
+    fail "bochs-drm made no framebuffer below $1"
+}
+
+# fbcon_vtcon — the vtconsole that is fbcon ("(M) frame buffer device"), or nothing: fbcon's comes
+# and goes with the framebuffers.
+fbcon_vtcon() {
+    local v
+    for v in /sys/class/vtconsole/vtcon*; do
+        grep -q "frame buffer" "$v/name" 2>/dev/null && { echo "${v##*/}"; return 0; }
+    done
+    return 0
+}
+
+# show_consoles — every vtconsole with its name and bind, and the framebuffers.
+show_consoles() {
+    local v
+    for v in /sys/class/vtconsole/vtcon*; do note "${v##*/}: $(cat "$v/name") bind=$(cat "$v/bind")"; done
+    local fb list=''
+    for fb in /sys/class/graphics/fb[0-9]*; do [[ -e $fb ]] && list+="${fb##*/} "; done
+    note "framebuffers: ${list:-none}"
+}
+
+assert_fbcon_bound() {
+    local v
+    v=$(fbcon_vtcon)
+    [[ -n $v && $(cat "/sys/class/vtconsole/$v/bind") == 1 ]] ||
+        fail "fbcon is not bound: $(grep -H . /sys/class/vtconsole/vtcon*/{name,bind} | tr '\n' ' ')"
+    ok "fbcon is bound ($v)"
+}
+
+assert_fbcon_released() {
+    local v
+    v=$(fbcon_vtcon)
+    [[ -z $v || $(cat "/sys/class/vtconsole/$v/bind") == 0 ]] ||
+        fail "fbcon is still bound on $v"
+    ok "fbcon holds no console${v:+ ($v bind=0)}"
+}
+
+# assert_gpu_console GPU DRIVER — GPU on DRIVER with its DRM card and framebuffer, fbcon bound.
+assert_gpu_console() {
+    assert_driver "$1" "$2"
+    [[ -n $(ls "$SYS_PCI/$1/drm" 2>/dev/null) ]] || fail "$1 has no DRM card"
+    [[ -n $(ls "$SYS_PCI/$1/graphics" 2>/dev/null) ]] || fail "$1 has no framebuffer"
+    local cards=("$SYS_PCI/$1"/drm/card*) fbs=("$SYS_PCI/$1"/graphics/fb*)
+    ok "$1 has ${cards[*]##*/} and ${fbs[*]##*/}"
+    assert_fbcon_bound
+}
+
+console_record_of() { echo "/run/vfio-hooks/consoles/$1.json"; }
+
+# assert_console_record BDF DOMAIN — BDF's console was handed over for DOMAIN: its record, and the
+# index entry beside it that the hook's front reads on release (plugin/state_index.h).
+assert_console_record() {
+    local file
+    file=$(console_record_of "$1")
+    [[ -f $file ]] || fail "no console record of $1 ($file is missing)"
+    grep -qE "\"domain\" *: *\"$2\"" "$file" || fail "$file does not name domain $2: $(cat "$file")"
+    [[ -e ${file%.json}@$2 ]] || fail "no index entry ${file%.json}@$2 beside the console record"
+    ok "the console record of $1 names $2, with its index entry"
+}
+
+assert_no_console_record() {
+    [[ ! -e $(console_record_of "$1") ]] || fail "a console record of $1 is left: $(cat "$(console_record_of "$1")")"
+    local entries
+    entries=$(compgen -G "/run/vfio-hooks/consoles/$1@*" || true)
+    [[ -z $entries ]] || fail "an index entry for the console of $1 is left: $entries"
+    ok "no console record of $1 is left"
+}
+
 # --- project binaries (paths come from the lab's --env) ----------------------------------------
 require_hook() {
     [[ -n ${VFIO_HOOKS_QEMU:-} ]] || fail "VFIO_HOOKS_QEMU is not set: pass --env VFIO_HOOKS_QEMU=<build>/hooks/vfio-hooks-qemu"
@@ -211,6 +299,17 @@ require_hook() {
 require_vfioctl() {
     [[ -n ${VFIOCTL:-} ]] || fail "VFIOCTL is not set: pass --env VFIOCTL=<build>/tools/vfioctl"
     [[ -x $VFIOCTL ]] || fail "vfioctl $VFIOCTL does not exist or is not executable: build it first"
+}
+
+# hook DOMAIN OP SUBOP — runs the hook (VFIO_HOOKS_QEMU) the way libvirt does, with /tmp/DOMAIN.xml
+# on stdin, shown like a shell session; the output is kept in $SHOWN_OUTPUT.
+hook() {
+    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
+    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
+    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
+    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
+    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
+    return "$rc"
 }
 
 # hook_pids — the hook's processes and their children (writers, readers): the front execs the engine
