@@ -301,17 +301,6 @@ require_vfioctl() {
     [[ -x $VFIOCTL ]] || fail "vfioctl $VFIOCTL does not exist or is not executable: build it first"
 }
 
-# hook DOMAIN OP SUBOP — runs the hook (VFIO_HOOKS_QEMU) the way libvirt does, with /tmp/DOMAIN.xml
-# on stdin, shown like a shell session; the output is kept in $SHOWN_OUTPUT.
-hook() {
-    local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
-    printf '  # vfio-hooks-qemu %s %s %s - < %s.xml\n' "$dom" "$op" "$sub" "$dom"
-    SHOWN_OUTPUT=$("$VFIO_HOOKS_QEMU" "$dom" "$op" "$sub" - <"/tmp/$dom.xml" 2>&1) || rc=$?
-    [[ -n $SHOWN_OUTPUT ]] && printf '%s\n' "$SHOWN_OUTPUT" | sed 's/^/  | /'
-    printf '  (exit status %d, %s s)\n' "$rc" "$(elapsed_since "$started")"
-    return "$rc"
-}
-
 # hook_pids — the hook's processes and their children (writers, readers): the front execs the engine
 # under the same pid, and the kernel keeps 15 characters of a program's name (TASK_COMM_LEN).
 # Fails when there is none.
@@ -345,8 +334,9 @@ assert_no_hook_record() {
     ok "the hook has no record of $1"
 }
 
-# hook DOMAIN OP SUBOP [WRAPPER...] — runs the hook the way libvirt does, with /tmp/DOMAIN.xml on
-# stdin, shown like a shell session; WRAPPER (e.g. `chroot DIR`, `unshare -m ...`) runs it inside.
+# hook DOMAIN OP SUBOP [WRAPPER...] — runs the hook (VFIO_HOOKS_QEMU) the way libvirt does, with
+# /tmp/DOMAIN.xml on stdin, shown like a shell session; WRAPPER (e.g. `chroot DIR`, `unshare -m ...`)
+# runs it inside. The output is kept in $SHOWN_OUTPUT.
 hook() {
     local dom=$1 op=$2 sub=$3 rc=0 started=$EPOCHREALTIME
     shift 3
