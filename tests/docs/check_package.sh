@@ -9,6 +9,8 @@ set -euo pipefail
 readonly src=$1 build=$2
 out=$(mktemp -d "${TMPDIR:-/tmp}/vfio-hooks-package.XXXXXX")
 trap 'rm -rf "$out"' EXIT
+# set -e ends the script on a failing command: say which, never end silently.
+trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited $?"' ERR
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -160,13 +162,16 @@ query() { rpm -qp --queryformat "%{$1}" "$rpmfile" 2>/dev/null; }
 [[ $(query LICENSE) == LGPL-2.1-or-later ]] || fail "the .rpm's License is '$(query LICENSE)', not LGPL-2.1-or-later"
 [[ $(query PACKAGER) == "$maintainer" ]] || fail "the .rpm's Packager is '$(query PACKAGER)', not the .deb's Maintainer, $maintainer"
 [[ $(query URL) == "$(dpkg-deb -f "$deb" Homepage)" && -n $(query URL) ]] || fail "the .rpm's URL '$(query URL)' is not the .deb's Homepage"
-synopsis=$(dpkg-deb -f "$deb" Description | head -n 1)
+synopsis=$(dpkg-deb -f "$deb" Description | sed -n 1p)
 [[ $(query SUMMARY) == "${synopsis^}" ]] || fail "the .rpm's Summary is '$(query SUMMARY)', not the .deb's synopsis capitalized: ${synopsis^}"
 [[ $(query DESCRIPTION) == "$(cat "$src/packaging/description.txt")" ]] || fail "the .rpm's description is not packaging/description.txt: $(query DESCRIPTION | head -n 2)"
 [[ $(rpm -qp --licensefiles "$rpmfile" 2>/dev/null) == /usr/share/licenses/vfio-hooks/COPYING ]] || fail "the .rpm does not mark COPYING as %license"
-rpm2cpio "$rpmfile" | (cd "$out" && cpio -id --quiet ./usr/share/licenses/vfio-hooks/COPYING)
+# Through a file: with pipefail, rpm2cpio writing the archive's padding after cpio has read its
+# trailer and exited would fail the pipeline (SIGPIPE).
+rpm2cpio "$rpmfile" >"$out/payload.cpio"
+(cd "$out" && cpio -id --quiet ./usr/share/licenses/vfio-hooks/COPYING <payload.cpio)
 cmp -s "$out/usr/share/licenses/vfio-hooks/COPYING" "$src/COPYING" || fail "the .rpm's COPYING is not the source's"
-newest_entry=$(rpm -qp --changelog "$rpmfile" 2>/dev/null | head -n 1)
+newest_entry=$(rpm -qp --changelog "$rpmfile" 2>/dev/null | sed -n 1p)
 [[ $newest_entry == *" $maintainer - $version" ]] || fail "the .rpm's newest %changelog entry is '$newest_entry', not $version by $maintainer"
 ok "rpm metadata"
 

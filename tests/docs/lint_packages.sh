@@ -7,6 +7,8 @@
 set -euo pipefail
 readonly src=$1 deb=$2 rpm=$3
 readonly accepted_doc=docs/PACKAGING.md
+# set -e ends the script on a failing command: say which, never end silently.
+trap 'echo "FAIL: line $LINENO: \"$BASH_COMMAND\" exited $?"' ERR
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }

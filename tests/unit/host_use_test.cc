@@ -296,11 +296,7 @@ TEST_F(HostUseTest, TheGroupsVfioNodeHeldBySomeoneElse) {
 
 TEST_F(HostUseTest, TheQemuOfADomainVfioHooksBoundItForIsNoStranger) {
   gpu_on_vfio_held_by_qemu();
-  Record record;
-  record.address = addr(topo::kSecondaryGpu);
-  record.domain = "win10";
-  record.original_driver = "bochs-drm";
-  record.phase = Phase::bound;
+  const Record record = bound_record(topo::kSecondaryGpu, "win10", "bochs-drm");
   // `vfioctl check win10` while it runs: its own QEMU holds the group.
   EXPECT_THAT(codes(plan({requested(topo::kSecondaryGpu)}, {record})), ElementsAre("no-reset"));
   // Another domain asking for it hears whose it is, not which process.

@@ -30,13 +30,7 @@ namespace topo = topology;
 
 class PlannerTest : public PlanFixture {
  protected:
-  static Record held_by(const std::string& address, const std::string& domain) {
-    Record record;
-    record.address = addr(address);
-    record.domain = domain;
-    record.phase = Phase::bound;
-    return record;
-  }
+  static Record held_by(const std::string& address, const std::string& domain) { return bound_record(address, domain, ""); }
 
 };
 

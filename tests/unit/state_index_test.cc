@@ -24,14 +24,7 @@ namespace fs = std::filesystem;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-Record held_by(const std::string& address, const std::string& domain) {
-  Record record;
-  record.address = addr(address);
-  record.domain = domain;
-  record.original_driver = "e1000e";
-  record.phase = Phase::bound;
-  return record;
-}
+Record held_by(const std::string& address, const std::string& domain) { return bound_record(address, domain, "e1000e"); }
 
 class StateIndexTest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plugin/domain_request.h"
@@ -25,6 +26,17 @@ class RecordingLog : public Log {
 };
 
 inline PciAddress addr(std::string_view text) { return *parse_pci_address(text); }
+
+// What the hook's bind leaves on record: ADDRESS held for DOMAIN, taken from ORIGINAL_DRIVER
+// (empty: it had none).
+inline Record bound_record(std::string_view address, std::string domain, std::string original_driver) {
+  Record record;
+  record.address = addr(address);
+  record.domain = std::move(domain);
+  record.original_driver = std::move(original_driver);
+  record.phase = Phase::bound;
+  return record;
+}
 
 inline RequestedDevice requested(std::string_view address) {
   RequestedDevice device;

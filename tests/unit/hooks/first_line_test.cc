@@ -212,11 +212,7 @@ const std::map<std::string, Case>& cases() {
        {"held by domain",
         [](HookRun& r) {
           topo::lone_nic(r.host);
-          Record record;
-          record.address = addr(topo::kLoneNic);
-          record.domain = "windows10-office-legacy";
-          record.original_driver = "e1000e";
-          record.phase = Phase::bound;
+          const Record record = bound_record(topo::kLoneNic, "windows10-office-legacy", "e1000e");
           ASSERT_TRUE(StateStore(r.host.paths().state_dir()).save(record));
           r.run(domain_xml({with({topo::kLoneNic})}));
         }}},
