@@ -270,7 +270,13 @@ void FakeHost::add_device(const Device& spec) {
   write_text(dir / "class", "0x" + hex(spec.class_code, 6) + "\n");
   write_text(dir / "config", config_space(spec));
   write_text(dir / "driver_override", spec.driver_override.empty() ? "(null)\n" : spec.driver_override + "\n");
-  if ((spec.class_code >> 16) == 0x03) write_text(dir / "boot_vga", spec.boot_vga ? "1\n" : "0\n");
+  // pci-sysfs.c pci_dev_attrs_are_visible: boot_vga only on VGA functions (pci_is_vga: class 0x0300,
+  // or the pre-2.0 "not defined, VGA" 0x0001), never on 3D or other display controllers.
+  if (const unsigned base_sub = spec.class_code >> 8; base_sub == 0x0300 || base_sub == 0x0001) {
+    write_text(dir / "boot_vga", spec.boot_vga ? "1\n" : "0\n");
+  } else if (spec.boot_vga) {
+    throw std::invalid_argument("FakeHost: boot_vga on class 0x" + hex(spec.class_code, 6) + ", which is not VGA");
+  }
   if (spec.sriov_totalvfs > 0) {
     write_text(dir / "sriov_totalvfs", std::to_string(spec.sriov_totalvfs) + "\n");
     write_text(dir / "sriov_numvfs", "0\n");

@@ -337,8 +337,8 @@ void FakeHost::on_attached(const std::string& driver, const std::string& address
   }
   if (read_text(at("/.fake-kernel/faults")).find("no-framebuffer " + address + "\n") != std::string::npos) return;
   const std::string card = lowest_free(at("/sys/class/drm"), "card");
-  write_text(dir / "drm" / card / "dev", "226:" + card.substr(4) + "\n");
-  relink(at("/sys/class/drm") / card, dir / "drm" / card);
+  // The card's class device, and its node in /dev/dri (devtmpfs makes it as the device registers).
+  add_char_device(address, "drm", "drm/" + card, "226:" + card.substr(4), "/dev/dri/" + card);
   register_framebuffer(dir, driver + "drmfb");
 }
 
@@ -349,6 +349,7 @@ void FakeHost::on_detaching(const std::string& driver, const std::string& addres
   for (const auto& card : names_below(dir / "drm")) {
     std::error_code error;
     fs::remove(at("/sys/class/drm") / card, error);
+    fs::remove(at("/dev/dri") / card, error);  // devtmpfs: the node goes with the device
   }
   std::error_code error;
   fs::remove_all(dir / "drm", error);

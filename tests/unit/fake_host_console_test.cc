@@ -31,6 +31,7 @@ TEST_F(FakeConsoleTest, BochsFromVgaTextModeLeavesFbconAndAModuleDummy) {
   EXPECT_THAT(host.framebuffers(), ElementsAre("fb0 below 0000:00:02.0"));
   EXPECT_TRUE(path_exists(host.at("/sys/bus/pci/devices/0000:00:02.0/drm/card0")));
   EXPECT_TRUE(path_exists(host.at("/sys/class/drm/card0")));
+  EXPECT_TRUE(path_exists(host.at("/dev/dri/card0")));
 }
 
 // Observed in the lab: with only module drivers left, "echo 1" to fbcon's bind does nothing
@@ -68,6 +69,7 @@ TEST_F(FakeConsoleTest, FbconGoesWithTheLastFramebufferAndComesBackWithTheNext) 
   EXPECT_THAT(host.framebuffers(), ElementsAre());
   EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon1 (M) dummy device bind=1"));
   EXPECT_FALSE(path_exists(host.at("/sys/class/drm/card0")));
+  EXPECT_FALSE(path_exists(host.at("/dev/dri/card0")));
   ASSERT_TRUE(write("/sys/bus/pci/drivers/bochs-drm/bind", topo::kBochsGpu));
   EXPECT_THAT(host.framebuffers(), ElementsAre("fb0 below 0000:00:02.0"));
   EXPECT_THAT(host.vtconsoles(), ElementsAre("vtcon0 (M) frame buffer device bind=1", "vtcon1 (M) dummy device bind=0"));

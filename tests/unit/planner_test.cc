@@ -306,7 +306,6 @@ TEST_F(PlannerTest, BootVgaWithTheConsole) {
 // is checked after the hand-over (take_devices), one on any other GPU is refused now.
 TEST_F(PlannerTest, AProcessOnAGpuWhoseConsoleIsHandedOverWaitsForTheHandOver) {
   topo::bochs_boot_gpu(host);
-  host.add_char_device(topo::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
   host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
   policy.console = Console::release;
   const Plan released = plan({requested(topo::kBochsGpu)});

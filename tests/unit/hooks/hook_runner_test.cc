@@ -450,7 +450,6 @@ TEST_F(HookTest, AProcessStillOnTheGpuRefusesTheStartAndTheConsoleComesBack) {
 // Without an injected check the engine asks the host guard, with a fresh scan of /proc.
 TEST_F(HookTest, TheGuardNamesAProcessStillOnTheGpuAfterTheHandOverAndEverythingIsUndone) {
   topology::bochs_boot_gpu(fake);
-  fake.add_char_device(topology::kBochsGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
   fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}});
   write_config("console = release\n");
   const std::string before = fake.snapshot();
