@@ -16,8 +16,9 @@ namespace {
 void ignore(char*, ...) {}
 
 // libpci's error callback must not return. Name lookups only warn (a missing pci.ids gives numbers),
-// so this is not expected to run; if it does, say so on one line.
-[[noreturn]] void die(char* format, ...) {
+// so this is not expected to run; if it does, say so on one line. PCI_NONRET, libpci's own spelling:
+// for clang the GNU attribute is part of the function's type, which the callback's pointer has.
+PCI_NONRET void die(char* format, ...) {
   std::fputs("vfioctl: libpci: ", stderr);
   va_list args;
   va_start(args, format);

@@ -63,7 +63,7 @@ TEST(ConfigFileTest, DomainSectionsLayerUnderTheDomainsMetadata) {
   const Policy other = config->policy_for("other", {});
   EXPECT_EQ(other.mode, Mode::bind);
   // The domain's own <vfio:hooks> metadata wins over its section.
-  const Policy overridden = config->policy_for("win10", PolicyOverrides{Mode::bind, Companions::refuse});
+  const Policy overridden = config->policy_for("win10", PolicyOverrides{.mode = Mode::bind, .companions = Companions::refuse});
   EXPECT_EQ(overridden.mode, Mode::bind);
   EXPECT_EQ(overridden.companions, Companions::refuse);
 }
