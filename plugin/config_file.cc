@@ -72,6 +72,12 @@ Expected<Config> parse_config(std::istream& in, const std::string& name) {
   try {
     // Every key is "unregistered": Boost parses the syntax, we give the keys their meaning.
     parsed = po::parse_config_file(in, po::options_description(), /*allow_unregistered=*/true);
+  } catch (const po::invalid_config_file_syntax& error) {
+    // Boost's own text, written here: its what() substitutes the line into the message until the
+    // placeholder is gone, and loops forever on a line that holds "%invalid_line%" (found by
+    // fuzz_config_file). A CR or other control character in the line must not reach the hook's
+    // one-line message either.
+    return fail(name + ": " + printable("the options configuration file contains an invalid line '" + error.tokens() + "'", 200));
   } catch (const po::error& error) {
     // Boost quotes the offending line: a CR (a file saved with CRLF line ends) or other control
     // characters in it must not reach the hook's one-line message.
