@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "hooks/hook_runner.h"
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
-#include "plugin/log.h"
+#include "plugin/base/log.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -5,7 +5,7 @@
 #include <span>
 #include <string_view>
 
-#include "plugin/install_layout.h"  // kEngineName, looked up in the front's own directory (/proc/self/exe)
+#include "plugin/base/install_layout.h"  // kEngineName, looked up in the front's own directory (/proc/self/exe)
 
 namespace vfiohooks {
 
@@ -15,8 +15,8 @@ namespace vfiohooks {
 // it in /usr/libexec/vfio-hooks/), with the same argv and the domain XML it read.
 // It links no shared library but libc: no libxml2, no Boost, no iostreams.
 
-// Where the state records and their domain index are (plugin/state_index.h): the device records,
-// and the console records of GPUs whose host console was handed over (plugin/console_record.h).
+// Where the state records and their domain index are (plugin/records/state_index.h): the device records,
+// and the console records of GPUs whose host console was handed over (plugin/records/console_record.h).
 inline constexpr const char* kStateDevicesDir = "/run/vfio-hooks/devices";
 inline constexpr const char* kStateConsolesDir = "/run/vfio-hooks/consoles";
 // The engine reads up to 8 MiB (and refuses more than its reader's 4 MiB); the front reads as much.

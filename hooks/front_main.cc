@@ -13,7 +13,7 @@
 
 #include "hooks/front.h"
 #include "hooks/prefilter.h"
-#include "plugin/state_index.h"
+#include "plugin/records/state_index.h"
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <type_traits>
 
 #include "hooks/front.h"
-#include "plugin/assignment.h"
-#include "plugin/holder_check.h"
-#include "plugin/config_file.h"
-#include "plugin/console_record.h"
-#include "plugin/host.h"
-#include "plugin/planner.h"
-#include "plugin/state_store.h"
+#include "plugin/config/config_file.h"
+#include "plugin/guard/holder_check.h"
+#include "plugin/kernel/host.h"
+#include "plugin/plan/assignment.h"
+#include "plugin/plan/planner.h"
+#include "plugin/records/console_record.h"
+#include "plugin/records/state_store.h"
 #include "xml/prepare_input.h"
 
 namespace vfiohooks {

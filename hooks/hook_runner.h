@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "plugin/assignment.h"
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
-#include "plugin/log.h"
-#include "plugin/systemd_units.h"
+#include "plugin/base/log.h"
+#include "plugin/console/systemd_units.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
+#include "plugin/plan/assignment.h"
 
 namespace vfiohooks {
 

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <set>
 
-#include "plugin/assignment.h"
-#include "plugin/holder_check.h"
-#include "plugin/config_file.h"
-#include "plugin/host.h"
+#include "plugin/config/config_file.h"
+#include "plugin/guard/holder_check.h"
+#include "plugin/kernel/host.h"
+#include "plugin/plan/assignment.h"
 #include "tools/failure.h"
 #include "tools/requested_device.h"
 

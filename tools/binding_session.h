@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "plugin/console_record.h"
-#include "plugin/finding.h"
-#include "plugin/planner.h"
-#include "plugin/state_store.h"
-#include "plugin/systemd_units.h"
+#include "plugin/base/finding.h"
+#include "plugin/console/systemd_units.h"
+#include "plugin/plan/planner.h"
+#include "plugin/records/console_record.h"
+#include "plugin/records/state_store.h"
 #include "tools/context.h"
 
 namespace vfiohooks::vfioctl {

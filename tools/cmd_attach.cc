@@ -2,7 +2,7 @@
 // vfioctl attach: adds PCI hostdevs to a domain, validated by the hook's own plan.
 #include <algorithm>
 
-#include "plugin/planner.h"
+#include "plugin/plan/planner.h"
 #include "tools/binding_session.h"
 #include "tools/change_target.h"
 #include "tools/command_support.h"

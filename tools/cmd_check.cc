@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
-#include "plugin/planner.h"
-#include "plugin/sysfs_reader.h"
+#include "plugin/base/sysfs_reader.h"
+#include "plugin/plan/planner.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/domain_devices.h"

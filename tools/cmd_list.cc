@@ -4,9 +4,9 @@
 #include <map>
 #include <optional>
 
-#include "plugin/driver_override.h"
-#include "plugin/pci_device.h"
-#include "plugin/reset_capability.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/reset/reset_capability.h"
+#include "plugin/writes/driver_override.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_verdict.h"
@@ -115,7 +115,7 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   PciNames names;
   if (ctx.options.json) {
     // Only --json shows driver_override: its read takes each device's lock, so all are read at
-    // once, none waiting more than unbind_timeout_ms (plugin/driver_override.h).
+    // once, none waiting more than unbind_timeout_ms (plugin/writes/driver_override.h).
     std::vector<PciDevice> shown;
     for (const auto& row : rows) shown.push_back(row.device);
     const auto overrides = read_driver_overrides(facts.paths(), shown, config.defaults.unbind_timeout);

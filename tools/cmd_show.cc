@@ -2,11 +2,11 @@
 // vfioctl show: one device in depth — its group, holder, verdict and what assigning it takes.
 #include <algorithm>
 
-#include "plugin/driver_override.h"
-#include "plugin/iommu_group.h"
-#include "plugin/pci_device.h"
-#include "plugin/planner.h"
-#include "plugin/reset_capability.h"
+#include "plugin/kernel/iommu_group.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/plan/planner.h"
+#include "plugin/reset/reset_capability.h"
+#include "plugin/writes/driver_override.h"
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/device_resolver.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl status: what vfio-hooks holds on this machine.
-#include "plugin/console_record.h"
-#include "plugin/state_store.h"
+#include "plugin/kernel/process_stat.h"
+#include "plugin/records/console_record.h"
+#include "plugin/records/state_store.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
 #include "tools/failure.h"

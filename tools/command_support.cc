@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/command_support.h"
 
-#include "plugin/config_file.h"
+#include "plugin/config/config_file.h"
 #include "tools/connection_uri.h"
 #include "tools/failure.h"
 #include "tools/output.h"

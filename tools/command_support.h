@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "plugin/pci_device.h"
-#include "plugin/policy.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/records/policy.h"
 #include "tools/context.h"
 #include "tools/host_facts.h"
 #include "tools/pci_names.h"

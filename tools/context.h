@@ -7,12 +7,12 @@
 #include <iosfwd>
 #include <string>
 
-#include "plugin/assignment.h"
-#include "plugin/error.h"
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
-#include "plugin/log.h"
-#include "plugin/systemd_units.h"
+#include "plugin/base/error.h"
+#include "plugin/base/log.h"
+#include "plugin/console/systemd_units.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
+#include "plugin/plan/assignment.h"
 #include "tools/libvirt_client.h"
 
 namespace vfiohooks::vfioctl {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "plugin/pci_device.h"
-#include "plugin/sysfs_reader.h"
+#include "plugin/base/sysfs_reader.h"
+#include "plugin/kernel/pci_device.h"
 
 namespace vfiohooks::vfioctl {
 

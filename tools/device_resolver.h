@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/error.h"
-#include "plugin/host_paths.h"
-#include "plugin/pci_address.h"
+#include "plugin/base/error.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/records/pci_address.h"
 
 namespace vfiohooks::vfioctl {
 

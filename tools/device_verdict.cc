@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
-#include "plugin/iommu_group.h"
-#include "plugin/pci_device.h"
-#include "plugin/planner.h"
+#include "plugin/kernel/iommu_group.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/plan/planner.h"
 #include "tools/requested_device.h"
 
 namespace vfiohooks::vfioctl {

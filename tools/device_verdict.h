@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "plugin/finding.h"
-#include "plugin/host_snapshot.h"
-#include "plugin/pci_address.h"
-#include "plugin/policy.h"
-#include "plugin/state_store.h"
+#include "plugin/base/finding.h"
+#include "plugin/guard/host_snapshot.h"
+#include "plugin/records/pci_address.h"
+#include "plugin/records/policy.h"
+#include "plugin/records/state_store.h"
 #include "tools/host_facts.h"
 
 namespace vfiohooks::vfioctl {

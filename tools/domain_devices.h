@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "plugin/error.h"
-#include "plugin/pci_address.h"
+#include "plugin/base/error.h"
+#include "plugin/records/pci_address.h"
 #include "tools/libvirt_client.h"
 
 namespace vfiohooks::vfioctl {

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "plugin/error.h"
-#include "plugin/host_guard.h"
-#include "plugin/host_paths.h"
-#include "plugin/host_snapshot.h"
-#include "plugin/pci_address.h"
-#include "plugin/state_store.h"
+#include "plugin/base/error.h"
+#include "plugin/guard/host_guard.h"
+#include "plugin/guard/host_snapshot.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/records/pci_address.h"
+#include "plugin/records/state_store.h"
 #include "tools/context.h"
 
 namespace vfiohooks::vfioctl {

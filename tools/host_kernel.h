@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
 
 namespace vfiohooks::vfioctl {
 

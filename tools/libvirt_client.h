@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "plugin/error.h"
+#include "plugin/base/error.h"
 
 namespace vfiohooks::vfioctl {
 

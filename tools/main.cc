@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
-#include "plugin/log.h"
+#include "plugin/base/log.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
 #include "tools/cli.h"
 #include "tools/context.h"
 #include "tools/host_kernel.h"

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <system_error>
 
-#include "plugin/host_paths.h"
-#include "plugin/pci_device.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/pci_device.h"
 
 namespace vfiohooks::vfioctl {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "plugin/error.h"
+#include "plugin/base/error.h"
 #include "xml/node_device_reader.h"
 
 namespace vfiohooks::vfioctl {

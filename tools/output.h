@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/console_record.h"
-#include "plugin/finding.h"
-#include "plugin/state_store.h"
+#include "plugin/base/finding.h"
+#include "plugin/records/console_record.h"
+#include "plugin/records/state_store.h"
 #include "tools/context.h"
 
 namespace vfiohooks::vfioctl {

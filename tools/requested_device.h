@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
-#include "plugin/domain_request.h"
+#include "plugin/plan/domain_request.h"
 
 namespace vfiohooks::vfioctl {
 

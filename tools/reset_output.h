@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "plugin/reset_capability.h"
+#include "plugin/reset/reset_capability.h"
 #include "tools/output.h"
 
 namespace vfiohooks::vfioctl {

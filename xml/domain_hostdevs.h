@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/domain_request.h"
+#include "plugin/plan/domain_request.h"
 #include "xml/xml_document.h"
 
 namespace vfiohooks {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/pci_address.h"
-#include "plugin/policy.h"
+#include "plugin/records/pci_address.h"
+#include "plugin/records/policy.h"
 #include "xml/xml_document.h"
 
 namespace vfiohooks {

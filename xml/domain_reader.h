@@ -3,8 +3,8 @@
 
 #include <string_view>
 
-#include "plugin/domain_request.h"
-#include "plugin/error.h"
+#include "plugin/base/error.h"
+#include "plugin/plan/domain_request.h"
 
 namespace vfiohooks {
 

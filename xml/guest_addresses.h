@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/error.h"
+#include "plugin/base/error.h"
 #include "xml/hostdev_writer.h"
 
 namespace vfiohooks {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "plugin/error.h"
-#include "plugin/pci_address.h"
+#include "plugin/base/error.h"
+#include "plugin/records/pci_address.h"
 
 namespace vfiohooks {
 

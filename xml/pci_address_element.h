@@ -3,7 +3,7 @@
 
 // Internal to xml/ (includes libxml2 through xml_document.h).
 
-#include "plugin/pci_address.h"
+#include "plugin/records/pci_address.h"
 #include "xml/xml_document.h"
 
 namespace vfiohooks {

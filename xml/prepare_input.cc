@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/prepare_input.h"
 
-#include "plugin/config_file.h"
+#include "plugin/config/config_file.h"
 #include "xml/domain_reader.h"
 
 namespace vfiohooks {

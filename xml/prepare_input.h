@@ -9,9 +9,9 @@
 
 #include <tl/expected.hpp>
 
-#include "plugin/domain_request.h"
-#include "plugin/finding.h"
-#include "plugin/policy.h"
+#include "plugin/base/finding.h"
+#include "plugin/plan/domain_request.h"
+#include "plugin/records/policy.h"
 
 namespace vfiohooks {
 

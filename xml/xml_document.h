@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "plugin/error.h"
-#include "plugin/printable.h"
+#include "plugin/base/error.h"
+#include "plugin/base/printable.h"
 
 namespace vfiohooks {
 

@@ -4,13 +4,13 @@
 // ~2000 processes; and, for comparison, on this machine's own /proc (read-only).
 #include <benchmark/benchmark.h>
 
-#include "plugin/host_guard.h"
-#include "plugin/mount_namespaces.h"
-#include "plugin/pci_device.h"
-#include "plugin/planner.h"
-#include "plugin/process_scan.h"
+#include "plugin/guard/host_guard.h"
+#include "plugin/guard/mount_namespaces.h"
+#include "plugin/guard/process_scan.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/plan/planner.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

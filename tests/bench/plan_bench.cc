@@ -4,12 +4,12 @@
 // bind + restore round trip through the fake kernel.
 #include <benchmark/benchmark.h>
 
-#include "plugin/binder.h"
-#include "plugin/planner.h"
-#include "plugin/restorer.h"
+#include "plugin/plan/binder.h"
+#include "plugin/plan/planner.h"
+#include "plugin/plan/restorer.h"
 #include "tests/bench/sriov_host.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

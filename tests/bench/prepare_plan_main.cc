@@ -4,8 +4,8 @@
 // links for that, so its wall time and peak RSS are the engine's for that domain. Binds nothing.
 #include <cstdio>
 
-#include "plugin/planner.h"
-#include "plugin/sysfs_reader.h"
+#include "plugin/base/sysfs_reader.h"
+#include "plugin/plan/planner.h"
 #include "xml/prepare_input.h"
 
 int main(int argc, char** argv) {

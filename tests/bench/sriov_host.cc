@@ -5,9 +5,9 @@
 #include <map>
 #include <memory>
 
-#include "plugin/sysfs_reader.h"
+#include "plugin/base/sysfs_reader.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::bench {
 

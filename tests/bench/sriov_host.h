@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "plugin/domain_request.h"
-#include "tests/unit/fake_host.h"
+#include "plugin/plan/domain_request.h"
+#include "tests/unit/fake/fake_host.h"
 
-// The scale benchmarks' machine: a workstation (tests/unit/topologies.h: GPU and audio, a bridge group,
+// The scale benchmarks' machine: a workstation (tests/unit/fake/topologies.h: GPU and audio, a bridge group,
 // NVMe holding / through LVM, a NIC with the default route, a small SR-IOV NIC, a lone NIC) plus
 // `pfs` SR-IOV physical functions (ice, 8086:1592), each on a bus of its own below a root port, with
 // 255 VFs enabled (iavf, 8086:1889, one netdev each; PCIe with FLR, as SR-IOV requires of VFs). A PF

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "plugin/pci_address.h"
-#include "plugin/planner.h"
+#include "plugin/plan/planner.h"
+#include "plugin/records/pci_address.h"
 #include "tests/bench/sriov_host.h"
 #include "xml/domain_reader.h"
 #include "xml/prepare_input.h"

@@ -4,7 +4,7 @@
 
 The convention this test relies on (write new messages this way and they are found):
   messages are built as string literals, joined by `+` with the variable parts, inside one of
-    fail(...)                     plugin/error.h: an Error value
+    fail(...)                     plugin/base/error.h: an Error value
     error(...), warning(...)      planner findings, log.error/log.warning, parser context errors
     finding(...)                  a finding whose severity the policy decides (reset_readiness.cc)
     Failure(...), UsageError(...) vfioctl's one-line errors

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "plugin/config_file.h"
+#include "plugin/config/config_file.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace vfiohooks;

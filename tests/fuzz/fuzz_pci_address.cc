@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "plugin/pci_address.h"
+#include "plugin/records/pci_address.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace vfiohooks;

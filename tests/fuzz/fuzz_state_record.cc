@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "plugin/state_store.h"
+#include "plugin/records/state_store.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace vfiohooks;

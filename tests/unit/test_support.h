@@ -7,12 +7,12 @@
 #include <utility>
 #include <vector>
 
-#include "plugin/domain_request.h"
-#include "plugin/host.h"
-#include "plugin/log.h"
-#include "plugin/pci_address.h"
-#include "plugin/state_store.h"
-#include "tests/unit/fake_host.h"
+#include "plugin/base/log.h"
+#include "plugin/kernel/host.h"
+#include "plugin/plan/domain_request.h"
+#include "plugin/records/pci_address.h"
+#include "plugin/records/state_store.h"
+#include "tests/unit/fake/fake_host.h"
 
 namespace vfiohooks::testing {
 

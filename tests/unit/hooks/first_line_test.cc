@@ -17,10 +17,10 @@
 #include <gtest/gtest.h>
 
 #include "hooks/hook_runner.h"
-#include "plugin/state_store.h"
+#include "plugin/records/state_store.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/hooks/libvirt_message.h"
 #include "tests/unit/test_support.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

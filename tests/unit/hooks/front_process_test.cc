@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "plugin/sysfs_reader.h"
+#include "plugin/base/sysfs_reader.h"
 #include "tests/unit/hooks/libvirt_message.h"
 
 namespace vfiohooks {

@@ -13,11 +13,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "plugin/console_handover.h"
-#include "plugin/sysfs_reader.h"
-#include "tests/unit/fake_services.h"
+#include "plugin/base/sysfs_reader.h"
+#include "plugin/console/console_handover.h"
+#include "tests/unit/fake/fake_services.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

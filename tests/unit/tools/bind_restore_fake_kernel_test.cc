@@ -19,12 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include "hooks/hook_runner.h"
-#include "plugin/console_handover.h"
-#include "plugin/state_store.h"
-#include "tests/unit/fake_services.h"
+#include "plugin/console/console_handover.h"
+#include "plugin/records/state_store.h"
+#include "tests/unit/fake/fake_services.h"
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tools/vfioctl_runner.h"
-#include "tests/unit/topologies.h"
 #include "tools/cli.h"
 #include "tools/context.h"
 

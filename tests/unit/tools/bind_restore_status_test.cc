@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plugin/state_store.h"
+#include "plugin/records/state_store.h"
 #include "tests/unit/tools/fake_sysfs.h"
 #include "tests/unit/tools/vfioctl_runner.h"
 

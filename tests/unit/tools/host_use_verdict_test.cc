@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"
 #include "tests/unit/tools/vfioctl_runner.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

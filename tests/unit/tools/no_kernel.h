@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "plugin/kernel.h"
+#include "plugin/kernel/kernel.h"
 
 namespace vfiohooks::testing {
 

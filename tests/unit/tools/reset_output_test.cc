@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/unit/fake/topologies.h"
 #include "tests/unit/tools/vfioctl_runner.h"
-#include "tests/unit/topologies.h"
 
 namespace vfiohooks::testing {
 namespace {

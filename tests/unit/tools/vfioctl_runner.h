@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "plugin/host_paths.h"
-#include "plugin/kernel.h"
-#include "plugin/log.h"
+#include "plugin/base/log.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/kernel.h"
 #include "tools/context.h"
 
 namespace vfiohooks::testing {

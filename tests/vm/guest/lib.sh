@@ -272,7 +272,7 @@ assert_gpu_console() {
 console_record_of() { echo "/run/vfio-hooks/consoles/$1.json"; }
 
 # assert_console_record BDF DOMAIN — BDF's console was handed over for DOMAIN: its record, and the
-# index entry beside it that the hook's front reads on release (plugin/state_index.h).
+# index entry beside it that the hook's front reads on release (plugin/records/state_index.h).
 assert_console_record() {
     local file
     file=$(console_record_of "$1")
@@ -308,7 +308,7 @@ hook_pids() {
     ps -eo pid=,comm= | awk '$2 == "vfio-hooks-qemu" || $2 == "vfio-hooks-engi" { print $1; found = 1 } END { exit !found }'
 }
 
-# The hook's record of a device it holds (plugin/state_store.h): JSON with the address, the domain,
+# The hook's record of a device it holds (plugin/records/state_store.h): JSON with the address, the domain,
 # the original driver and driver_override, and the phase.
 hook_record_of() { echo "/run/vfio-hooks/devices/$1.json"; }
 
@@ -321,7 +321,7 @@ assert_hook_record() {
     grep -qE "\"domain\" *: *\"$dom\"" "$file" || fail "$file does not name domain $dom: $(cat "$file")"
     grep -qE "\"original_driver\" *: *\"$driver\"" "$file" ||
         fail "$file does not record original driver $driver: $(cat "$file")"
-    # The domain index beside the record (plugin/state_index.h), which the front reads on release.
+    # The domain index beside the record (plugin/records/state_index.h), which the front reads on release.
     [[ -e ${file%.json}@$dom ]] || fail "no index entry ${file%.json}@$dom beside the record"
     ok "the hook holds $bdf for $dom and remembers $driver"
 }

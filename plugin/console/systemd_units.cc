@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "plugin/console/systemd_units.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "plugin/base/sysfs_reader.h"
+
+namespace vfiohooks {
+
+Systemctl::Systemctl(HostPaths paths, std::chrono::milliseconds limit, std::filesystem::path program)
+    : paths_(std::move(paths)), limit_(limit), program_(std::move(program)) {}
+
+bool systemd_running(const HostPaths& paths) { return path_exists(paths.under("/run/systemd/system")); }
+
+bool Systemctl::available() const { return systemd_running(paths_); }
+
+Expected<int> Systemctl::run(std::string_view verb, std::string_view unit, bool quiet) {
+  const std::string verb_text(verb), unit_text(unit);
+  std::vector<const char*> argv = {"systemctl", "--no-ask-password", verb_text.c_str()};
+  if (quiet) argv.push_back("--quiet");
+  argv.insert(argv.end(), {"--", unit_text.c_str(), nullptr});
+  // A fixed environment: nothing from libvirt's or the caller's reaches systemctl (no pager, no
+  // colour, no SYSTEMCTL_* overrides).
+  const char* envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0", nullptr};
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  // systemctl's own words would land in libvirt's error message: keep stdout and stderr for ours.
+  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, program_.c_str(), &actions, nullptr, const_cast<char* const*>(argv.data()),
+                               const_cast<char* const*>(envp));
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return fail("cannot run " + program_.string() + ": " + std::strerror(rc), rc);
+  const auto deadline = std::chrono::steady_clock::now() + limit_;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      if (!WIFEXITED(status)) return fail("systemctl " + verb_text + " " + unit_text + " was killed", EIO);
+      return WEXITSTATUS(status);
+    }
+    if (done < 0 && errno != EINTR) return fail(std::string("waiting for systemctl: ") + std::strerror(errno), errno);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // systemctl waits for the job; killing it leaves the job to systemd, which is what we want.
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return fail("systemctl " + verb_text + " " + unit_text + " did not finish within " +
+                      std::to_string(limit_.count()) + " ms",
+                  ETIMEDOUT);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Expected<bool> Systemctl::is_active(std::string_view unit) {
+  // is-active exits 0 for an active unit and non-zero for every other state (inactive, failed,
+  // unknown); systemctl(1).
+  auto status = run("is-active", unit, true);
+  if (!status) return tl::unexpected(status.error());
+  return *status == 0;
+}
+
+Expected<void> Systemctl::stop(std::string_view unit) {
+  auto status = run("stop", unit, false);
+  if (!status) return tl::unexpected(status.error());
+  if (*status != 0) return fail("systemctl stop " + std::string(unit) + " exited with status " + std::to_string(*status), EIO);
+  return {};
+}
+
+Expected<void> Systemctl::start(std::string_view unit) {
+  auto status = run("start", unit, false);
+  if (!status) return tl::unexpected(status.error());
+  if (*status != 0) return fail("systemctl start " + std::string(unit) + " exited with status " + std::to_string(*status), EIO);
+  return {};
+}
+
+}  // namespace vfiohooks

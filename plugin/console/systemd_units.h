@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "plugin/base/error.h"
+#include "plugin/kernel/host_paths.h"
+
+namespace vfiohooks {
+
+// How long one systemctl stop or start may take: a display manager ends its sessions first.
+inline constexpr std::chrono::milliseconds kUnitTimeLimit{30000};
+
+// True when systemd runs the host under `paths` (sd_booted(3): /run/systemd/system exists).
+bool systemd_running(const HostPaths& paths);
+
+// The service manager, for the units `stop_units` names (a display manager holding the GPU).
+// Production asks systemd through systemctl; unit tests hand in a fake.
+class ServiceManager {
+ public:
+  virtual ~ServiceManager() = default;
+  // True when systemd runs this host (sd_booted(3): /run/systemd/system exists).
+  virtual bool available() const = 0;
+  // True when the unit is active; fails when the service manager cannot be asked.
+  virtual Expected<bool> is_active(std::string_view unit) = 0;
+  // Stops (starts) the unit and waits for the job; fails naming the unit and why.
+  virtual Expected<void> stop(std::string_view unit) = 0;
+  virtual Expected<void> start(std::string_view unit) = 0;
+};
+
+// systemd through systemctl: a fixed argv (`systemctl --no-ask-password stop -- UNIT`) and
+// environment, each call bounded by `limit` (a unit whose stop hangs must not hang the hook; the
+// job itself goes on in systemd). Unit names are checked by parse_unit_list before they get here.
+class Systemctl : public ServiceManager {
+ public:
+  Systemctl(HostPaths paths, std::chrono::milliseconds limit,
+            std::filesystem::path program = "/usr/bin/systemctl");
+  bool available() const override;
+  Expected<bool> is_active(std::string_view unit) override;
+  Expected<void> stop(std::string_view unit) override;
+  Expected<void> start(std::string_view unit) override;
+
+ private:
+  // Runs systemctl with `verb` on `unit`; returns its exit status.
+  Expected<int> run(std::string_view verb, std::string_view unit, bool quiet);
+
+  HostPaths paths_;
+  std::chrono::milliseconds limit_;
+  std::filesystem::path program_;
+};
+
+}  // namespace vfiohooks

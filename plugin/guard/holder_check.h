@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "plugin/base/finding.h"
+#include "plugin/guard/host_guard.h"
+#include "plugin/kernel/host_paths.h"
+
+namespace vfiohooks {
+
+// Who still holds a device's nodes open (DRM card and render nodes, fbdev, ...), as one finding per
+// process, naming it. Empty when nothing does.
+using HolderCheck = std::function<std::vector<Finding>(const PciDevice& device)>;
+
+// The `in-use` finding for a process that holds `device`'s nodes (HostUse::Kind::process). A
+// `subject` other than the device's own address (a companion) names the device first. `by_hand`:
+// vfioctl's fix ends "and try again", the hook's "and start the domain again".
+Finding in_use_finding(const std::string& subject, const PciDevice& device, const HostUse& use, bool by_hand);
+
+// The check take_devices runs after handing a GPU's console over: a fresh HostGuard (a new scan of
+// every process's open files) and one `in-use` finding per process still holding the GPU's nodes.
+// Only processes: what else the host uses the GPU for the planner has already refused.
+HolderCheck process_holders(const HostPaths& paths, bool by_hand);
+
+}  // namespace vfiohooks

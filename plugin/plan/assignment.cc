@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "plugin/plan/assignment.h"
+
+#include <algorithm>
+
+#include "plugin/plan/binder.h"
+#include "plugin/plan/restorer.h"
+
+namespace vfiohooks {
+
+namespace {
+
+bool held(const StateStore& store, const PciAddress& gpu) { return store.find(gpu).has_value(); }
+
+// Gives back the consoles handed over so far in this run, in reverse, once their GPUs are free.
+std::vector<Finding> undo_consoles(ConsoleEnv& env, StateStore& store, const std::vector<PciAddress>& gpus) {
+  std::vector<ConsoleRecord> records;
+  for (const auto& gpu : gpus) {
+    if (auto record = env.store.find(gpu)) records.push_back(std::move(*record));
+  }
+  return give_back(env, store, {}, std::move(records));
+}
+
+}  // namespace
+
+std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const HolderCheck& holders,
+                                  const std::string& domain, const Plan& plan) {
+  std::vector<PciAddress> handed;
+  auto undo = [&](std::vector<Finding> findings) {
+    auto problems = undo_consoles(env, store, handed);
+    findings.insert(findings.end(), problems.begin(), problems.end());
+    return findings;
+  };
+  // 1. The consoles, each step recorded before it is done.
+  for (const auto& handover : plan.consoles) {
+    const std::string gpu = handover.console.gpu.str();
+    handed.push_back(handover.console.gpu);  // a failed hand-over is undone with the others
+    if (auto done = hand_over_console(env, domain, handover); !done) {
+      return undo({{Severity::error, gpu,
+                    "could not hand the host console over (" + done.error().message + "); it was given back",
+                    "see dmesg (journalctl for stop_units); vfioctl status shows what is left",
+                    "console-handover-failed"}});
+    }
+  }
+  // 2. With the console and the display manager gone, nothing may hold the GPU any more: the kernel
+  // would unbind its driver under a compositor's open files (FACTS).
+  if (holders) {
+    std::vector<Finding> in_use;
+    for (const auto& gpu : handed) {
+      auto device = read_pci_device(env.host.paths, gpu);
+      if (!device) continue;
+      auto found = holders(*device);
+      in_use.insert(in_use.end(), found.begin(), found.end());
+    }
+    if (!in_use.empty()) {
+      env.host.log.error("a process still holds a GPU whose console was handed over for domain " + domain +
+                         "; giving the console back");
+      return undo(std::move(in_use));
+    }
+  }
+  // 3. The devices, all or nothing; bind_devices rolls its own back.
+  auto failures = bind_devices(env.host, store, domain, plan.to_bind);
+  if (!failures.empty()) return undo(std::move(failures));
+  return {};
+}
+
+std::vector<Finding> give_back(ConsoleEnv& env, StateStore& store, std::vector<Record> records,
+                               std::vector<ConsoleRecord> consoles) {
+  auto findings = restore_devices(env.host, store, std::move(records));
+  std::sort(consoles.begin(), consoles.end(),
+            [](const ConsoleRecord& a, const ConsoleRecord& b) { return a.gpu > b.gpu; });
+  for (const auto& console : consoles) {
+    const std::string gpu = console.gpu.str();
+    if (held(store, console.gpu)) {
+      // Rebinding fbcon or a firmware framebuffer onto memory a VM may still use is worse than a
+      // console that waits.
+      findings.push_back({Severity::error, gpu,
+                          "the host console stays released: vfio-hooks still holds the GPU (its restore did not finish)",
+                          "vfioctl restore " + gpu + " once whatever holds it lets go; that gives the console back too",
+                          "console-waits-for-gpu"});
+      env.host.log.error(findings.back().line());
+      continue;
+    }
+    auto problems = hand_back_console(env, console);
+    findings.insert(findings.end(), problems.begin(), problems.end());
+  }
+  return findings;
+}
+
+}  // namespace vfiohooks

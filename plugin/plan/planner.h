@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <vector>
+
+#include "plugin/base/finding.h"
+#include "plugin/console/console_handover.h"
+#include "plugin/kernel/host_paths.h"
+#include "plugin/kernel/pci_device.h"
+#include "plugin/plan/domain_request.h"
+#include "plugin/records/policy.h"
+#include "plugin/records/state_store.h"
+
+namespace vfiohooks {
+
+class HostSnapshot;
+
+struct PlannedDevice {
+  PciDevice device;        // as sysfs showed it when planning
+  bool companion = false;  // shares a group with a requested device; bound by `companions = bind`
+};
+
+// What the hook will do for a domain, and why it would refuse.
+struct Plan {
+  std::vector<PlannedDevice> to_bind;  // in domain order, each requested device followed by its companions
+  std::vector<Finding> findings;       // most important first
+  // The host consoles to hand over before binding (console = release), one per GPU that carries one.
+  std::vector<ConsoleHandover> consoles;
+  bool refused() const { return has_errors(findings); }
+};
+
+// The one decision, shared by the hook's prepare and `vfioctl check`: reads the host under `paths`,
+// checks every PCI device the domain asks for against the policy and the records in `held`, and
+// returns the devices to bind plus every finding. Changes nothing.
+Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
+               const std::vector<Record>& held);
+// The same over `host`, which keeps what it read for the next plan: for many plans over one moment
+// of the host (vfioctl list assesses every device).
+Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& policy, const std::vector<Record>& held);
+
+}  // namespace vfiohooks

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "plugin/reset/vendor_reset_devices.h"
+
+#include <algorithm>
+#include <array>
+
+namespace vfiohooks {
+
+namespace {
+
+struct Entry {
+  std::uint16_t device;
+  std::string_view family;
+};
+
+constexpr std::uint16_t kAmdAti = 0x1002;
+
+// vendor-reset's device table: src/device-db.h at github.com/gnif/vendor-reset (2025), vendor 1002.
+// 0x164c is listed there under both Vega 20 and Navi 10; the first entry wins here as there.
+constexpr std::array<Entry, 76> kDevices = {{
+    {0x67c0, "Polaris 10"}, {0x67c1, "Polaris 10"}, {0x67c2, "Polaris 10"}, {0x67c4, "Polaris 10"},
+    {0x67c7, "Polaris 10"}, {0x67c8, "Polaris 10"}, {0x67c9, "Polaris 10"}, {0x67ca, "Polaris 10"},
+    {0x67cc, "Polaris 10"}, {0x67cf, "Polaris 10"}, {0x67d0, "Polaris 10"}, {0x67df, "Polaris 10"},
+    {0x6fdf, "Polaris 10"}, {0x67e0, "Polaris 11"}, {0x67e1, "Polaris 11"}, {0x67e3, "Polaris 11"},
+    {0x67e7, "Polaris 11"}, {0x67e8, "Polaris 11"}, {0x67e9, "Polaris 11"}, {0x67eb, "Polaris 11"},
+    {0x67ef, "Polaris 11"}, {0x67ff, "Polaris 11"}, {0x6980, "Polaris 12"}, {0x6981, "Polaris 12"},
+    {0x6985, "Polaris 12"}, {0x6986, "Polaris 12"}, {0x6987, "Polaris 12"}, {0x6995, "Polaris 12"},
+    {0x6997, "Polaris 12"}, {0x699f, "Polaris 12"}, {0x6860, "Vega 10"},    {0x6861, "Vega 10"},
+    {0x6862, "Vega 10"},    {0x6863, "Vega 10"},    {0x6864, "Vega 10"},    {0x6867, "Vega 10"},
+    {0x6868, "Vega 10"},    {0x6869, "Vega 10"},    {0x686a, "Vega 10"},    {0x686b, "Vega 10"},
+    {0x686c, "Vega 10"},    {0x686d, "Vega 10"},    {0x686e, "Vega 10"},    {0x686f, "Vega 10"},
+    {0x687f, "Vega 10"},    {0x66a0, "Vega 20"},    {0x66a1, "Vega 20"},    {0x66a2, "Vega 20"},
+    {0x66a3, "Vega 20"},    {0x66a4, "Vega 20"},    {0x66a7, "Vega 20"},    {0x66af, "Vega 20"},
+    {0x164c, "Vega 20"},    {0x738c, "Vega 20"},    {0x7310, "Navi 10"},    {0x7312, "Navi 10"},
+    {0x7318, "Navi 10"},    {0x7319, "Navi 10"},    {0x731a, "Navi 10"},    {0x731b, "Navi 10"},
+    {0x731e, "Navi 10"},    {0x731f, "Navi 10"},    {0x15bf, "Navi 10"},    {0x15dd, "Navi 10"},
+    {0x15de, "Navi 10"},    {0x15e7, "Navi 10"},    {0x1636, "Navi 10"},    {0x1638, "Navi 10"},
+    {0x164c, "Navi 10"},    {0x7360, "Navi 12"},    {0x7362, "Navi 12"},    {0x7340, "Navi 14"},
+    {0x7341, "Navi 14"},    {0x7347, "Navi 14"},    {0x734f, "Navi 14"},    {0x73ff, "Navi 23"},
+}};
+
+}  // namespace
+
+std::optional<std::string_view> vendor_reset_family(std::uint16_t vendor, std::uint16_t device) {
+  if (vendor != kAmdAti) return std::nullopt;
+  const auto found = std::find_if(kDevices.begin(), kDevices.end(), [&](const Entry& e) { return e.device == device; });
+  if (found == kDevices.end()) return std::nullopt;
+  return found->family;
+}
+
+}  // namespace vfiohooks
