@@ -8,6 +8,7 @@
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/domain_devices.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 #include "xml/prepare_input.h"
@@ -19,9 +20,12 @@ namespace {
 std::string read_xml_file(Context& ctx, const std::string& file) {
   if (file == "-") return std::string(std::istreambuf_iterator<char>(ctx.in), {});
   auto text = read_file(file);
-  if (!text) throw Failure("cannot read " + file);
+  if (!text) throw Failure("cannot read " + echoed(file));
   return std::move(*text);
 }
+
+// What a domain XML file that does not parse is called: it has no domain name to give.
+std::string file_name(const std::string& file) { return file == "-" ? "standard input" : echoed(file); }
 
 struct CheckResult {
   std::string domain;
@@ -122,6 +126,12 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     return std::nullopt;
   };
   auto read = read_prepare_input(name, xml, config_file);
+  if (!read && from_file && read.error().code == "domain-xml") {
+    const std::string file = file_name(vm["xml"].as<std::string>());
+    verdict.domain = "in " + file;
+    verdict.findings.push_back(Finding{Severity::error, file, read.error().problem, "correct the domain XML in " + file, "domain-xml"});
+    return report(ctx, verdict, facts ? &*facts : nullptr);
+  }
   if (!read) {
     verdict.findings.push_back(read.error());
     return report(ctx, verdict, facts ? &*facts : nullptr);

@@ -19,6 +19,7 @@
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
 #include "tools/device_verdict.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 
@@ -184,7 +185,7 @@ std::vector<Check> run_checks(const Context& ctx) {
 
 int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
-    throw Failure("doctor checks this machine; run it on the host behind " + ctx.options.uri);
+    throw Failure("doctor checks this machine; run it on the host behind " + echoed(ctx.options.uri));
   }
   const auto checks = run_checks(ctx);
   bool all_ok = true;

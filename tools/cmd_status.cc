@@ -4,6 +4,7 @@
 #include "plugin/state_store.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 int run_status(Context& ctx, const po::variables_map&, const Operands&) {
   if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
-    throw Failure("the records live in /run/vfio-hooks on " + ctx.options.uri + "; run vfioctl status on that host");
+    throw Failure("the records live in /run/vfio-hooks on " + echoed(ctx.options.uri) + "; run vfioctl status on that host");
   }
   const auto contents = StateStore(ctx.paths.state_dir()).load();
   const auto consoles = ConsoleStore(ctx.paths.state_dir()).load();
