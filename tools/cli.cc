@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <ostream>
+#include <stdexcept>
 
 #include "tools/command_line.h"
 #include "tools/command_table.h"
@@ -26,8 +27,8 @@ constexpr std::string_view kExitCodes = "Exit status: 0 ok, 1 findings or failur
 void print_general_help(std::ostream& out) {
   out << "usage: vfioctl [OPTIONS] COMMAND [ARGS...]\n\n" << kAbout << "\n\nCommands:\n";
   std::size_t width = 0;
-  for (const auto& command : command_table()) width = std::max(width, command.name.size());
-  for (const auto& command : command_table()) {
+  for (const auto& command : command_specs()) width = std::max(width, command.name.size());
+  for (const auto& command : command_specs()) {
     out << "  " << command.name << std::string(width - command.name.size() + 2, ' ') << command.summary << '\n';
   }
   out << "  help" << std::string(width - 4 + 2, ' ') << "show a command's synopsis and options\n\n"
@@ -35,7 +36,7 @@ void print_general_help(std::ostream& out) {
       << kDevForms << "\nRun 'vfioctl help COMMAND' for a command's options. " << kExitCodes << '\n';
 }
 
-void print_command_help(std::ostream& out, const Command& command) {
+void print_command_help(std::ostream& out, const CommandSpec& command) {
   out << "usage: vfioctl [OPTIONS] " << command.synopsis << "\n\n" << command.description << "\n\n";
   if (command.add_options != nullptr) out << command_options(command) << '\n';
   out << global_options() << '\n' << kDevForms << '\n' << kExitCodes << '\n';
@@ -77,7 +78,9 @@ int dispatch(Context& ctx, const std::vector<std::string>& args, std::string& hi
       break;
   }
   apply_globals(ctx, line.options);
-  return line.command->run(ctx, line.options, line.operands);
+  const CommandRun run = find_command_run(line.command->name);
+  if (run == nullptr) throw std::logic_error("no code for command " + std::string(line.command->name));
+  return run(ctx, line.options, line.operands);
 }
 
 }  // namespace

@@ -100,6 +100,9 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
 }
 
 // The hook's prepare, step by step (hooks/hook_runner.cc), without the lock and the binding.
+
+}  // namespace
+
 int run_check(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const bool from_file = vm.count("xml") != 0;
   if (from_file == !operands.empty()) throw UsageError("give a DOMAIN or --xml FILE, not both or neither");
@@ -167,27 +170,6 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
   }
   return report(ctx, verdict, &*facts);
-}
-
-void check_options(po::options_description& options) {
-  options.add_options()("xml", po::value<std::string>()->value_name("FILE"),
-                        "check this domain XML instead (- reads stdin); needs no libvirt");
-}
-
-}  // namespace
-
-Command check_command() {
-  return {"check",
-          "check DOMAIN | --xml FILE",
-          "what the hook would do at the domain's next start; exit 1 if it would refuse",
-          "Runs the hook's own decision (the same config, records and plan) for DOMAIN's XML, or for\n"
-          "a domain XML file, and prints the hook's exact finding lines without changing anything;\n"
-          "for a GPU that carries the host console, what console = release hands over on this host.\n"
-          "Exit 1 when the hook would refuse to start the domain. Run it before 'virsh start'.",
-          check_options,
-          0,
-          1,
-          run_check};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -37,7 +37,6 @@ struct Check {
   bool warning = false;  // when not ok: worth knowing, but the host is ready
 };
 
-
 // The libvirt daemon that runs qemu hooks (monolithic libvirtd, or modular virtqemud) and its
 // start time in seconds since the epoch: /proc/PID/stat field 22 (clock ticks after boot) plus
 // btime from /proc/stat.
@@ -183,6 +182,8 @@ std::vector<Check> run_checks(const Context& ctx) {
   return checks;
 }
 
+}  // namespace
+
 int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
     throw Failure("doctor checks this machine; run it on the host behind " + echoed(ctx.options.uri));
@@ -204,24 +205,6 @@ int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   }
   if (ctx.options.json) print_json(ctx.out, Json{{"ok", all_ok}, {"checks", list}});
   return all_ok ? 0 : 1;
-}
-
-}  // namespace
-
-Command doctor_command() {
-  return {"doctor",
-          "doctor [--json]",
-          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, engine, daemon, config, resets",
-          "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
-          "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
-          "its engine (vfio-hooks-engine) is beside the front the hook links to, libvirtd (or\n"
-          "virtqemud) was started after the hook was installed (hooks are read at daemon start), the\n"
-          "config file is valid, and no record is unfinished or unreadable. It also lists the\n"
-          "assignable devices that a VM could not reset (a warning: the exit status stays 0).",
-          nullptr,
-          0,
-          0,
-          run_doctor};
 }
 
 }  // namespace vfiohooks::vfioctl

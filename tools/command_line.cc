@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/command_line.h"
 
-#include "tools/command_table.h"
 #include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/option_errors.h"
@@ -64,14 +63,14 @@ CommandLine parse(const std::vector<std::string>& args, std::string& hint) {
       line.action = CommandLine::Action::general_help;
       return line;
     }
-    line.command = find_command(rest.front());
+    line.command = find_command_spec(rest.front());
     if (line.command == nullptr || rest.size() > 1) throw UsageError("help takes one command name: " + echoed(rest.front()));
     line.action = CommandLine::Action::command_help;
     return line;
   }
-  line.command = find_command(name);
+  line.command = find_command_spec(name);
   if (line.command == nullptr) throw UsageError("unknown command '" + echoed(name) + "'");
-  const Command& command = *line.command;
+  const CommandSpec& command = *line.command;
   hint = "vfioctl help " + std::string(command.name);
 
   po::options_description all;
@@ -115,7 +114,7 @@ po::options_description global_options() {
   return options;
 }
 
-po::options_description command_options(const Command& command) {
+po::options_description command_options(const CommandSpec& command) {
   po::options_description options(std::string(command.name) + " options", 100, 50);
   if (command.add_options != nullptr) command.add_options(options);
   return options;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/commands.h"
+#include "tools/command_spec.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -12,7 +12,7 @@ namespace vfiohooks::vfioctl {
 struct CommandLine {
   enum class Action { run, general_help, command_help, version };
   Action action = Action::run;
-  const Command* command = nullptr;  // run and command_help
+  const CommandSpec* command = nullptr;  // run and command_help
   po::variables_map options;         // the global options and the command's own
   Operands operands;
 };
@@ -26,6 +26,6 @@ CommandLine parse_command_line(const std::vector<std::string>& args, std::string
 // The options every command accepts, before or after its name (shown by the help).
 po::options_description global_options();
 // `command`'s own options.
-po::options_description command_options(const Command& command);
+po::options_description command_options(const CommandSpec& command);
 
 }  // namespace vfiohooks::vfioctl

@@ -11,8 +11,8 @@ namespace vfiohooks::vfioctl {
 inline constexpr std::size_t kLongestEchoed = 64;
 
 // A command-line argument (a DEV, a domain name, a file, a URI, an option) as a one-line message
-// quotes it: cut in the middle to kLongestEchoed bytes, as plugin/finding.h's shortened() cuts
-// names, with control characters replaced by spaces (plugin/printable.h).
+// quotes it: cut in the middle to kLongestEchoed bytes ("head...tail", the way plugin/finding.h's
+// shortened() cuts names), with control characters replaced by spaces (plugin/printable.h).
 std::string echoed(std::string_view argument);
 
 }  // namespace vfiohooks::vfioctl
