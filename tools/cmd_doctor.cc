@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl doctor: is this machine ready for vfio-hooks? One line per check, with the fix.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "plugin/config_file.h"
 #include "plugin/console_record.h"
@@ -12,7 +10,6 @@
 #include "plugin/host_snapshot.h"
 #include "plugin/install_layout.h"
 #include "plugin/pci_device.h"
-#include "plugin/process_stat.h"
 #include "plugin/reset_readiness.h"
 #include "plugin/state_store.h"
 #include "plugin/sysfs_reader.h"
@@ -21,6 +18,7 @@
 #include "tools/device_verdict.h"
 #include "tools/echoed.h"
 #include "tools/failure.h"
+#include "tools/libvirt_daemon.h"
 #include "tools/output.h"
 
 namespace vfiohooks::vfioctl {
@@ -36,26 +34,6 @@ struct Check {
   std::string fix;
   bool warning = false;  // when not ok: worth knowing, but the host is ready
 };
-
-// The libvirt daemon that runs qemu hooks (monolithic libvirtd, or modular virtqemud) and its
-// start time in seconds since the epoch: /proc/PID/stat field 22 (clock ticks after boot) plus
-// btime from /proc/stat.
-std::optional<std::pair<std::string, std::int64_t>> daemon_start(const HostPaths& paths) {
-  const auto stat = read_file(paths.under("/proc/stat"));
-  if (!stat) return std::nullopt;
-  const auto at = stat->find("\nbtime ");
-  if (at == std::string::npos) return std::nullopt;
-  const std::int64_t boot = std::strtoll(stat->c_str() + at + 7, nullptr, 10);
-  for (const auto& pid : list_directory(paths.proc())) {
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto comm = read_attribute(paths.proc() / pid / "comm");
-    if (!comm || (*comm != "libvirtd" && *comm != "virtqemud")) continue;
-    const auto process = read_process_stat(paths, std::stoi(pid));
-    if (!process) continue;
-    return std::make_pair(*comm, boot + static_cast<std::int64_t>(process->start_time) / sysconf(_SC_CLK_TCK));
-  }
-  return std::nullopt;
-}
 
 // The host's assignable devices (those `vfioctl list` says yes or with-group to) that a domain
 // given them could not reset: the reset findings the hook would print, "ADDRESS (code)".
@@ -137,15 +115,19 @@ std::vector<Check> run_checks(const Context& ctx) {
                     "ln -s /usr/libexec/vfio-hooks/vfio-hooks-qemu " + hook.string() + " (the package does this)"});
   if (executable) checks.push_back(engine_check(hook));
   if (present) {
-    const auto daemon = daemon_start(paths);
+    const auto daemon = find_libvirt_daemon(paths);
     const std::int64_t installed = link.st_mtim.tv_sec;
-    // libvirt discovers hooks when the daemon starts (FACTS): one installed later is not run.
-    checks.push_back({"daemon-restarted", daemon && daemon->second >= installed,
+    // libvirt looks for hooks when its daemon starts or reloads (tools/libvirt_daemon.h): one
+    // installed later is not run.
+    const bool started_after = daemon && daemon->started >= installed;
+    const bool reloaded_after = daemon && daemon->reloaded && *daemon->reloaded >= installed;
+    checks.push_back({"daemon-restarted", started_after || reloaded_after,
                       !daemon ? "no libvirtd/virtqemud process found"
-                      : daemon->second >= installed ? daemon->first + " started " + format_time(daemon->second) + ", after the hook"
-                                                    : daemon->first + " started " + format_time(daemon->second) +
-                                                          ", before the hook was installed (" + format_time(installed) + ")",
-                      "systemctl restart libvirtd (or virtqemud): hooks are read at daemon start"});
+                      : started_after ? daemon->name + " started " + format_time(daemon->started) + ", after the hook"
+                      : reloaded_after ? daemon->name + " reloaded by the package " + format_time(*daemon->reloaded) + ", after the hook"
+                                       : daemon->name + " started " + format_time(daemon->started) +
+                                             ", before the hook was installed (" + format_time(installed) + ")",
+                      "systemctl restart libvirtd (or virtqemud): libvirt looks for hooks at daemon start and reload"});
   }
   auto config = load_config(paths.config_file());
   checks.push_back({"config", config.has_value(), config ? paths.config_file().string() + " valid (or absent: defaults)" : config.error().message,

@@ -161,8 +161,9 @@ const std::vector<CommandSpec>& command_specs() {
        "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
        "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
        "its engine (vfio-hooks-engine) is beside the front the hook links to, libvirtd (or\n"
-       "virtqemud) was started after the hook was installed (hooks are read at daemon start), the\n"
-       "config file is valid, and no record is unfinished or unreadable. It also lists the\n"
+       "virtqemud) was started, or reloaded by the package, after the hook was installed (libvirt\n"
+       "looks for hooks at daemon start and reload), the config file is valid, and no record is\n"
+       "unfinished or unreadable. It also lists the\n"
        "assignable devices that a VM could not reset (a warning: the exit status stays 0).",
        nullptr,
        0,

@@ -124,6 +124,20 @@ TEST(VfioctlDoctor, OneLinePerCheckWithFixes) {
   EXPECT_THAT(stale.out, HasSubstr("ok    hook: "));
   EXPECT_THAT(stale.out, HasSubstr("FAIL  daemon-restarted: libvirtd started 1970-01-01 00:25:00Z, before the hook was installed"));
 
+  // The package reloaded that very libvirtd (SIGHUP: libvirt looks for hooks again) at t=2100 and
+  // noted it; a note naming another process counts for nothing.
+  const auto note = host.root() / "run/vfio-hooks/daemon-reloaded";
+  const struct utimbuf reload_time{2100, 2100};
+  host.write("/run/vfio-hooks/daemon-reloaded", "libvirtd 4243\n");
+  ::utime(note.c_str(), &reload_time);
+  const auto other = run_vfioctl_process({"--root", host.root().string(), "doctor"});
+  EXPECT_THAT(other.out, HasSubstr("FAIL  daemon-restarted: libvirtd started 1970-01-01 00:25:00Z, before the hook was installed"));
+  host.write("/run/vfio-hooks/daemon-reloaded", "virtqemud 17\nlibvirtd 4242\n");
+  ::utime(note.c_str(), &reload_time);
+  const auto reloaded = run_vfioctl_process({"--root", host.root().string(), "doctor"});
+  EXPECT_THAT(reloaded.out, HasSubstr("ok    daemon-restarted: libvirtd reloaded by the package 1970-01-01 00:35:00Z, after the hook\n"));
+  std::filesystem::remove(note);
+
   const struct utimbuf earlier{1200, 1200};
   ::utime(hook.c_str(), &earlier);
   const auto ready = run_vfioctl_process({"--root", host.root().string(), "--json", "doctor"});
