@@ -116,7 +116,8 @@ std::vector<Check> run_checks(const Context& ctx) {
   if (executable) checks.push_back(engine_check(hook));
   if (present) {
     const auto daemon = find_libvirt_daemon(paths);
-    const std::int64_t installed = link.st_mtim.tv_sec;
+    // When the link appeared: its ctime. dpkg gives a packaged link the package's mtime (its build time).
+    const std::int64_t installed = link.st_ctim.tv_sec;
     // libvirt looks for hooks when its daemon starts or reloads (tools/libvirt_daemon.h): one
     // installed later is not run.
     const bool started_after = daemon && daemon->started >= installed;

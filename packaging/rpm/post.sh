@@ -12,7 +12,7 @@ rm -f /run/vfio-hooks/daemon-reloaded
 reloaded=''
 for daemon in libvirtd virtqemud; do
     pid=$(cat "/run/$daemon.pid" 2>/dev/null) || continue
-    [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$daemon" ] || continue
+    if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$daemon" ]; then continue; fi
     kill -HUP "$pid" 2>/dev/null || continue
     echo "$daemon $pid" >>/run/vfio-hooks/daemon-reloaded
     reloaded="$reloaded $daemon"
