@@ -180,6 +180,8 @@ int attach_live(Context& ctx, const Domain& domain, const Request& request) {
   return 0;
 }
 
+}  // namespace
+
 int run_attach(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   if (vm["managed"].as<bool>() && vm["unmanaged"].as<bool>()) throw UsageError("--managed and --unmanaged contradict");
   if (vm.count("boot-order") && vm["boot-order"].as<unsigned>() == 0) throw UsageError("--boot-order starts at 1");
@@ -215,39 +217,6 @@ int run_attach(Context& ctx, const po::variables_map& vm, const Operands& operan
   }
   if (target.config) return attach_config(ctx, connection, *domain, request);
   return 0;
-}
-
-void attach_options(po::options_description& options) {
-  add_change_target_options(options);
-  options.add_options()
-      ("managed", po::bool_switch(), "managed='yes' (the default)")
-      ("unmanaged", po::bool_switch(), "managed='no'")
-      ("with-group", po::bool_switch(), "add every endpoint of each DEV's IOMMU group, as one multifunction guest slot")
-      ("rom-file", po::value<std::string>()->value_name("FILE"), "<rom file=...> for the first DEV")
-      ("boot-order", po::value<unsigned>()->value_name("N"), "<boot order=N> for the first DEV")
-      ("force", po::bool_switch(),
-       "attach even when the hook's checks refuse (--live still never binds a device the host depends on, "
-       "another domain holds, or vfio-pci cannot take)")
-      ("print-xml", po::bool_switch(), "print the domain XML libvirt holds afterwards (with --dry-run: what would be defined)");
-}
-
-}  // namespace
-
-Command attach_command() {
-  return {"attach",
-          "attach DOMAIN DEV... [--config|--live|--current|--persistent] [--managed|--unmanaged]\n"
-          "                       [--with-group] [--rom-file F] [--boot-order N] [--force] [--print-xml]",
-          "add PCI hostdevs to a domain, checked the way the hook will check them",
-          "Adds a <hostdev> for each DEV (with --with-group: for every endpoint of its IOMMU group,\n"
-          "laid out as one multifunction guest slot, function 0 first) after checking the domain as\n"
-          "the hook will at its next start; refuses, changing nothing, when the hook would refuse.\n"
-          "--config edits the persistent definition (GetXMLDesc(INACTIVE), edit, DefineXML). --live\n"
-          "hotplugs: vfioctl binds the devices first (no hook runs on hotplug), attaches them, and\n"
-          "gives them back if the attach fails.",
-          attach_options,
-          2,
-          kMany,
-          run_attach};
 }
 
 }  // namespace vfiohooks::vfioctl

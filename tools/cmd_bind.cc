@@ -9,8 +9,6 @@
 
 namespace vfiohooks::vfioctl {
 
-namespace {
-
 int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   require_local_host(ctx, "bind");
   const std::string domain = vm["domain"].as<std::string>();
@@ -60,31 +58,6 @@ int run_bind(Context& ctx, const po::variables_map& vm, const Operands& operands
     }
   }
   return 0;
-}
-
-void bind_options(po::options_description& options) {
-  options.add_options()
-      ("force", po::bool_switch(),
-       "bind even when the group checks refuse (never a device the host depends on, another domain holds, or "
-       "vfio-pci cannot take)")
-      ("domain", po::value<std::string>()->default_value("vfioctl")->value_name("NAME"),
-       "record the devices as held by NAME");
-}
-
-}  // namespace
-
-Command bind_command() {
-  return {"bind",
-          "bind DEV... [--force] [--domain NAME] [--dry-run]",
-          "bind devices to vfio-pci by hand, recorded like the hook's",
-          "Binds each DEV to vfio-pci on this machine after the hook's own checks (group viability,\n"
-          "host-critical use, holders; companions per the config), under the state lock, all or\n"
-          "nothing, and records the original driver and driver_override so that 'vfioctl restore'\n"
-          "gives each back exactly. Never uses new_id. Refused on remote and test:/// URIs.",
-          bind_options,
-          1,
-          kMany,
-          run_bind};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -8,6 +8,7 @@
 #include "tools/command_support.h"
 #include "tools/commands.h"
 #include "tools/domain_devices.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 #include "xml/prepare_input.h"
@@ -19,9 +20,12 @@ namespace {
 std::string read_xml_file(Context& ctx, const std::string& file) {
   if (file == "-") return std::string(std::istreambuf_iterator<char>(ctx.in), {});
   auto text = read_file(file);
-  if (!text) throw Failure("cannot read " + file);
+  if (!text) throw Failure("cannot read " + echoed(file));
   return std::move(*text);
 }
+
+// What a domain XML file that does not parse is called: it has no domain name to give.
+std::string file_name(const std::string& file) { return file == "-" ? "standard input" : echoed(file); }
 
 struct CheckResult {
   std::string domain;
@@ -96,6 +100,9 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
 }
 
 // The hook's prepare, step by step (hooks/hook_runner.cc), without the lock and the binding.
+
+}  // namespace
+
 int run_check(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const bool from_file = vm.count("xml") != 0;
   if (from_file == !operands.empty()) throw UsageError("give a DOMAIN or --xml FILE, not both or neither");
@@ -122,6 +129,12 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     return std::nullopt;
   };
   auto read = read_prepare_input(name, xml, config_file);
+  if (!read && from_file && read.error().code == "domain-xml") {
+    const std::string file = file_name(vm["xml"].as<std::string>());
+    verdict.domain = "in " + file;
+    verdict.findings.push_back(Finding{Severity::error, file, read.error().problem, "correct the domain XML in " + file, "domain-xml"});
+    return report(ctx, verdict, facts ? &*facts : nullptr);
+  }
   if (!read) {
     verdict.findings.push_back(read.error());
     return report(ctx, verdict, facts ? &*facts : nullptr);
@@ -157,27 +170,6 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
   }
   return report(ctx, verdict, &*facts);
-}
-
-void check_options(po::options_description& options) {
-  options.add_options()("xml", po::value<std::string>()->value_name("FILE"),
-                        "check this domain XML instead (- reads stdin); needs no libvirt");
-}
-
-}  // namespace
-
-Command check_command() {
-  return {"check",
-          "check DOMAIN | --xml FILE",
-          "what the hook would do at the domain's next start; exit 1 if it would refuse",
-          "Runs the hook's own decision (the same config, records and plan) for DOMAIN's XML, or for\n"
-          "a domain XML file, and prints the hook's exact finding lines without changing anything;\n"
-          "for a GPU that carries the host console, what console = release hands over on this host.\n"
-          "Exit 1 when the hook would refuse to start the domain. Run it before 'virsh start'.",
-          check_options,
-          0,
-          1,
-          run_check};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -101,6 +101,8 @@ int detach_live(Context& ctx, const Domain& domain, const std::vector<PciAddress
   return failures.empty() ? status : 1;
 }
 
+}  // namespace
+
 int run_detach(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const std::string name = operands.front();
   const Operands devs(operands.begin() + 1, operands.end());
@@ -116,26 +118,6 @@ int run_detach(Context& ctx, const po::variables_map& vm, const Operands& operan
   }
   if (target.config) return detach_config(ctx, connection, *domain, *addresses, vm["print-xml"].as<bool>());
   return 0;
-}
-
-void detach_options(po::options_description& options) {
-  add_change_target_options(options);
-  options.add_options()("print-xml", po::bool_switch(), "print the persistent XML libvirt holds afterwards");
-}
-
-}  // namespace
-
-Command detach_command() {
-  return {"detach",
-          "detach DOMAIN DEV... [--config|--live|--current|--persistent] [--print-xml]",
-          "remove PCI hostdevs from a domain; a live detach gives them back to their drivers",
-          "Removes the <hostdev> (or <interface type='hostdev'>) assigning each DEV. --config edits\n"
-          "the persistent definition. --live hot-unplugs, waits until libvirt reports the device\n"
-          "gone from the running guest, then restores the driver vfio-hooks recorded for it.",
-          detach_options,
-          2,
-          kMany,
-          run_detach};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfioctl doctor: is this machine ready for vfio-hooks? One line per check, with the fix.
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "plugin/base/install_layout.h"
 #include "plugin/base/sysfs_reader.h"
@@ -12,14 +10,15 @@
 #include "plugin/guard/host_snapshot.h"
 #include "plugin/kernel/host_readiness.h"
 #include "plugin/kernel/pci_device.h"
-#include "plugin/kernel/process_stat.h"
 #include "plugin/records/console_record.h"
 #include "plugin/records/state_store.h"
 #include "plugin/reset/reset_readiness.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
 #include "tools/device_verdict.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
+#include "tools/libvirt_daemon.h"
 #include "tools/output.h"
 
 namespace vfiohooks::vfioctl {
@@ -35,27 +34,6 @@ struct Check {
   std::string fix;
   bool warning = false;  // when not ok: worth knowing, but the host is ready
 };
-
-
-// The libvirt daemon that runs qemu hooks (monolithic libvirtd, or modular virtqemud) and its
-// start time in seconds since the epoch: /proc/PID/stat field 22 (clock ticks after boot) plus
-// btime from /proc/stat.
-std::optional<std::pair<std::string, std::int64_t>> daemon_start(const HostPaths& paths) {
-  const auto stat = read_file(paths.under("/proc/stat"));
-  if (!stat) return std::nullopt;
-  const auto at = stat->find("\nbtime ");
-  if (at == std::string::npos) return std::nullopt;
-  const std::int64_t boot = std::strtoll(stat->c_str() + at + 7, nullptr, 10);
-  for (const auto& pid : list_directory(paths.proc())) {
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto comm = read_attribute(paths.proc() / pid / "comm");
-    if (!comm || (*comm != "libvirtd" && *comm != "virtqemud")) continue;
-    const auto process = read_process_stat(paths, std::stoi(pid));
-    if (!process) continue;
-    return std::make_pair(*comm, boot + static_cast<std::int64_t>(process->start_time) / sysconf(_SC_CLK_TCK));
-  }
-  return std::nullopt;
-}
 
 // The host's assignable devices (those `vfioctl list` says yes or with-group to) that a domain
 // given them could not reset: the reset findings the hook would print, "ADDRESS (code)".
@@ -137,15 +115,20 @@ std::vector<Check> run_checks(const Context& ctx) {
                     "ln -s /usr/libexec/vfio-hooks/vfio-hooks-qemu " + hook.string() + " (the package does this)"});
   if (executable) checks.push_back(engine_check(hook));
   if (present) {
-    const auto daemon = daemon_start(paths);
-    const std::int64_t installed = link.st_mtim.tv_sec;
-    // libvirt discovers hooks when the daemon starts (FACTS): one installed later is not run.
-    checks.push_back({"daemon-restarted", daemon && daemon->second >= installed,
+    const auto daemon = find_libvirt_daemon(paths);
+    // When the link appeared: its ctime. dpkg gives a packaged link the package's mtime (its build time).
+    const std::int64_t installed = link.st_ctim.tv_sec;
+    // libvirt looks for hooks when its daemon starts or reloads (tools/libvirt_daemon.h): one
+    // installed later is not run.
+    const bool started_after = daemon && daemon->started >= installed;
+    const bool reloaded_after = daemon && daemon->reloaded && *daemon->reloaded >= installed;
+    checks.push_back({"daemon-restarted", started_after || reloaded_after,
                       !daemon ? "no libvirtd/virtqemud process found"
-                      : daemon->second >= installed ? daemon->first + " started " + format_time(daemon->second) + ", after the hook"
-                                                    : daemon->first + " started " + format_time(daemon->second) +
-                                                          ", before the hook was installed (" + format_time(installed) + ")",
-                      "systemctl restart libvirtd (or virtqemud): hooks are read at daemon start"});
+                      : started_after ? daemon->name + " started " + format_time(daemon->started) + ", after the hook"
+                      : reloaded_after ? daemon->name + " reloaded by the package " + format_time(*daemon->reloaded) + ", after the hook"
+                                       : daemon->name + " started " + format_time(daemon->started) +
+                                             ", before the hook was installed (" + format_time(installed) + ")",
+                      "systemctl restart libvirtd (or virtqemud): libvirt looks for hooks at daemon start and reload"});
   }
   auto config = load_config(paths.config_file());
   checks.push_back({"config", config.has_value(), config ? paths.config_file().string() + " valid (or absent: defaults)" : config.error().message,
@@ -182,9 +165,11 @@ std::vector<Check> run_checks(const Context& ctx) {
   return checks;
 }
 
+}  // namespace
+
 int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
-    throw Failure("doctor checks this machine; run it on the host behind " + ctx.options.uri);
+    throw Failure("doctor checks this machine; run it on the host behind " + echoed(ctx.options.uri));
   }
   const auto checks = run_checks(ctx);
   bool all_ok = true;
@@ -203,24 +188,6 @@ int run_doctor(Context& ctx, const po::variables_map&, const Operands&) {
   }
   if (ctx.options.json) print_json(ctx.out, Json{{"ok", all_ok}, {"checks", list}});
   return all_ok ? 0 : 1;
-}
-
-}  // namespace
-
-Command doctor_command() {
-  return {"doctor",
-          "doctor [--json]",
-          "is this machine ready: IOMMU, interrupt remapping, vfio-pci, hook, engine, daemon, config, resets",
-          "Checks this machine, one line each with a fix: the IOMMU is on, interrupt remapping works,\n"
-          "vfio-pci is available, the hook is installed and executable in /etc/libvirt/hooks/qemu.d/,\n"
-          "its engine (vfio-hooks-engine) is beside the front the hook links to, libvirtd (or\n"
-          "virtqemud) was started after the hook was installed (hooks are read at daemon start), the\n"
-          "config file is valid, and no record is unfinished or unreadable. It also lists the\n"
-          "assignable devices that a VM could not reset (a warning: the exit status stays 0).",
-          nullptr,
-          0,
-          0,
-          run_doctor};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -9,8 +9,6 @@
 
 namespace vfiohooks::vfioctl {
 
-namespace {
-
 int run_hostdev_xml(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   if (vm["managed"].as<bool>() && vm["unmanaged"].as<bool>()) throw UsageError("--managed and --unmanaged contradict");
   const HostFacts facts = facts_or_fail(ctx);
@@ -30,26 +28,6 @@ int run_hostdev_xml(Context& ctx, const po::variables_map& vm, const Operands& o
   }
   if (ctx.options.json) print_json(ctx.out, list);
   return 0;
-}
-
-void hostdev_xml_options(po::options_description& options) {
-  options.add_options()
-      ("managed", po::bool_switch(), "managed='yes' (the default): libvirt may bind it too")
-      ("unmanaged", po::bool_switch(), "managed='no': the device must be on vfio-pci already");
-}
-
-}  // namespace
-
-Command hostdev_xml_command() {
-  return {"hostdev-xml",
-          "hostdev-xml DEV... [--managed|--unmanaged]",
-          "print <hostdev> XML for virsh attach-device",
-          "Prints one <hostdev mode='subsystem' type='pci'> element per DEV, in libvirt's layout\n"
-          "(0x hex numbers, <driver name='vfio'/>), for 'virsh attach-device DOMAIN FILE'.",
-          hostdev_xml_options,
-          1,
-          kMany,
-          run_hostdev_xml};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -78,6 +78,8 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
   return json;
 }
 
+}  // namespace
+
 int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   std::optional<unsigned> only_group;
   if (vm.count("group")) only_group = vm["group"].as<unsigned>();
@@ -150,26 +152,6 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   }
   note_unchecked(ctx, facts);
   return 0;
-}
-
-void list_options(po::options_description& options) {
-  options.add_options()("group", po::value<unsigned>()->value_name("N"), "only IOMMU group N");
-}
-
-}  // namespace
-
-Command list_command() {
-  return {"list",
-          "list [--group N] [--json]",
-          "PCI functions by IOMMU group, with driver, verdict and holder",
-          "Lists every PCI function of the host by IOMMU group: address, vendor:device ids, driver,\n"
-          "whether vfio-hooks would let a domain have it (yes, with-group: only together with the\n"
-          "rest of its group, no: and why), and which domain's XML assigns it. On a remote or test:///\n"
-          "URI the facts come from libvirt's node devices.",
-          list_options,
-          0,
-          0,
-          run_list};
 }
 
 }  // namespace vfiohooks::vfioctl

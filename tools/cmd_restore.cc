@@ -25,6 +25,8 @@ std::string steps_text(const ConsoleRecord& console) {
   return text.empty() ? "nothing left to rebind" : text;
 }
 
+}  // namespace
+
 int run_restore(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const bool all = vm["all"].as<bool>();
   if (all == !operands.empty()) throw UsageError("give DEV... or --all, not both or neither");
@@ -97,28 +99,6 @@ int run_restore(Context& ctx, const po::variables_map& vm, const Operands& opera
   }
   if (records.empty() && consoles.empty() && !ctx.options.quiet) ctx.out << "vfio-hooks holds no device\n";
   return failures.empty() ? 0 : 1;
-}
-
-void restore_options(po::options_description& options) {
-  options.add_options()("all", po::bool_switch(), "every device vfio-hooks holds, crash leftovers included");
-}
-
-}  // namespace
-
-Command restore_command() {
-  return {"restore",
-          "restore DEV... | --all [--dry-run]",
-          "give devices back to the driver they had before vfio-hooks took them",
-          "Restores each DEV (or, with --all, every device vfio-hooks has a record of, including\n"
-          "half-done binds left by a crash) to its recorded original driver and driver_override,\n"
-          "under the state lock, and deletes the record. Then gives back the host console handed\n"
-          "over with each GPU (console = release): fbcon, firmware framebuffers, stop_units, each\n"
-          "verified. Does not stop at the first failure; what fails keeps its record. Refused on\n"
-          "remote and test:/// URIs.",
-          restore_options,
-          0,
-          kMany,
-          run_restore};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -52,6 +52,8 @@ std::vector<std::string> steps(const HostFacts& facts, const Policy& defaults, c
   return lines;
 }
 
+}  // namespace
+
 int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   const HostFacts facts = facts_or_fail(ctx);
   auto address = resolve_device(facts.paths(), operands.front(), MustExist::yes);
@@ -134,22 +136,6 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   }
   note_unchecked(ctx, facts);
   return 0;
-}
-
-}  // namespace
-
-Command show_command() {
-  return {"show",
-          "show DEV [--json]",
-          "one device in depth: group members, holder, verdict, what assigning it takes",
-          "Shows DEV's ids, names, class and driver, how the kernel can reset it (its reset methods,\n"
-          "and which other functions a bus reset would also reset), every member of its IOMMU group\n"
-          "and whether it blocks the group, which domain holds it or assigns it, the hook's findings\n"
-          "for a domain asking for it, and what binding it would do.",
-          nullptr,
-          1,
-          1,
-          run_show};
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -5,16 +5,15 @@
 #include "plugin/records/state_store.h"
 #include "tools/commands.h"
 #include "tools/connection_uri.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 
 namespace vfiohooks::vfioctl {
 
-namespace {
-
 int run_status(Context& ctx, const po::variables_map&, const Operands&) {
   if (!ctx.options.root_given && classify_uri(ctx.options.uri) == UriKind::remote) {
-    throw Failure("the records live in /run/vfio-hooks on " + ctx.options.uri + "; run vfioctl status on that host");
+    throw Failure("the records live in /run/vfio-hooks on " + echoed(ctx.options.uri) + "; run vfioctl status on that host");
   }
   const auto contents = StateStore(ctx.paths.state_dir()).load();
   const auto consoles = ConsoleStore(ctx.paths.state_dir()).load();
@@ -72,25 +71,6 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
     ctx.out << "phase 'intent': a bind that did not finish (crash or kill); 'vfioctl restore --all' finishes it\n";
   }
   return corrupt.empty() ? 0 : 1;
-}
-
-}  // namespace
-
-Command status_command() {
-  return {"status",
-          "status [--json]",
-          "the devices vfio-hooks holds (domain, original driver, phase, since) and the consoles it released",
-          "Shows vfio-hooks' records on this machine (/run/vfio-hooks): each device taken from the\n"
-          "host, the domain holding it, the driver and driver_override it goes back to, the phase\n"
-          "(intent: a bind that did not finish; bound) and since when. A device whose unbind (or\n"
-          "other write) is still blocked in the kernel is named below the table with the writer's\n"
-          "pid: the kernel holds its lock until that write is over. Then each host console handed\n"
-          "over with a GPU (console = release) and what was released: fbcon, firmware framebuffers,\n"
-          "units. Unreadable records are listed and make the exit status 1.",
-          nullptr,
-          0,
-          0,
-          run_status};
 }
 
 }  // namespace vfiohooks::vfioctl

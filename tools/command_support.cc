@@ -3,6 +3,7 @@
 
 #include "plugin/config/config_file.h"
 #include "tools/connection_uri.h"
+#include "tools/echoed.h"
 #include "tools/failure.h"
 #include "tools/output.h"
 
@@ -43,7 +44,7 @@ void require_local_host(const Context& ctx, const std::string& what) {
   const UriKind kind = classify_uri(ctx.options.uri);
   if (kind == UriKind::local) return;
   throw Failure(what + " changes device drivers, which vfioctl does only on this machine, not on " +
-                ctx.options.uri + (kind == UriKind::remote ? "; run vfioctl on that host" : ""));
+                echoed(ctx.options.uri) + (kind == UriKind::remote ? "; run vfioctl on that host" : ""));
 }
 
 std::string device_name(const PciNames& names, const HostFacts& facts, const PciDevice& device) {

@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tools/command_table.h"
 
-#include <algorithm>
+#include <map>
 
 namespace vfiohooks::vfioctl {
 
-const std::vector<Command>& command_table() {
-  static const std::vector<Command> table = {
-      list_command(),   show_command(),    check_command(),  attach_command(), detach_command(),
-      hostdev_xml_command(), bind_command(), restore_command(), status_command(), doctor_command(),
+CommandRun find_command_run(std::string_view name) {
+  static const std::map<std::string_view, CommandRun> runs = {
+      {"list", run_list},       {"show", run_show},   {"check", run_check},     {"attach", run_attach},
+      {"detach", run_detach},   {"hostdev-xml", run_hostdev_xml}, {"bind", run_bind}, {"restore", run_restore},
+      {"status", run_status},   {"doctor", run_doctor},
   };
-  return table;
-}
-
-const Command* find_command(std::string_view name) {
-  const auto& table = command_table();
-  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
-  return it == table.end() ? nullptr : &*it;
+  const auto found = runs.find(name);
+  return found == runs.end() ? nullptr : found->second;
 }
 
 }  // namespace vfiohooks::vfioctl

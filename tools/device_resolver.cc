@@ -6,6 +6,7 @@
 
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/kernel/pci_device.h"
+#include "tools/echoed.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -44,7 +45,7 @@ Expected<PciAddress> resolve_device(const HostPaths& paths, std::string_view tex
   if (is_vendor_device(text)) return by_ids(paths, text);
   auto address = parse_pci_address(text);
   if (!address) {
-    return fail("'" + std::string(text) +
+    return fail("'" + echoed(text) +
                 "' is not a device: give 0000:03:00.0, 03:00.0, pci_0000_03_00_0 or vendor:device (10de:1b80)");
   }
   if (must_exist == MustExist::yes && !path_exists(paths.pci_device(*address))) {

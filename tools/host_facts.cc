@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "tools/connection_uri.h"
+#include "tools/echoed.h"
 #include "tools/node_device_snapshot.h"
 #include "xml/node_device_reader.h"
 
@@ -22,7 +23,7 @@ Expected<HostFacts> HostFacts::from_libvirt(const Connection& connection, const 
   std::vector<NodeDevice> devices;
   for (const auto& xml : *xmls) {
     auto device = read_node_device_xml(xml);
-    if (!device) return fail("node device XML from " + uri + ": " + device.error().message);
+    if (!device) return fail("node device XML from " + echoed(uri) + ": " + device.error().message);
     devices.push_back(std::move(*device));
   }
   std::string pattern = (temp_dir / "vfioctl-facts.XXXXXX").string();
@@ -31,7 +32,7 @@ Expected<HostFacts> HostFacts::from_libvirt(const Connection& connection, const 
   }
   HostFacts facts{HostPaths(pattern)};
   facts.owned_dir_ = pattern;
-  facts.source_ = "node devices of " + uri;
+  facts.source_ = "node devices of " + echoed(uri);
   if (auto laid = write_node_device_snapshot(facts.paths_.root(), devices); !laid) return tl::unexpected(laid.error());
   for (const auto& device : devices) facts.names_[device.address] = {device.vendor_name, device.product_name};
   facts.unchecked_ = {

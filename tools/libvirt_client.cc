@@ -8,9 +8,14 @@
 #include <optional>
 #include <utility>
 
+#include "plugin/base/printable.h"
+#include "tools/echoed.h"
+
 namespace vfiohooks::vfioctl {
 
 namespace {
+
+constexpr std::size_t kLongestLibvirtMessage = 240;
 
 // libvirt prints every error to stderr unless an error function is set; we report them ourselves.
 void silent(void*, virErrorPtr) {}
@@ -32,7 +37,8 @@ struct FreeString {
 Error libvirt_error(const std::string& what) {
   const char* message = virGetLastErrorMessage();
   std::string text = what;
-  if (message != nullptr && *message != '\0') text += ": " + std::string(message);
+  // libvirt's message may quote an argument (a URI) whole, or hold a newline.
+  if (message != nullptr && *message != '\0') text += ": " + printable(message, kLongestLibvirtMessage);
   virResetLastError();
   return Error{std::move(text), 0};
 }
@@ -44,10 +50,10 @@ Expected<Connection> Connection::open(const std::string& uri, Access access) {
   // test:///ABS/PATH.xml: libvirt's libxml2 would print its own "I/O warning" for a missing file
   // before failing; say it in one line instead.
   if (uri.starts_with("test:///") && uri != "test:///default" && ::access(uri.c_str() + 7, R_OK) != 0) {
-    return fail("cannot connect to " + uri + ": cannot read " + uri.substr(7));
+    return fail("cannot connect to " + echoed(uri) + ": cannot read " + echoed(uri.substr(7)));
   }
   virConnectPtr raw = access == Access::read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
-  if (raw == nullptr) return tl::unexpected(libvirt_error("cannot connect to " + uri));
+  if (raw == nullptr) return tl::unexpected(libvirt_error("cannot connect to " + echoed(uri)));
   Connection connection(raw);
   virConnectClose(raw);  // the Connection holds its own reference
   return connection;
@@ -76,7 +82,7 @@ Expected<Domain> Connection::domain(const std::string& name) const {
   if (raw == nullptr) raw = virDomainLookupByUUIDString(raw_, name.c_str());
   if (raw == nullptr) {
     virResetLastError();
-    return fail("no domain named '" + name + "'");
+    return fail("no domain named '" + echoed(name) + "'");
   }
   return Domain(raw);
 }

@@ -7,5 +7,5 @@ if [ "$1" = 0 ]; then
         echo "vfio-hooks: keeping /run/vfio-hooks: it still records devices held on vfio-pci" >&2
     fi
     rmdir /etc/vfio-hooks 2>/dev/null || :
-    echo "vfio-hooks: the hook is removed; restart libvirtd (systemctl restart libvirtd) so that it takes effect."
+    echo "vfio-hooks: the hook is removed; libvirt no longer runs it (it lists the hooks directory at every call)."
 fi

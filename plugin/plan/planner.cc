@@ -88,7 +88,8 @@ class Planner {
     const auto& read = host_.device(requested.address);
     if (!read) {
       plan_.findings.push_back(error("no-such-device", subject, "no such PCI device on this host",
-                                     "correct the <hostdev> source address (vfioctl list shows the host's devices)"));
+                                     "correct the " + std::string(requested.kind == HostdevKind::interface ? "<interface>" : "<hostdev>") +
+                                         " source address (vfioctl list shows the host's devices)"));
       return;
     }
     const PciDevice& device = *read;

@@ -98,8 +98,8 @@ for script in postinst prerm postrm; do
     [[ -x $x/DEBIAN/$script ]] || { fail "no executable $script"; continue; }
     sh -n "$x/DEBIAN/$script" || fail "$script has a syntax error"
 done
-grep -q "restart libvirtd" "$x/DEBIAN/postinst" && grep -q "systemd-tmpfiles --create" "$x/DEBIAN/postinst" ||
-    fail "postinst does not create /run/vfio-hooks or does not tell the admin to restart libvirtd"
+grep -q 'kill -HUP "$pid"' "$x/DEBIAN/postinst" && grep -q "systemd-tmpfiles --create" "$x/DEBIAN/postinst" ||
+    fail "postinst does not create /run/vfio-hooks or does not reload a running libvirtd (SIGHUP)"
 ok "maintainer scripts"
 
 control=$(dpkg-deb -f "$deb")
@@ -157,6 +157,7 @@ scripts=$(rpm -qp --scripts "$rpmfile" 2>/dev/null)
 for scriptlet in postinstall preuninstall postuninstall; do
     grep -q "^$scriptlet scriptlet" <<<"$scripts" || fail "the .rpm has no $scriptlet scriptlet"
 done
+grep -q 'kill -HUP "$pid"' <<<"$scripts" || fail "the .rpm's %post does not reload a running libvirtd (SIGHUP)"
 # The license, changelog and description, as Fedora wants them, naming who Debian's package names.
 query() { rpm -qp --queryformat "%{$1}" "$rpmfile" 2>/dev/null; }
 [[ $(query LICENSE) == LGPL-2.1-or-later ]] || fail "the .rpm's License is '$(query LICENSE)', not LGPL-2.1-or-later"

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "plugin/records/state_store.h"
@@ -106,12 +108,15 @@ TEST(VfioctlDoctor, OneLinePerCheckWithFixes) {
   EXPECT_THAT(missing.out, HasSubstr("FAIL  hook: "));
   EXPECT_THAT(missing.out, HasSubstr("; fix: ln -s /usr/libexec/vfio-hooks/vfio-hooks-qemu"));
 
-  // Hook installed at t=2000; libvirtd started at btime 1000 + 500 s (stat field 22 in ticks).
+  // The hook appears now (its ctime), with an old mtime, as dpkg leaves a packaged link: the
+  // package's build time, not the install's. libvirtd started at btime 1000 + 500 s (stat field 22,
+  // in ticks), long before.
+  const std::int64_t now = ::time(nullptr);
   host.write("/etc/libvirt/hooks/qemu.d/50-vfio-hooks", "#!/bin/sh\n");
   const auto hook = host.root() / "etc/libvirt/hooks/qemu.d/50-vfio-hooks";
   ::chmod(hook.c_str(), 0755);
-  const struct utimbuf when{2000, 2000};
-  ::utime(hook.c_str(), &when);
+  const struct utimbuf built{1200, 1200};
+  ::utime(hook.c_str(), &built);
   host.write("/proc/stat", "cpu  1 2 3\nbtime 1000\n");
   host.write("/proc/4242/comm", "libvirtd\n");
   const long ticks = 500 * sysconf(_SC_CLK_TCK);
@@ -124,8 +129,23 @@ TEST(VfioctlDoctor, OneLinePerCheckWithFixes) {
   EXPECT_THAT(stale.out, HasSubstr("ok    hook: "));
   EXPECT_THAT(stale.out, HasSubstr("FAIL  daemon-restarted: libvirtd started 1970-01-01 00:25:00Z, before the hook was installed"));
 
-  const struct utimbuf earlier{1200, 1200};
-  ::utime(hook.c_str(), &earlier);
+  // The package reloaded that very libvirtd (SIGHUP: libvirt looks for hooks again) after the
+  // install and noted it; a note naming another process counts for nothing.
+  const auto note = host.root() / "run/vfio-hooks/daemon-reloaded";
+  const struct utimbuf reload_time{now + 100, now + 100};
+  host.write("/run/vfio-hooks/daemon-reloaded", "libvirtd 4243\n");
+  ::utime(note.c_str(), &reload_time);
+  const auto other = run_vfioctl_process({"--root", host.root().string(), "doctor"});
+  EXPECT_THAT(other.out, HasSubstr("FAIL  daemon-restarted: libvirtd started 1970-01-01 00:25:00Z, before the hook was installed"));
+  host.write("/run/vfio-hooks/daemon-reloaded", "virtqemud 17\nlibvirtd 4242\n");
+  ::utime(note.c_str(), &reload_time);
+  const auto reloaded = run_vfioctl_process({"--root", host.root().string(), "doctor"});
+  EXPECT_THAT(reloaded.out, HasSubstr("ok    daemon-restarted: libvirtd reloaded by the package "));
+  EXPECT_THAT(reloaded.out, HasSubstr(", after the hook\n"));
+  std::filesystem::remove(note);
+
+  // libvirtd started after the install.
+  host.write("/proc/stat", "cpu  1 2 3\nbtime " + std::to_string(now) + "\n");
   const auto ready = run_vfioctl_process({"--root", host.root().string(), "--json", "doctor"});
   EXPECT_EQ(ready.status, 0) << ready.out;
   EXPECT_EQ(nlohmann::json::parse(ready.out)["ok"], true);

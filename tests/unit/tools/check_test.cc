@@ -17,6 +17,7 @@ namespace vfiohooks::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const char* const kNotViable =
     "vfio-hooks: 0000:05:01.0: IOMMU group 7 is not viable: 0000:05:02.0 is bound to host driver 8139cp; "
@@ -99,10 +100,22 @@ TEST(VfioctlCheck, DomainOverTestHostUsesNodeDevicesAndSaysWhatItCannotSee) {
   EXPECT_THAT(nic.err, HasSubstr("host-critical use"));
 }
 
-TEST(VfioctlCheck, UnreadableXmlIsAFindingLikeTheHooks) {
-  const auto run = run_vfioctl_process({"-q", "check", "--xml", "-"}, "<domain><name>x</name><devices>");
-  EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.out, ::testing::StartsWith("vfio-hooks: domain (unreadable): "));
+// XML that does not parse names no domain: the finding names the file to correct (or stdin).
+TEST(VfioctlCheck, UnreadableXmlNamesTheFile) {
+  const auto from_stdin = run_vfioctl_process({"check", "--xml", "-"}, "<domain><name>x</name><devices>");
+  EXPECT_EQ(from_stdin.status, 1);
+  EXPECT_THAT(from_stdin.out, ::testing::StartsWith("vfio-hooks: standard input: "));
+  EXPECT_THAT(from_stdin.out, HasSubstr("; fix: correct the domain XML in standard input\n"
+                                        "domain in standard input: the hook would refuse to start it\n"));
+
+  const std::string file = ::testing::TempDir() + "broken-domain.xml";
+  std::ofstream(file) << "<domain><name>x</name><devices>";
+  const auto from_file = run_vfioctl_process({"-q", "check", "--xml", file});
+  EXPECT_EQ(from_file.status, 1);
+  EXPECT_THAT(from_file.out, ::testing::StartsWith("vfio-hooks: " + file + ": "));
+  EXPECT_THAT(from_file.out, ::testing::EndsWith("; fix: correct the domain XML in " + file + "\n"));
+  EXPECT_THAT(from_file.out, Not(HasSubstr("unreadable")));
+  EXPECT_THAT(from_file.out, Not(HasSubstr("virsh edit")));
 }
 
 TEST(VfioctlCheck, NoSuchDomain) {

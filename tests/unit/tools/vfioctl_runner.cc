@@ -2,15 +2,18 @@
 #include "tests/unit/tools/vfioctl_runner.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tools/cli.h"
 
@@ -39,7 +42,8 @@ RunResult run_vfioctl_in_process(const HostPaths& paths, Kernel& kernel, Log& lo
   return {status, out.str(), err.str()};
 }
 
-RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input) {
+RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input,
+                              std::optional<std::chrono::milliseconds> limit) {
   char dir_template[] = "/tmp/vfioctl-run.XXXXXX";
   if (::mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp");
   const std::string dir = dir_template;
@@ -67,10 +71,22 @@ RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::s
   const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot run " + std::string(VFIOCTL_PATH));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-  }
   RunResult result;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + limit.value_or(std::chrono::milliseconds(0));
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, limit ? WNOHANG : 0);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) throw std::runtime_error("waitpid");
+    if (done == 0 && std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      result.timed_out = true;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = slurp(dir + "/out");
   result.err = slurp(dir + "/err");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,14 @@ struct RunResult {
   int status = -1;  // exit status
   std::string out;
   std::string err;
+  bool timed_out = false;  // killed after the run's time limit
 };
 
 // Runs the built vfioctl with `args` (and `input` on stdin), with LIBVIRT_DEFAULT_URI unset so
-// nothing reaches a real daemon unless a test asks for it.
-RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input = "");
+// nothing reaches a real daemon unless a test asks for it. With a `limit`, a run that takes longer
+// is killed (SIGKILL) and says timed_out.
+RunResult run_vfioctl_process(const std::vector<std::string>& args, const std::string& input = "",
+                              std::optional<std::chrono::milliseconds> limit = std::nullopt);
 
 // Runs vfioctl_lib in this process with `args` on the host `paths` (a fake host's, usually), its
 // kernel and log, libvirt reached through `connect`.

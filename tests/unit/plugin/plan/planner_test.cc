@@ -97,6 +97,15 @@ TEST_F(PlannerTest, NoSuchDevice) {
                           "address (vfioctl list shows the host's devices)"));
 }
 
+TEST_F(PlannerTest, NoSuchDeviceNamesTheInterfaceElementForAnInterfaceHostdev) {
+  topo::lone_nic(host);
+  RequestedDevice vf = requested("0000:09:00.0");
+  vf.kind = HostdevKind::interface;
+  EXPECT_THAT(lines(plan({vf})),
+              ElementsAre("vfio-hooks: 0000:09:00.0: no such PCI device on this host; fix: correct the <interface> "
+                          "source address (vfioctl list shows the host's devices)"));
+}
+
 TEST_F(PlannerTest, Bridge) {
   topo::bridge_with_two_nics(host);
   const Plan result = plan({requested(topo::kPciBridge)});
