@@ -99,10 +99,9 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
   return refused ? 1 : 0;
 }
 
-// The hook's prepare, step by step (hooks/hook_runner.cc), without the lock and the binding.
-
 }  // namespace
 
+// The hook's prepare, step by step (hooks/hook_runner.cc), without the lock and the binding.
 int run_check(Context& ctx, const po::variables_map& vm, const Operands& operands) {
   const bool from_file = vm.count("xml") != 0;
   if (from_file == !operands.empty()) throw UsageError("give a DOMAIN or --xml FILE, not both or neither");
