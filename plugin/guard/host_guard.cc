@@ -280,17 +280,19 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
         labels[number] = dependent.label;
       }
       auto storage_found = storage_uses(dependents);
-      const bool explained = !storage_found.empty();
+      bool storage_in_use = false;  // a process holds a disk's node or a file on its unmounted filesystem
+      auto processes_found = process_uses(char_nodes, blocks, unmounted, labels, storage_in_use);
       found.insert(found.end(), storage_found.begin(), storage_found.end());
       if (storage) {
-        for (auto& use : kernel_holds(device, blocks_below, explained)) {
+        // What the kernel holds is said only when nothing above explains it.
+        for (auto& use : kernel_holds(device, blocks_below, !storage_found.empty() || storage_in_use)) {
           if (use.kind == HostUse::Kind::unseen)
             blind.push_back(std::move(use.text));
           else
             found.push_back(std::move(use));
         }
       }
-      add_counted(found, process_uses(char_nodes, blocks, unmounted, labels), [](const std::string& n) {
+      add_counted(found, std::move(processes_found), [](const std::string& n) {
         return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""};
       });
       if (storage || display) {
@@ -433,7 +435,7 @@ std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
 std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nodes,
                                              const std::set<DevNumber>& block_nodes,
                                              const std::set<DevNumber>& unmounted_filesystems,
-                                             const std::map<DevNumber, std::string>& labels) {
+                                             const std::map<DevNumber, std::string>& labels, bool& storage_in_use) {
   using Type = FileIdentity::Type;
   std::vector<HostUse> uses;
   const Snapshot& snap = *snapshot_;
@@ -445,7 +447,9 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
     // A filesystem in no mount table but still in use: lazily unmounted (umount -l).
     const bool unmounted = (id.type == Type::regular || id.type == Type::directory) &&
                            unmounted_filesystems.contains(id.device);
-    if ((!node && !unmounted) || !named.insert(file.process).second) continue;
+    if (!node && !unmounted) continue;
+    storage_in_use = storage_in_use || unmounted || id.type == Type::block_device;
+    if (!named.insert(file.process).second) continue;
     const auto path = file.shown.empty() ? paths_.view().read_link(file.link) : Expected<std::string>(file.shown);
     std::string through = shortened(path ? *path : file.link.substr(file.link.rfind('/') + 1));
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";

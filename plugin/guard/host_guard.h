@@ -82,9 +82,10 @@ class HostGuard {
   const Network& network();
   Snapshot& snapshot();
   std::vector<HostUse> storage_uses(const Dependents& dependents);
+  // `storage_in_use`: set when a process holds a disk's node or a file on its unmounted filesystem.
   std::vector<HostUse> process_uses(const std::set<DevNumber>& char_nodes, const std::set<DevNumber>& block_nodes,
                                     const std::set<DevNumber>& unmounted_filesystems,
-                                    const std::map<DevNumber, std::string>& labels);
+                                    const std::map<DevNumber, std::string>& labels, bool& storage_in_use);
   std::vector<HostUse> network_uses(const std::filesystem::path& device_dir);
   std::vector<HostUse> kernel_holds(const PciDevice& device, const std::vector<std::string>& blocks,
                                     bool already_explained);

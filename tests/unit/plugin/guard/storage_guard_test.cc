@@ -85,6 +85,16 @@ TEST_F(StorageGuardTest, AMountTheTablesShowIsNotSaidTwice) {
               ElementsAre(HasSubstr("backs the filesystem at /srv (ext4 on vda1)")));
 }
 
+TEST_F(StorageGuardTest, AProcessOnALazilyUnmountedFilesystemIsWhatIsSaid) {
+  topo::virtio_disk(host);
+  host.add_process({.pid = 4200, .comm = "rsync"});
+  host.add_unmounted_file(4200, "/backup/2026-12.tar", "254:1");
+  kernel().hold({254, 1});  // the filesystem lives on while the file is open, holding its partition
+  EXPECT_THAT(lines(plan_for(topo::kVirtioDisk)),
+              ElementsAre(HasSubstr("0000:00:0c.0: in use by rsync (pid 4200) through /backup/2026-12.tar (on vda1, "
+                                    "unmounted); fix:")));
+}
+
 TEST_F(StorageGuardTest, ADiskThatCannotBeOpenedIsBlind) {
   topo::virtio_disk(host);
   host.fail_read("/dev/vda", EACCES);
