@@ -128,14 +128,9 @@ class Scanner {
       // FACTS (fs/d_path.c): sockets, pipes and anonymous inodes read "socket:[N]", "pipe:[N]",
       // "anon_inode:[eventfd]"; a file on a filesystem reads as a path.
       if (!shown->starts_with("/")) continue;
-      auto info_text = view_.read(dir + "fdinfo/" + fd);
-      if (!info_text) {
-        if (!vanished(info_text.error().code)) unseen(info, "the fdinfo of open file " + fd, info_text.error().code);
-        continue;
-      }
-      const auto mount = fdinfo_mount_id(*info_text);
+      auto mount = view_.mount_id(link);
       if (!mount) {
-        scan_.unseen.push_back("no mount id in the fdinfo of open file " + fd + " of " + info.label(paths_));
+        if (!vanished(mount.error().code)) unseen(info, "the mount of open file " + fd, mount.error().code);
         continue;
       }
       scan_.held.push_back({index, std::move(link), std::move(*shown), *mount, std::nullopt});

@@ -29,13 +29,13 @@ struct HeldFile {
   std::size_t process = 0;               // index into ProcessScan::processes
   std::string link;                      // /proc/PID/fd/N (or cwd, root)
   std::string shown;                     // the link's text, the file as that process names it; "" until read
-  std::optional<unsigned> mount_id;      // where it is, from fdinfo (or an O_PATH open of cwd and root)
+  std::optional<unsigned> mount_id;      // where it is (KernelView::mount_id)
   std::optional<FileIdentity> identity;  // set by identify_held_files
 };
 
 // One pass over /proc: every process, its mount namespace and root, and the files it holds that
 // could belong to a PCI device. Nothing in it asks a file's filesystem: links are read (readlink),
-// and where a file is comes from its mount id (fdinfo), never from stat(2), which a FUSE daemon or
+// and where a file is comes from its mount id (KernelView::mount_id), never from stat(2), which a FUSE daemon or
 // an NFS server that does not answer would hang.
 struct ProcessScan {
   int self = 0;                        // the scanning process (readlink /proc/self)

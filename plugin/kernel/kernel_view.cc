@@ -149,7 +149,8 @@ Expected<std::vector<std::string>> LinuxKernelView::list(const std::string& dir)
   if (stream == nullptr) return os_error("cannot list", dir, errno);
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(stream)) {
-    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) names.emplace_back(entry->d_name);
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+      names.emplace_back(entry->d_name);
   }
   ::closedir(stream);
   return names;
@@ -192,17 +193,38 @@ Expected<std::string> LinuxKernelView::read(const std::string& path) const {
 }
 
 Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
+  // FACTS (fs/fhandle.c, do_sys_name_to_handle): name_to_handle_at() gives the mount id even when
+  // the handle does not fit (EOVERFLOW), from the filesystem's encode_fh, which answers locally;
+  // one without export operations (9p, devpts, CIFS) answers EOPNOTSUPP before it.
+  struct {
+    file_handle handle;
+    unsigned char bytes[8];
+  } handle{};
+  handle.handle.handle_bytes = 0;
+  int id = -1;
+  if (::name_to_handle_at(AT_FDCWD, path.c_str(), &handle.handle, &id, AT_SYMLINK_FOLLOW) == 0 || errno == EOVERFLOW) {
+    if (id >= 0) return static_cast<unsigned>(id);
+  } else if (errno != EOPNOTSUPP) {
+    return os_error("cannot look up", path, errno);
+  }
   // FACTS (fs/open.c, do_o_path; fs/namei.c, complete_walk): an O_PATH open of a magic link calls
   // neither the file's open nor its getattr, and revalidates only through d_weak_revalidate, which
   // NFS answers from its cache when the lookup is not for an open.
   const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
   if (fd < 0) return os_error("cannot open", path, errno);
   Descriptor held(fd);
-  const auto info = read("/proc/self/fdinfo/" + std::to_string(fd));
-  if (!info) return tl::unexpected(info.error());
-  const auto id = fdinfo_mount_id(*info);
-  if (!id) return fail("no mount id in the fdinfo of " + path, ENODATA);
-  return *id;
+  // The fields up to mnt_id fit in the first read.
+  char text[256];
+  const std::string info = "/proc/self/fdinfo/" + std::to_string(fd);
+  const int info_fd = ::open(info.c_str(), O_RDONLY | O_CLOEXEC);
+  if (info_fd < 0) return os_error("cannot read", info, errno);
+  const ssize_t got = ::read(info_fd, text, sizeof text);
+  const int code = errno;
+  ::close(info_fd);
+  if (got < 0) return os_error("cannot read", info, code);
+  const auto parsed = fdinfo_mount_id(std::string_view(text, static_cast<std::size_t>(got)));
+  if (!parsed) return fail("no mount id in the fdinfo of " + path, ENODATA);
+  return *parsed;
 }
 
 Expected<std::unique_ptr<KernelHold>> LinuxKernelView::claim_block_device(const std::string& node,

@@ -34,7 +34,7 @@ struct FileIdentity {
   Type type = Type::other;
   DevNumber device;  // st_dev: the filesystem the file lives on
   std::uint64_t inode = 0;
-  DevNumber rdev;    // st_rdev: the device a device node stands for
+  DevNumber rdev;  // st_rdev: the device a device node stands for
 };
 
 // An entry of a directory listing: its name, and whether it is a directory itself (not a symlink to
@@ -80,8 +80,9 @@ class KernelView {
   virtual Expected<std::vector<DirEntry>> list_entries(const std::string& dir) const = 0;
   // A /proc or sysfs file whole; fails with the errno (a read that fails must not pass for empty).
   virtual Expected<std::string> read(const std::string& path) const = 0;
-  // The mount id (mountinfo's first field) of the file a /proc magic link (cwd, root) leads to, from
-  // an O_PATH open and its fdinfo: asks nothing of the file's filesystem, which may not answer.
+  // The mount id (mountinfo's first field) of the file a /proc magic link (fd/N, cwd, root) leads
+  // to, from name_to_handle_at(), else an O_PATH open and its fdinfo: asks nothing of the file's
+  // filesystem that needs it to answer (a FUSE daemon or an NFS server may not).
   virtual Expected<unsigned> mount_id(const std::string& path) const = 0;
   // Opens the block device `node` (which must be `rdev`) read-only with O_EXCL and keeps it open:
   // while held, the kernel refuses every other exclusive claim of it (a mount, swapon, md, dm).

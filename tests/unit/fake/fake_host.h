@@ -352,7 +352,6 @@ class FakeHost : public Kernel {
   void write_mount_tables();
   void add_block_node(const std::filesystem::path& sysfs_dir, const std::string& dev);
   void link_magic(int pid, const std::string& name, const std::filesystem::path& target, const std::string& shown);
-  void write_fdinfo(int pid, const std::string& fd, unsigned mount_id);
 
   std::filesystem::path root_;
   int owner_pid_ = 0;

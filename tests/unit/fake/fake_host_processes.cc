@@ -164,15 +164,6 @@ void FakeHost::link_magic(int pid, const std::string& name, const fs::path& targ
   const auto identity = view_->resolve(link);
   if (!identity) throw std::runtime_error("FakeHost: " + identity.error().message);
   view_->add_magic_link(link, *identity, shown);
-  if (name.starts_with("fd/")) {
-    const auto mount = view_->mount_id(link.string());
-    write_fdinfo(pid, name.substr(3), mount ? *mount : 0);
-  }
-}
-
-void FakeHost::write_fdinfo(int pid, const std::string& fd, unsigned mount_id) {
-  write_text(at("/proc") / std::to_string(pid) / "fdinfo" / fd,
-             "pos:\t0\nflags:\t0100002\nmnt_id:\t" + std::to_string(mount_id) + "\nino:\t12\n");
 }
 
 void FakeHost::add_process(const Process& process) {
@@ -209,13 +200,11 @@ void FakeHost::add_unmounted_file(int pid, const std::string& path, const std::s
   const fs::path detached = root_ / ".fake-kernel" / "detached" / std::to_string(next_detached_++);
   write_text(detached, "");
   symlink_to(fds / fd, detached);
-  // Its mount is in no table any more.
-  write_fdinfo(pid, fd, 9000 + next_detached_);
   FileIdentity identity;
   identity.type = FileIdentity::Type::regular;
   identity.device = dev_number(dev);
   identity.inode = next_detached_;
-  view_->add_magic_link(fds / fd, identity, path);
+  view_->add_magic_link(fds / fd, identity, path, 9000 + next_detached_);  // its mount is in no table any more
 }
 
 void FakeHost::chroot_hook(const std::string& dir) {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake/fake_kernel_view.h"
 
-#include <sys/stat.h>
-
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <thread>
+
+#include <sys/stat.h>
 
 namespace vfiohooks::testing {
 
@@ -83,9 +83,11 @@ void FakeKernelView::add_node(const fs::path& path, FileIdentity::Type type, Dev
   resolved_.clear();
 }
 
-void FakeKernelView::add_magic_link(const fs::path& link, const FileIdentity& identity, std::string shown) {
+void FakeKernelView::add_magic_link(const fs::path& link, const FileIdentity& identity, std::string shown,
+                                    std::optional<unsigned> mount) {
   magic_[link.string()] = identity;
   shown_[link.string()] = std::move(shown);
+  if (mount) magic_mounts_[link.string()] = *mount;
 }
 
 void FakeKernelView::add_loop(const fs::path& node, Expected<FileIdentity> backing) {
@@ -191,6 +193,10 @@ Expected<std::string> FakeKernelView::read(const std::string& key) const {
 
 Expected<unsigned> FakeKernelView::mount_id(const std::string& key) const {
   if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (const auto failure = mount_id_failures_.find(key); failure != mount_id_failures_.end()) {
+    return os_error(key, failure->second);
+  }
+  if (const auto magic = magic_mounts_.find(key); magic != magic_mounts_.end()) return magic->second;
   std::error_code error;
   const fs::path canonical = fs::canonical(key, error);
   if (error) return os_error(key, ENOENT);

@@ -46,13 +46,16 @@ class FakeKernelView : public KernelView {
   void remove_filesystem(const std::filesystem::path& dir);
   // `path` is a device node.
   void add_node(const std::filesystem::path& path, FileIdentity::Type type, DevNumber rdev);
-  // A /proc magic link (fd/N, cwd, root): stat gives `identity`, readlink gives `shown`.
-  void add_magic_link(const std::filesystem::path& link, const FileIdentity& identity, std::string shown);
+  // A /proc magic link (fd/N, cwd, root): stat gives `identity`, readlink gives `shown`, mount_id
+  // `mount` when given (a mount in no table), else the mount of where the link leads.
+  void add_magic_link(const std::filesystem::path& link, const FileIdentity& identity, std::string shown,
+                      std::optional<unsigned> mount = std::nullopt);
   void add_loop(const std::filesystem::path& node, Expected<FileIdentity> backing);
   // list/stat/readlink/read/mount_id of `path` fail with `code`.
   void deny(const std::filesystem::path& path, int code = EACCES);
-  // Only stat of `path` fails with `code`.
+  // Only stat of `path` fails with `code`; only mount_id of `path` does.
   void fail_stat(const std::filesystem::path& path, int code) { stat_failures_[path.string()] = code; }
+  void fail_mount_id(const std::filesystem::path& path, int code) { mount_id_failures_[path.string()] = code; }
   // stat and loop_backing of `path` never return (a FUSE daemon that stopped answering) when asked
   // in a child that can be abandoned; asked by the process that made the host, they fail with EIO
   // and are noted instead (asked_in_process), so that a test sees it rather than hanging.
@@ -106,6 +109,8 @@ class FakeKernelView : public KernelView {
   std::map<std::string, Expected<FileIdentity>> loops_;
   std::unordered_map<std::string, int> denied_;
   std::unordered_map<std::string, int> stat_failures_;
+  std::unordered_map<std::string, int> mount_id_failures_;
+  std::unordered_map<std::string, unsigned> magic_mounts_;
   std::set<std::string> hanging_;
   std::multiset<DevNumber> held_;
   std::map<DevNumber, DevNumber> disk_of_;
