@@ -75,7 +75,7 @@ class Scanner {
 
  private:
   void unseen(const ProcessInfo& info, const std::string& what, int code) {
-    scan_.unseen.push_back("cannot read " + what + " of " + info.label(paths_) + ": " + std::strerror(code));
+    scan_.unseen.push_back("cannot read " + what + " of " + label_of(info) + ": " + std::strerror(code));
   }
 
   void scan_process(int pid) {
@@ -113,28 +113,27 @@ class Scanner {
       unseen(info, "the working directory", cwd.error().code);
     }
     const std::string fd_dir = dir + "fd";
-    auto fds = view_.list(fd_dir);
-    if (!fds) {
-      if (!vanished(fds.error().code)) unseen(info, "the open files", fds.error().code);
+    auto files = view_.open_files(fd_dir);
+    if (!files) {
+      if (!vanished(files.error().code)) unseen(info, "the open files", files.error().code);
       return;
     }
-    for (const auto& fd : *fds) {
-      std::string link = fd_dir + "/" + fd;
-      auto shown = view_.read_link(link);
-      if (!shown) {
-        if (!vanished(shown.error().code)) unseen(info, "open file " + fd, shown.error().code);
-        continue;
+    for (auto& file : *files) {
+      if (file.error != 0) {
+        if (!vanished(file.error)) unseen(info, "open file " + file.fd, file.error);
+      } else if (file.mount) {  // else a socket, a pipe, an anonymous inode: no file of a filesystem
+        scan_.held.push_back({index, fd_dir + "/" + file.fd, "", *file.mount, std::nullopt});
       }
-      // FACTS (fs/d_path.c): sockets, pipes and anonymous inodes read "socket:[N]", "pipe:[N]",
-      // "anon_inode:[eventfd]"; a file on a filesystem reads as a path.
-      if (!shown->starts_with("/")) continue;
-      auto mount = view_.mount_id(link);
-      if (!mount) {
-        if (!vanished(mount.error().code)) unseen(info, "the mount of open file " + fd, mount.error().code);
-        continue;
-      }
-      scan_.held.push_back({index, std::move(link), std::move(*shown), *mount, std::nullopt});
     }
+  }
+
+  // Its label, read once however many of its reads failed.
+  const std::string& label_of(const ProcessInfo& info) {
+    if (label_pid_ != info.pid) {
+      label_pid_ = info.pid;
+      label_ = info.label(paths_);
+    }
+    return label_;
   }
 
   const HostPaths& paths_;
@@ -142,6 +141,8 @@ class Scanner {
   const std::string proc_;  // "/proc" under the host root
   const Deadline& deadline_;
   ProcessScan scan_;
+  int label_pid_ = 0;
+  std::string label_;
 };
 
 }  // namespace

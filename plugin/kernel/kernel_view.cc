@@ -192,26 +192,34 @@ Expected<std::string> LinuxKernelView::read(const std::string& path) const {
   }
 }
 
-Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
+namespace {
+
+// The mount id of what `name` (relative to `dir`, or AT_FDCWD) leads to, from name_to_handle_at();
+// EOPNOTSUPP when its filesystem cannot make handles.
+Expected<unsigned> handle_mount_id(int dir, const std::string& name) {
   // FACTS (fs/fhandle.c, do_sys_name_to_handle): name_to_handle_at() gives the mount id even when
   // the handle does not fit (EOVERFLOW), from the filesystem's encode_fh, which answers locally;
-  // one without export operations (9p, devpts, CIFS) answers EOPNOTSUPP before it.
+  // one without export operations (9p, devpts, CIFS; sockets, pipes) answers EOPNOTSUPP before it.
   struct {
     file_handle handle;
     unsigned char bytes[8];
   } handle{};
   handle.handle.handle_bytes = 0;
   int id = -1;
-  if (::name_to_handle_at(AT_FDCWD, path.c_str(), &handle.handle, &id, AT_SYMLINK_FOLLOW) == 0 || errno == EOVERFLOW) {
+  if (::name_to_handle_at(dir, name.c_str(), &handle.handle, &id, AT_SYMLINK_FOLLOW) == 0 || errno == EOVERFLOW) {
     if (id >= 0) return static_cast<unsigned>(id);
-  } else if (errno != EOPNOTSUPP) {
-    return os_error("cannot look up", path, errno);
+    return fail("no mount id for " + name, EOPNOTSUPP);
   }
+  return os_error("cannot look up", name, errno);
+}
+
+// The same from an O_PATH open and its fdinfo, for any file.
+Expected<unsigned> opened_mount_id(int dir, const std::string& name) {
   // FACTS (fs/open.c, do_o_path; fs/namei.c, complete_walk): an O_PATH open of a magic link calls
   // neither the file's open nor its getattr, and revalidates only through d_weak_revalidate, which
   // NFS answers from its cache when the lookup is not for an open.
-  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
-  if (fd < 0) return os_error("cannot open", path, errno);
+  const int fd = ::openat(dir, name.c_str(), O_PATH | O_CLOEXEC);
+  if (fd < 0) return os_error("cannot open", name, errno);
   Descriptor held(fd);
   // The fields up to mnt_id fit in the first read.
   char text[256];
@@ -223,8 +231,52 @@ Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
   ::close(info_fd);
   if (got < 0) return os_error("cannot read", info, code);
   const auto parsed = fdinfo_mount_id(std::string_view(text, static_cast<std::size_t>(got)));
-  if (!parsed) return fail("no mount id in the fdinfo of " + path, ENODATA);
+  if (!parsed) return fail("no mount id in the fdinfo of " + name, ENODATA);
   return *parsed;
+}
+
+}  // namespace
+
+Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
+  auto id = handle_mount_id(AT_FDCWD, path);
+  if (id || id.error().code != EOPNOTSUPP) return id;
+  return opened_mount_id(AT_FDCWD, path);
+}
+
+Expected<std::vector<OpenFile>> LinuxKernelView::open_files(const std::string& fd_dir) const {
+  const int dir = ::open(fd_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return os_error("cannot list", fd_dir, errno);
+  Descriptor held(dir);
+  const int listed = ::dup(dir);
+  DIR* stream = listed < 0 ? nullptr : ::fdopendir(listed);
+  if (stream == nullptr) {
+    if (listed >= 0) ::close(listed);
+    return os_error("cannot list", fd_dir, errno);
+  }
+  std::vector<OpenFile> files;
+  char target[16];
+  while (const dirent* entry = ::readdir(stream)) {
+    if (entry->d_name[0] == '.') continue;
+    OpenFile file{entry->d_name, std::nullopt, 0};
+    auto mount = handle_mount_id(dir, file.fd);
+    if (!mount && mount.error().code == EOPNOTSUPP) {
+      // FACTS (fs/d_path.c): sockets, pipes and anonymous inodes read "socket:[N]", "pipe:[N]",
+      // "anon_inode:[eventfd]"; a file on a filesystem reads as a path.
+      const ssize_t length = ::readlinkat(dir, file.fd.c_str(), target, sizeof target);
+      if (length < 0)
+        mount = os_error("cannot read the link", file.fd, errno);
+      else if (target[0] == '/')
+        mount = opened_mount_id(dir, file.fd);
+    }
+    if (mount) {
+      file.mount = *mount;
+    } else if (mount.error().code != EOPNOTSUPP) {
+      file.error = mount.error().code;
+    }
+    files.push_back(std::move(file));
+  }
+  ::closedir(stream);
+  return files;
 }
 
 Expected<std::unique_ptr<KernelHold>> LinuxKernelView::claim_block_device(const std::string& node,

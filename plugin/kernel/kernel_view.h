@@ -44,6 +44,14 @@ struct DirEntry {
   bool is_directory = false;
 };
 
+// An open descriptor of a process, as /proc/PID/fd shows it.
+struct OpenFile {
+  std::string fd;  // "3"
+  std::optional<unsigned>
+      mount;      // its mount id; nullopt: no file of a filesystem (a socket, a pipe, an anonymous inode)
+  int error = 0;  // the errno of a look that failed (ENOENT: closed meanwhile); mount is then unset
+};
+
 // Something the kernel keeps for us until this is destroyed: an exclusive open of a block device,
 // a process kept in another mount namespace.
 class KernelHold {
@@ -84,6 +92,10 @@ class KernelView {
   // to, from name_to_handle_at(), else an O_PATH open and its fdinfo: asks nothing of the file's
   // filesystem that needs it to answer (a FUSE daemon or an NFS server may not).
   virtual Expected<unsigned> mount_id(const std::string& path) const = 0;
+  // The open descriptors in `fd_dir` (/proc/PID/fd) and the mount of each, as mount_id() finds it,
+  // looked up relative to the directory (one path walk through /proc per process, not per file).
+  // Fails with the errno of the directory (EACCES under hidepid or an LSM, ENOENT once it exited).
+  virtual Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const = 0;
   // Opens the block device `node` (which must be `rdev`) read-only with O_EXCL and keeps it open:
   // while held, the kernel refuses every other exclusive claim of it (a mount, swapon, md, dm).
   // Fails with EBUSY while the kernel holds it exclusively already: a mounted filesystem in any
@@ -110,6 +122,7 @@ class LinuxKernelView : public KernelView {
   Expected<std::vector<DirEntry>> list_entries(const std::string& dir) const override;
   Expected<std::string> read(const std::string& path) const override;
   Expected<unsigned> mount_id(const std::string& path) const override;
+  Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const override;
   Expected<std::unique_ptr<KernelHold>> claim_block_device(const std::string& node, DevNumber rdev) const override;
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;

@@ -65,11 +65,11 @@ std::vector<std::string> FakeKernelView::asked_in_process() const {
 
 void FakeKernelView::add_filesystem(const fs::path& dir, DevNumber device, unsigned mount_id) {
   filesystems_[dir.string()] = {device, mount_id};
-  resolved_.clear();
+  changed();
 }
 void FakeKernelView::remove_filesystem(const fs::path& dir) {
   filesystems_.erase(dir.string());
-  resolved_.clear();
+  changed();
 }
 
 void FakeKernelView::add_node(const fs::path& path, FileIdentity::Type type, DevNumber rdev) {
@@ -87,6 +87,12 @@ void FakeKernelView::add_magic_link(const fs::path& link, const FileIdentity& id
                                     std::optional<unsigned> mount) {
   magic_[link.string()] = identity;
   shown_[link.string()] = std::move(shown);
+  // Where it leads, as the kernel keeps it in the open file: found once, not at each question.
+  if (!mount) {
+    std::error_code error;
+    const fs::path target = fs::canonical(link, error);
+    if (const auto mounted = error ? std::nullopt : mounted_at(target)) mount = mounted->id;
+  }
   if (mount) magic_mounts_[link.string()] = *mount;
 }
 
@@ -197,12 +203,36 @@ Expected<unsigned> FakeKernelView::mount_id(const std::string& key) const {
     return os_error(key, failure->second);
   }
   if (const auto magic = magic_mounts_.find(key); magic != magic_mounts_.end()) return magic->second;
+  // /proc/PID/root and cwd are asked once per process per scan: cached like stat's answers.
+  if (const auto known = mounts_resolved_.find(key); known != mounts_resolved_.end()) return known->second;
   std::error_code error;
   const fs::path canonical = fs::canonical(key, error);
-  if (error) return os_error(key, ENOENT);
-  const auto mounted = mounted_at(canonical);
-  if (!mounted) return os_error(key, ENODATA);
-  return mounted->id;
+  const auto mounted = error ? std::nullopt : mounted_at(canonical);
+  Expected<unsigned> id = error     ? os_error(key, ENOENT)
+                          : mounted ? Expected<unsigned>(mounted->id)
+                                    : os_error(key, ENODATA);
+  return mounts_resolved_.emplace(key, std::move(id)).first->second;
+}
+
+Expected<std::vector<OpenFile>> FakeKernelView::open_files(const std::string& fd_dir) const {
+  auto names = list(fd_dir);
+  if (!names) return tl::unexpected(names.error());
+  std::vector<OpenFile> files;
+  for (auto& name : *names) {
+    const std::string link = fd_dir + "/" + name;
+    OpenFile file{std::move(name), std::nullopt, 0};
+    // As the kernel's: a socket or pipe is no file of a filesystem (its link is not a path).
+    if (const auto shown = read_link(link); !shown) {
+      file.error = shown.error().code;
+    } else if (shown->starts_with("/")) {
+      if (auto mount = mount_id(link))
+        file.mount = *mount;
+      else
+        file.error = mount.error().code;
+    }
+    files.push_back(std::move(file));
+  }
+  return files;
 }
 
 bool FakeKernelView::busy(DevNumber device) const {

@@ -34,6 +34,7 @@ class FakeKernelView : public KernelView {
   Expected<std::vector<DirEntry>> list_entries(const std::string& dir) const override;
   Expected<std::string> read(const std::string& path) const override;
   Expected<unsigned> mount_id(const std::string& path) const override;
+  Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const override;
   Expected<std::unique_ptr<KernelHold>> claim_block_device(const std::string& node, DevNumber rdev) const override;
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;
@@ -75,7 +76,10 @@ class FakeKernelView : public KernelView {
                           std::function<void(int)> leave);
   void fail_namespace_visits(int error) { visit_error_ = error; }
   // The tree changed under the cached answers (a root or working directory moved).
-  void changed() { resolved_.clear(); }
+  void changed() {
+    resolved_.clear();
+    mounts_resolved_.clear();
+  }
   // Strips this prefix from readlink answers (a namespace's view of its own root).
   void add_view_root(const std::filesystem::path& dir);
   // The identity stat(2) would give `path` now, following the tree's symlinks.
@@ -123,6 +127,7 @@ class FakeKernelView : public KernelView {
   // for once per process per scan, and canonicalising them costs a syscall per path component
   // where the kernel's magic link costs one lookup.
   mutable std::unordered_map<std::string, Expected<FileIdentity>> resolved_;
+  mutable std::unordered_map<std::string, Expected<unsigned>> mounts_resolved_;
 };
 
 }  // namespace vfiohooks::testing

@@ -265,7 +265,7 @@ INSTANTIATE_TEST_SUITE_P(
                    "cannot read open file 1 of app (pid 4500): Input/output error"},
         FailedRead{"open file's mount",
                    [](FakeHost& h, const std::string&) { h.kernel_view().fail_mount_id(h.at("/proc/4500/fd/1"), EIO); },
-                   "cannot read the mount of open file 1 of app (pid 4500): Input/output error"},
+                   "cannot read open file 1 of app (pid 4500): Input/output error"},
         FailedRead{"a node's stat",
                    [](FakeHost& h, const std::string&) { h.kernel_view().fail_stat(h.at("/proc/4500/fd/1"), EIO); },
                    "cannot tell what /dev/null of app (pid 4500) is: Input/output error"},
