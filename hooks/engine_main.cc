@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "hooks/hook_runner.h"
+#include "plugin/base/deadline.h"
 #include "plugin/base/log.h"
 #include "plugin/kernel/host_paths.h"
 #include "plugin/kernel/kernel.h"
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
     std::cout << "vfio-hooks-engine " VFIO_HOOKS_VERSION "\n";
     return 0;
   }
+  // SIGTERM ends a run between two steps, with what it did undone (plugin/base/deadline.h).
+  vfiohooks::install_stop_handler();
   vfiohooks::HostPaths paths("/");
   vfiohooks::LinuxKernel kernel(paths);
   vfiohooks::SyslogLog log;

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "hooks/front.h"
+#include "plugin/base/deadline.h"
 #include "plugin/config/config_file.h"
 #include "plugin/guard/holder_check.h"
 #include "plugin/kernel/host.h"
@@ -64,6 +65,12 @@ class HookRun {
     if (!lock) return report(err_, env_.log, {Severity::error, "state", lock.error().message, "try again", "lock"});
     const auto contents = load_state();
     const Plan plan = make_plan(env_.paths, input->request, policy, contents.records);
+    if (stop_requested()) {
+      return report(err_, env_.log,
+                    {Severity::error, "domain " + domain_,
+                     "vfio-hooks was stopped by a signal (SIGTERM) before it bound anything", "start the domain again",
+                     "stopped"});
+    }
     for (const auto& finding : plan.findings) {
       (finding.severity == Severity::error ? env_.log.error(finding.line()) : env_.log.warning(finding.line()));
     }
@@ -73,7 +80,8 @@ class HookRun {
     } else {
       Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
       ConsoleEnv console{host, consoles_, services()};
-      failures = take_devices(console, store_, env_.holders ? env_.holders : process_holders(env_.paths, false),
+      failures = take_devices(console, store_,
+                              env_.holders ? env_.holders : process_holders(env_.paths, false, policy.guard_timeout),
                               domain_, plan);
       for (const auto& failure : failures) env_.log.error(failure.line());
     }

@@ -64,7 +64,10 @@ ConsoleEnv BindingSession::console_env(Host& host) {
 std::vector<Finding> BindingSession::bind(const std::string& domain, const Plan& plan) {
   Host host{ctx_.paths, ctx_.kernel, ctx_.log, config_.policy_for(domain, {}).unbind_timeout};
   ConsoleEnv env = console_env(host);
-  return take_devices(env, store_, ctx_.holders ? ctx_.holders : process_holders(ctx_.paths, true), domain, plan);
+  return take_devices(
+      env, store_,
+      ctx_.holders ? ctx_.holders : process_holders(ctx_.paths, true, config_.policy_for(domain, {}).guard_timeout),
+      domain, plan);
 }
 
 std::vector<Finding> BindingSession::restore(const std::vector<Record>& records, std::vector<ConsoleRecord> consoles) {

@@ -5,6 +5,7 @@
 
 #include <system_error>
 
+#include "plugin/config/config_file.h"
 #include "tools/connection_uri.h"
 #include "tools/echoed.h"
 #include "tools/node_device_snapshot.h"
@@ -13,6 +14,11 @@
 namespace vfiohooks::vfioctl {
 
 namespace fs = std::filesystem;
+
+std::chrono::milliseconds HostFacts::guard_timeout() const {
+  const auto config = load_config(paths_.config_file());
+  return config ? config->defaults.guard_timeout : Policy{}.guard_timeout;
+}
 
 HostFacts HostFacts::local(HostPaths paths) { return HostFacts(std::move(paths)); }
 

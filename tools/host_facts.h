@@ -46,10 +46,12 @@ class HostFacts {
   // Whether the host guard can see how this host uses its devices: not for a remote host (that
   // check is in unchecked()).
   HostGuard::Sight sight() const { return is_local() ? HostGuard::Sight::full : HostGuard::Sight::none; }
-  // One look at the host for the plans of one command.
+  // One look at the host for the plans of one command, stopping at the config's guard_timeout_ms.
   HostSnapshot snapshot(HostGuard::Lookup lookup = HostGuard::Lookup::per_device) const {
-    return HostSnapshot(paths_, lookup, sight());
+    return HostSnapshot(paths_, lookup, sight(), Deadline(guard_timeout()));
   }
+  // guard_timeout_ms of the config file under the root (the default when it cannot be read).
+  std::chrono::milliseconds guard_timeout() const;
 
  private:
   explicit HostFacts(HostPaths paths) : paths_(std::move(paths)) {}

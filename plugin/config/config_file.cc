@@ -50,14 +50,28 @@ Expected<void> apply(PolicyOverrides& overrides, const std::string& key, const s
   return fail("unknown setting '" + key + "'");
 }
 
-Expected<void> apply_global(Config& config, PolicyOverrides& globals, const std::string& key, const std::string& value) {
+Expected<std::chrono::milliseconds> milliseconds_from(const std::string& key, const std::string& value, long least,
+                                                      long most) {
+  long milliseconds = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), milliseconds);
+  if (error != std::errc() || end != value.data() + value.size() || milliseconds < least || milliseconds > most) {
+    return fail(key + " '" + value + "' is not a number from " + std::to_string(least) + " to " + std::to_string(most));
+  }
+  return std::chrono::milliseconds(milliseconds);
+}
+
+Expected<void> apply_global(Config& config, PolicyOverrides& globals, const std::string& key,
+                            const std::string& value) {
   if (key == "unbind_timeout_ms") {
-    long milliseconds = 0;
-    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), milliseconds);
-    if (error != std::errc() || end != value.data() + value.size() || milliseconds < 100 || milliseconds > 600000) {
-      return fail("unbind_timeout_ms '" + value + "' is not a number from 100 to 600000");
-    }
-    config.defaults.unbind_timeout = std::chrono::milliseconds(milliseconds);
+    auto limit = milliseconds_from(key, value, 100, 600000);
+    if (!limit) return tl::unexpected(limit.error());
+    config.defaults.unbind_timeout = *limit;
+    return {};
+  }
+  if (key == "guard_timeout_ms") {
+    auto limit = milliseconds_from(key, value, 1, 600000);
+    if (!limit) return tl::unexpected(limit.error());
+    config.defaults.guard_timeout = *limit;
     return {};
   }
   return apply(globals, key, value);

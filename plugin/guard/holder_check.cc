@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "plugin/guard/process_scan.h"
+
 namespace vfiohooks {
 
 Finding in_use_finding(const std::string& subject, const PciDevice& device, const HostUse& use, bool by_hand) {
@@ -16,12 +18,19 @@ Finding in_use_finding(const std::string& subject, const PciDevice& device, cons
   return finding;
 }
 
-HolderCheck process_holders(const HostPaths& paths, bool by_hand) {
-  return [paths, by_hand](const PciDevice& device) {
+HolderCheck process_holders(const HostPaths& paths, bool by_hand, std::chrono::milliseconds timeout) {
+  return [paths, by_hand, timeout](const PciDevice& device) {
     std::vector<Finding> found;
-    HostGuard guard(paths);
+    HostGuard guard(paths, HostGuard::Lookup::per_device, HostGuard::Sight::full, Deadline(timeout));
     for (const auto& use : guard.uses(device)) {
-      if (use.kind == HostUse::Kind::process) found.push_back(in_use_finding(device.address.str(), device, use, by_hand));
+      if (use.kind == HostUse::Kind::process) {
+        found.push_back(in_use_finding(device.address.str(), device, use, by_hand));
+      } else if (use.kind == HostUse::Kind::unseen && use.text.starts_with(kUnfinishedScan)) {
+        // The processes not looked at may hold it.
+        found.push_back({Severity::error, device.address.str(), "cannot see if the host uses it: " + use.text,
+                         "see docs/HOOK.md, or set allow-host-critical='yes' in its <vfio:device> metadata",
+                         "host-use-unseen"});
+      }
     }
     return found;
   };

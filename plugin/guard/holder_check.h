@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ Finding in_use_finding(const std::string& subject, const PciDevice& device, cons
 
 // The check take_devices runs after handing a GPU's console over: a fresh HostGuard (a new scan of
 // every process's open files) and one `in-use` finding per process still holding the GPU's nodes.
-// Only processes: what else the host uses the GPU for the planner has already refused.
-HolderCheck process_holders(const HostPaths& paths, bool by_hand);
+// Only processes: what else the host uses the GPU for the planner has already refused. The scan
+// stops after `timeout`; a GPU it could not clear is refused (`host-use-unseen`).
+HolderCheck process_holders(const HostPaths& paths, bool by_hand, std::chrono::milliseconds timeout);
 
 }  // namespace vfiohooks

@@ -77,23 +77,54 @@ struct HostGuard::Snapshot {
   std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
   std::vector<std::string> blind;          // what hides processes and mounts: storage and display devices
   std::vector<std::string> storage_blind;  // what hides stacked storage: storage devices only
-  std::set<std::string> swap_partitions;   // block device names
-  struct SwapFile {
-    std::string path;
-    DevNumber filesystem;
-  };
-  std::vector<SwapFile> swap_files;
 };
 
-HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight)
-    : paths_(paths), sight_(sight), directories_(paths), char_nodes_(paths) {
+HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight, Deadline deadline, Claims claims)
+    : paths_(paths), sight_(sight), deadline_(deadline), claims_mode_(claims), directories_(paths), char_nodes_(paths) {
   if (lookup == Lookup::whole_host) index_.emplace();
 }
 HostGuard::~HostGuard() = default;
 HostGuard::HostGuard(HostGuard&&) noexcept = default;
 
-std::vector<std::string> HostGuard::entries_below(const fs::path& class_dir, const fs::path& device_dir) const {
-  return index_ ? index_->entries_below(class_dir, device_dir) : class_entries_below(class_dir, device_dir);
+Expected<std::vector<std::string>> HostGuard::entries_below(const fs::path& class_dir,
+                                                            const fs::path& device_dir) const {
+  if (index_) return index_->entries_below(class_dir, device_dir);
+  return class_entries_below(paths_.view(), class_dir, device_dir);
+}
+
+Expected<std::vector<std::string>> HostGuard::nvme_heads(const fs::path& device_dir) const {
+  const auto controllers = entries_below(paths_.under("/sys/class/nvme"), device_dir);
+  if (!controllers || controllers->empty()) return controllers;
+  // FACTS (drivers/nvme/host/core.c, nvme_init_subsystem): each subsystem's directory links to
+  // its controllers by name; with native multipath its disks (the heads) are its children.
+  const fs::path subsystems = paths_.under("/sys/class/nvme-subsystem");
+  auto names = paths_.view().list(subsystems.string());
+  if (!names) {
+    if (names.error().code == ENOENT) return std::vector<std::string>{};  // no subsystem: no multipath
+    return fail("cannot list " + paths_.shown(subsystems) + ": " + std::strerror(names.error().code),
+                names.error().code);
+  }
+  const fs::path block_class = paths_.under("/sys/class/block");
+  std::vector<std::string> heads;
+  for (const auto& name : *names) {
+    const auto dir = resolve(subsystems / name);
+    if (!dir) continue;
+    const bool ours = std::any_of(controllers->begin(), controllers->end(),
+                                  [&](const std::string& controller) { return path_exists(*dir / controller); });
+    if (!ours) continue;
+    auto entries = paths_.view().list_entries(dir->string());
+    if (!entries)
+      return fail("cannot list " + paths_.shown(*dir) + ": " + std::strerror(entries.error().code),
+                  entries.error().code);
+    for (const auto& entry : *entries) {
+      if (!entry.is_directory) continue;
+      if (const auto target = resolve(block_class / entry.name); target && *target == *dir / entry.name) {
+        heads.push_back(entry.name);
+      }
+    }
+  }
+  std::sort(heads.begin(), heads.end());
+  return heads;
 }
 
 const HostGuard::Network& HostGuard::network() {
@@ -145,11 +176,13 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   snapshot_ = std::make_unique<Snapshot>();
   Snapshot& snap = *snapshot_;
   const KernelView& view = paths_.view();
-  snap.scan = scan_processes(paths_);
-  snap.namespaces = read_mount_namespaces(paths_, snap.scan);
-  snap.storage = std::make_unique<StorageStack>(paths_, snap.namespaces);
+  snap.scan = scan_processes(paths_, deadline_);
+  snap.namespaces = read_mount_namespaces(paths_, snap.scan, deadline_);
+  identify_held_files(paths_, snap.scan, snap.namespaces, deadline_);
+  snap.storage = std::make_unique<StorageStack>(paths_, snap.namespaces, deadline_);
 
   auto& blind = snap.blind;
+  // stat(2) of two roots: with AT_STATX_DONT_SYNC even one on NFS or FUSE answers from the cache.
   const auto own_root = view.stat(paths_.proc() / "self" / "root");
   const auto init_root = view.stat(paths_.proc() / "1" / "root");
   if (!own_root || !init_root) {
@@ -184,31 +217,7 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   }
   blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
   blind.insert(blind.end(), snap.namespaces.unseen.begin(), snap.namespaces.unseen.end());
-
-  auto& storage_blind = snap.storage_blind;
-  storage_blind = snap.storage->unseen();
-  // /proc/swaps: FILENAME TYPE SIZE USED PRIORITY after a header; FILENAME is a path in our root,
-  // octal-escaped, " (deleted)" appended when the file is gone.
-  const auto swaps = read_file(paths_.under("/proc/swaps"));
-  if (!swaps) storage_blind.push_back("cannot read /proc/swaps");
-  for (const auto& line : split_lines(swaps)) {
-    const auto words = split_words(line);
-    if (words.size() < 2 || (words[1] != "partition" && words[1] != "file")) continue;
-    const std::string name = unescape_octal(words[0]);
-    const auto id = view.stat(paths_.under(name));
-    if (words[1] == "partition") {
-      if (id && id->type == FileIdentity::Type::block_device) {
-        snap.swap_partitions.insert(snap.storage->block_name(id->rdev));
-      } else {
-        const auto target = resolve(paths_.under(name));
-        snap.swap_partitions.insert(target ? target->filename().string() : fs::path(name).filename().string());
-      }
-    } else if (id) {
-      snap.swap_files.push_back({name, id->device});
-    } else {
-      storage_blind.push_back("cannot tie the swap file " + name + " to a device");
-    }
-  }
+  snap.storage_blind = snap.storage->unseen();
   return snap;
 }
 
@@ -242,15 +251,25 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   std::vector<HostUse> found;
   const auto device_dir = directories_.of(device.address);
   if (device_dir) {
-    const auto blocks_below = entries_below(paths_.under("/sys/class/block"), *device_dir);
-    const auto virtios_below = entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir);
-    const bool storage = is_storage(paths_, device, blocks_below, virtios_below);
+    // What the device's own sysfs subtree could not show is a blind spot whatever its class.
+    std::vector<std::string> walk_blind;
+    auto walked = [&](Expected<std::vector<std::string>> names) {
+      if (names) return std::move(*names);
+      walk_blind.push_back(names.error().message);
+      return std::vector<std::string>{};
+    };
+    auto blocks_below = walked(entries_below(paths_.under("/sys/class/block"), *device_dir));
+    for (auto& head : walked(nvme_heads(*device_dir))) blocks_below.push_back(std::move(head));
+    const auto virtios_below = walked(entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir));
+    const bool storage = is_storage(paths_, device, blocks_below, virtios_below) || !walk_blind.empty();
     const bool display = (device.class_code >> 16) == 0x03;
     const auto char_nodes = char_devices_of(char_nodes_, device, *device_dir,
                                             held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
     if (storage || display || !char_nodes.empty()) {
       Snapshot& snap = snapshot();
-      const Dependents dependents = storage ? snap.storage->dependents(blocks_below, virtios_below) : Dependents{};
+      std::vector<std::string> blind = walk_blind;
+      const Dependents dependents =
+          storage ? snap.storage->dependents(blocks_below, virtios_below, blind) : Dependents{};
       std::set<DevNumber> mounted;
       for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
       std::set<DevNumber> blocks, unmounted;
@@ -261,24 +280,102 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
         labels[number] = dependent.label;
       }
       auto storage_found = storage_uses(dependents);
+      bool storage_in_use = false;  // a process holds a disk's node or a file on its unmounted filesystem
+      auto processes_found = process_uses(char_nodes, blocks, unmounted, labels, storage_in_use);
       found.insert(found.end(), storage_found.begin(), storage_found.end());
-      add_counted(found, process_uses(char_nodes, blocks, unmounted, labels),
-                  [](const std::string& n) { return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""}; });
-      if (storage || display) {
-        std::vector<std::string> blind = snap.blind;
-        if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
-        std::vector<HostUse> unseen;
-        for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
-        add_counted(found, std::move(unseen), [](const std::string& n) {
-          return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
-        });
+      if (storage) {
+        // What the kernel holds is said only when nothing above explains it.
+        for (auto& use : kernel_holds(device, blocks_below, !storage_found.empty() || storage_in_use)) {
+          if (use.kind == HostUse::Kind::unseen)
+            blind.push_back(std::move(use.text));
+          else
+            found.push_back(std::move(use));
+        }
       }
+      add_counted(found, std::move(processes_found), [](const std::string& n) {
+        return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""};
+      });
+      if (storage || display) {
+        blind.insert(blind.begin(), snap.blind.begin(), snap.blind.end());
+        if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
+      } else if (!snap.scan.finished) {
+        // Its nodes were looked for in only some of the processes.
+        blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
+      }
+      std::vector<HostUse> unseen;
+      for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
+      add_counted(found, std::move(unseen), [](const std::string& n) {
+        return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
+      });
     }
     auto network_found = network_uses(*device_dir);
     found.insert(found.end(), network_found.begin(), network_found.end());
   }
   std::stable_sort(found.begin(), found.end(), [](const HostUse& a, const HostUse& b) { return a.kind < b.kind; });
   return found;
+}
+
+std::vector<std::shared_ptr<KernelHold>> HostGuard::claims_of(const PciAddress& device) const {
+  const auto found = claims_.find(device);
+  return found == claims_.end() ? std::vector<std::shared_ptr<KernelHold>>{} : found->second;
+}
+
+std::vector<HostUse> HostGuard::kernel_holds(const PciDevice& device, const std::vector<std::string>& blocks,
+                                             bool already_explained) {
+  // Asked once per device: a second open would find our own claim.
+  if (const auto known = kernel_holds_.find(device.address); known != kernel_holds_.end()) return known->second;
+  std::vector<HostUse> uses;
+  const StorageStack& storage = *snapshot_->storage;
+  const KernelView& view = paths_.view();
+  const std::string block_class = paths_.under("/sys/class/block").string();
+  auto claim = [&](const std::string& name) -> Expected<std::unique_ptr<KernelHold>> {
+    const auto number = storage.block_number(name);
+    if (!number) return fail("no device number", ENODEV);
+    return view.claim_block_device((paths_.under("/dev") / name).string(), *number);
+  };
+  for (const auto& disk : blocks) {
+    // Partitions are held through their disk: once it is ours, no partition can be claimed either
+    // (bd_may_claim). Hidden disks (an NVMe multipath path, nvme0c0n1) have no node to open.
+    const auto partition = view.read(block_class + "/" + disk + "/partition");
+    if (partition) continue;
+    if (const auto hidden = view.read(block_class + "/" + disk + "/hidden"); hidden && hidden->starts_with("1"))
+      continue;
+    auto held = claim(disk);
+    if (held) {
+      if (claims_mode_ == Claims::keep)
+        claims_[device.address].push_back(std::shared_ptr<KernelHold>(std::move(*held)));
+      continue;
+    }
+    if (held.error().code != EBUSY) {
+      uses.push_back(
+          {HostUse::Kind::unseen,
+           "cannot open /dev/" + disk + " to see whether the kernel holds it: " + std::strerror(held.error().code),
+           ""});
+      continue;
+    }
+    // FACTS (block/bdev.c, bd_may_claim): a claimed partition makes its whole disk busy, and a
+    // claimed disk every partition. Partitions that are busy while another is free are the ones
+    // held; when all are busy, the disk may be held itself: name it.
+    std::vector<std::string> busy;
+    const auto parts = storage.partitions(disk);
+    std::size_t free = 0;
+    for (const auto& part : parts.value_or(std::vector<std::string>{})) {
+      auto probe = claim(part);
+      if (probe)
+        ++free;
+      else if (probe.error().code == EBUSY)
+        busy.push_back("/dev/" + part);
+    }
+    if (free == 0) busy = {"/dev/" + disk};
+    if (already_explained) continue;
+    for (const auto& node : busy) {
+      uses.push_back(
+          {HostUse::Kind::held,
+           "the kernel holds " + node + " (a filesystem mounted somewhere, swap, RAID or device-mapper on it)", node});
+    }
+  }
+  kernel_holds_[device.address] = uses;
+  return uses;
 }
 
 std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
@@ -308,28 +405,29 @@ std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
     const std::string what =
         shortened(dependent.names_filesystem ? dependent.label : seen->mount.fs_type + " on " + dependent.label, 48);
     const std::string point = shortened(seen->mount.mount_point);
-    uses.push_back({HostUse::Kind::mount,
-                    "backs the filesystem at " + point + " (" + what + ")" +
-                        snap.namespaces.namespaces[seen->ns].where(),
-                    point});
+    uses.push_back(
+        {HostUse::Kind::mount,
+         "backs the filesystem at " + point + " (" + what + ")" + snap.namespaces.namespaces[seen->ns].where(), point});
   }
-  for (const auto& [number, dependent] : dependents) {
-    if (dependent.block && snap.swap_partitions.contains(dependent.label.substr(0, dependent.label.find(',')))) {
-      uses.push_back({HostUse::Kind::swap, "backs active swap on " + dependent.label, "swap"});
-    }
-  }
-  for (const auto& swap : snap.swap_files) {
-    if (const auto on = dependents.find(swap.filesystem); on != dependents.end()) {
-      uses.push_back({HostUse::Kind::swap, "backs the swap file " + shortened(swap.path) + " (on " + on->second.label + ")",
-                      "swap"});
+  for (const auto& swap : snap.storage->swaps()) {
+    const auto on = swap.device ? dependents.find(*swap.device) : dependents.end();
+    if (on == dependents.end()) continue;
+    if (swap.partition) {
+      uses.push_back({HostUse::Kind::swap, "backs active swap on " + on->second.label, "swap"});
+    } else {
+      uses.push_back({HostUse::Kind::swap,
+                      "backs the swap file " + shortened(swap.path) + " (on " + on->second.label + ")", "swap"});
     }
   }
   for (const auto& loop : snap.storage->loops()) {
     if (!dependents.contains(loop.number) || chosen.contains(loop.number)) continue;
-    uses.push_back({HostUse::Kind::loop,
-                    "holds the file behind " + loop.name + " (" + shortened(loop.backing_path) + ", on " +
-                        dependents.at(*loop.backing_fs).label + ")",
-                    loop.name});
+    const bool over_disk = loop.backing_block && dependents.contains(*loop.backing_block);
+    const std::string on = dependents.at(over_disk ? *loop.backing_block : *loop.backing_fs).label;
+    uses.push_back(
+        {HostUse::Kind::loop,
+         over_disk ? "is set up as " + loop.name + " (over " + on + ")"
+                   : "holds the file behind " + loop.name + " (" + shortened(loop.backing_path) + ", on " + on + ")",
+         loop.name});
   }
   return uses;
 }
@@ -337,20 +435,22 @@ std::vector<HostUse> HostGuard::storage_uses(const Dependents& dependents) {
 std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nodes,
                                              const std::set<DevNumber>& block_nodes,
                                              const std::set<DevNumber>& unmounted_filesystems,
-                                             const std::map<DevNumber, std::string>& labels) {
+                                             const std::map<DevNumber, std::string>& labels, bool& storage_in_use) {
   using Type = FileIdentity::Type;
   std::vector<HostUse> uses;
   const Snapshot& snap = *snapshot_;
   std::set<std::size_t> named;
   for (const auto& file : snap.scan.held) {
-    const FileIdentity& id = file.identity;
+    const FileIdentity& id = *file.identity;
     const bool node = (id.type == Type::char_device && char_nodes.contains(id.rdev)) ||
                       (id.type == Type::block_device && block_nodes.contains(id.rdev));
     // A filesystem in no mount table but still in use: lazily unmounted (umount -l).
     const bool unmounted = (id.type == Type::regular || id.type == Type::directory) &&
                            unmounted_filesystems.contains(id.device);
-    if ((!node && !unmounted) || !named.insert(file.process).second) continue;
-    const auto path = paths_.view().read_link(file.link);
+    if (!node && !unmounted) continue;
+    storage_in_use = storage_in_use || unmounted || id.type == Type::block_device;
+    if (!named.insert(file.process).second) continue;
+    const auto path = file.shown.empty() ? paths_.view().read_link(file.link) : Expected<std::string>(file.shown);
     std::string through = shortened(path ? *path : file.link.substr(file.link.rfind('/') + 1));
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
@@ -362,7 +462,8 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
 
 std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
   const fs::path net_class = paths_.under("/sys/class/net");
-  const auto own = entries_below(net_class, device_dir);
+  // A walk that fails made the device blind in uses() already (the same subtree).
+  const auto own = entries_below(net_class, device_dir).value_or(std::vector<std::string>{});
   if (own.empty()) return {};
   const Network& net = network();
   // The device's interfaces, then every interface stacked on them (bond, bridge, VLAN) on the way to
@@ -387,11 +488,14 @@ std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
       default_route = default_route || route.is_default;
     }
     if (default_route) {
-      uses.push_back({HostUse::Kind::network, "network interface " + interface + " carries the default route" + via, interface});
+      uses.push_back(
+          {HostUse::Kind::network, "network interface " + interface + " carries the default route" + via, interface});
     } else if (any_route) {
-      uses.push_back({HostUse::Kind::network, "network interface " + interface + " carries IP routes" + via, interface});
+      uses.push_back(
+          {HostUse::Kind::network, "network interface " + interface + " carries IP routes" + via, interface});
     } else if (net.addressed_interfaces.contains(interface)) {
-      uses.push_back({HostUse::Kind::network, "network interface " + interface + " has a global IP address" + via, interface});
+      uses.push_back(
+          {HostUse::Kind::network, "network interface " + interface + " has a global IP address" + via, interface});
     }
   }
   return uses;

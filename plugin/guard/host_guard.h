@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/base/deadline.h"
 #include "plugin/guard/device_nodes.h"
 #include "plugin/guard/storage_stack.h"
 #include "plugin/kernel/class_index.h"
@@ -20,25 +21,33 @@ namespace vfiohooks {
 // One way the host uses a device, in the user's words.
 struct HostUse {
   // In the order of importance findings follow.
-  enum class Kind { mount, swap, loop, process, network, unseen };
+  enum class Kind { mount, swap, loop, held, process, network, unseen };
   Kind kind = Kind::mount;
   std::string text;    // "backs the filesystem at / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
   std::string holder;  // who or what, in a few words for tables: "/", "Xorg (pid 1234)"; empty for unseen
 };
 
 // Finds what the host itself uses a PCI device for, and says when it cannot see:
-// - storage behind a filesystem mounted in any mount namespace, or swap, through partitions, dm,
-//   md, LVM, loop devices (by their backing file's numbers), overlay layers, btrfs member devices,
-//   and 9p/virtiofs shares;
+// - storage behind a filesystem mounted in any mount namespace (those kept only by an nsfs bind
+//   mount too), or swap, through partitions, dm, md, LVM, loop devices (by their backing file's
+//   numbers, or the disk they are set up over), overlay layers, btrfs member devices, and
+//   9p/virtiofs shares; an NVMe controller's disks include its subsystem's multipath heads;
+// - what the kernel itself holds: each whole disk of a storage device is opened with O_EXCL, and
+//   one the kernel holds (EBUSY) is a use; the others stay claimed, so that nothing can mount or
+//   assemble them until the claims are released (after the unbind: claims_of);
 // - processes holding its nodes (DRM, fbdev, ALSA, uio, NVMe, /dev/nvidiaN, /dev/vfio/N, its block
 //   devices), or files on its filesystems that no mount table shows (lazily unmounted);
 // - network interfaces with addresses or routes (through bond, bridge and VLAN uppers).
 // A GPU carrying the host console is the planner's (console_handover.h).
 // Reads lazily and once: the route tables on the first NIC, /proc (one scan of every process's
 // files and mount namespace) and the storage stacks on the first device that has storage or nodes.
+// Nothing it reads waits on a filesystem (process_scan.h); what could (a loop device's status, an
+// overlay layer's stat) is asked in a detached child, and the whole look stops at `deadline`.
 // Blind is never safe: when the hook's root is not PID 1's, /proc shows only a child PID namespace
-// or hides processes, or a layer, loop file or swap file cannot be tied to a device, storage,
-// 9p/virtiofs and display devices get an `unseen` use saying what could not be seen.
+// or hides processes, any read of the storage stacks fails, a layer, loop file or swap area cannot
+// be tied to a device, or the deadline passed, storage, 9p/virtiofs and display devices get an
+// `unseen` use saying what could not be seen (and so does any device with nodes when the look at
+// the processes did not finish).
 class HostGuard {
  public:
   // How a device's disks, netdevs and virtio devices are found: by walking the device's own sysfs
@@ -48,7 +57,11 @@ class HostGuard {
   // none: a host whose use cannot be seen from here (a remote host's node devices, laid out by
   // vfioctl, which lists that check as unchecked instead): report nothing.
   enum class Sight { full, none };
-  explicit HostGuard(const HostPaths& paths, Lookup lookup = Lookup::per_device, Sight sight = Sight::full);
+  // keep: the O_EXCL claims of a storage device's disks stay until claims_of's holders release
+  // them (a plan that binds); release: each is dropped once it was made (vfioctl list, check).
+  enum class Claims { release, keep };
+  explicit HostGuard(const HostPaths& paths, Lookup lookup = Lookup::per_device, Sight sight = Sight::full,
+                     Deadline deadline = {}, Claims claims = Claims::release);
   ~HostGuard();
   HostGuard(HostGuard&&) noexcept;
   HostGuard& operator=(HostGuard&&) = delete;
@@ -58,6 +71,10 @@ class HostGuard {
   // /dev/vfio/N by right (the planner reports the record instead).
   std::vector<HostUse> uses(const PciDevice& device, bool held_by_vfio_hooks = false);
 
+  // The O_EXCL claims uses() made on `device`'s disks (Claims::keep), empty for anything else.
+  // Each is released when its last holder is gone.
+  std::vector<std::shared_ptr<KernelHold>> claims_of(const PciAddress& device) const;
+
  private:
   struct Network;
   struct Snapshot;
@@ -65,15 +82,25 @@ class HostGuard {
   const Network& network();
   Snapshot& snapshot();
   std::vector<HostUse> storage_uses(const Dependents& dependents);
+  // `storage_in_use`: set when a process holds a disk's node or a file on its unmounted filesystem.
   std::vector<HostUse> process_uses(const std::set<DevNumber>& char_nodes, const std::set<DevNumber>& block_nodes,
                                     const std::set<DevNumber>& unmounted_filesystems,
-                                    const std::map<DevNumber, std::string>& labels);
+                                    const std::map<DevNumber, std::string>& labels, bool& storage_in_use);
   std::vector<HostUse> network_uses(const std::filesystem::path& device_dir);
-  std::vector<std::string> entries_below(const std::filesystem::path& class_dir,
-                                         const std::filesystem::path& device_dir) const;
+  std::vector<HostUse> kernel_holds(const PciDevice& device, const std::vector<std::string>& blocks,
+                                    bool already_explained);
+  Expected<std::vector<std::string>> entries_below(const std::filesystem::path& class_dir,
+                                                   const std::filesystem::path& device_dir) const;
+  // The disks of the NVMe subsystems the controllers below `device_dir` are in (native multipath:
+  // /sys/devices/virtual/nvme-subsystem/nvme-subsysN/nvmeXnY, outside the controller's subtree).
+  Expected<std::vector<std::string>> nvme_heads(const std::filesystem::path& device_dir) const;
 
   HostPaths paths_;
   Sight sight_;
+  Deadline deadline_;
+  Claims claims_mode_;
+  std::map<PciAddress, std::vector<std::shared_ptr<KernelHold>>> claims_;
+  std::map<PciAddress, std::vector<HostUse>> kernel_holds_;  // what kernel_holds said, by device
   PciDirectories directories_;
   mutable std::optional<ClassIndex> index_;  // Lookup::whole_host
   HostCharNodes char_nodes_;

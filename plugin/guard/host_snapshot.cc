@@ -8,8 +8,9 @@
 
 namespace vfiohooks {
 
-HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup, HostGuard::Sight sight)
-    : paths_(std::move(paths)), lookup_(lookup), sight_(sight) {}
+HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup, HostGuard::Sight sight, Deadline deadline,
+                           HostGuard::Claims claims)
+    : paths_(std::move(paths)), lookup_(lookup), sight_(sight), deadline_(deadline), claims_(claims) {}
 
 const Expected<PciDevice>& HostSnapshot::device(const PciAddress& address) {
   auto found = devices_.find(address);
@@ -76,10 +77,18 @@ const std::vector<HostUse>& HostSnapshot::uses(const PciDevice& device, bool hel
   const auto key = std::make_pair(device.address, held_by_vfio_hooks);
   auto found = uses_.find(key);
   if (found == uses_.end()) {
-    if (!guard_) guard_.emplace(paths_, lookup_, sight_);
+    if (!guard_) guard_.emplace(paths_, lookup_, sight_, deadline_, claims_);
     found = uses_.emplace(key, guard_->uses(device, held_by_vfio_hooks)).first;
   }
   return found->second;
+}
+
+}  // namespace vfiohooks
+
+namespace vfiohooks {
+
+std::vector<std::shared_ptr<KernelHold>> HostSnapshot::claims_of(const PciAddress& device) const {
+  return guard_ ? guard_->claims_of(device) : std::vector<std::shared_ptr<KernelHold>>{};
 }
 
 }  // namespace vfiohooks

@@ -22,8 +22,10 @@ class HostSnapshot {
  public:
   // `lookup`: whole_host when most of the host's devices will be asked about (HostGuard).
   // `sight`: none for a host whose use cannot be seen from here (a remote host's node devices).
+  // `deadline` and `claims`: HostGuard's, for the look at what the host uses.
   explicit HostSnapshot(HostPaths paths, HostGuard::Lookup lookup = HostGuard::Lookup::per_device,
-                        HostGuard::Sight sight = HostGuard::Sight::full);
+                        HostGuard::Sight sight = HostGuard::Sight::full, Deadline deadline = {},
+                        HostGuard::Claims claims = HostGuard::Claims::release);
 
   const HostPaths& paths() const { return paths_; }
   // read_pci_device, remembered (a failure too).
@@ -44,11 +46,15 @@ class HostSnapshot {
   // HostGuard::uses of `device`, remembered by address; /proc and the host's tables are read the
   // first time a device needs them.
   const std::vector<HostUse>& uses(const PciDevice& device, bool held_by_vfio_hooks);
+  // HostGuard::claims_of: the O_EXCL claims uses() made on the device's disks.
+  std::vector<std::shared_ptr<KernelHold>> claims_of(const PciAddress& device) const;
 
  private:
   HostPaths paths_;
   HostGuard::Lookup lookup_;
   HostGuard::Sight sight_;
+  Deadline deadline_;
+  HostGuard::Claims claims_;
   std::map<PciAddress, Expected<PciDevice>> devices_;
   std::optional<PciDirectories> directories_;
   std::map<PciAddress, std::optional<std::filesystem::path>> device_directories_;

@@ -62,6 +62,13 @@ std::string unescape_octal(std::string_view text) {
   return out;
 }
 
+bool has_mount_option(const Mount& mount, std::string_view option) {
+  for (auto each : split(mount.mount_options, ',')) {
+    if (each == option) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> overlay_layers(std::string_view super_options) {
   // FACTS (seq_show_option): each option value has ',', ' ', '\t', '\n' and '\\' octal-escaped, so
   // a literal comma never separates options. Kernels before 6.5 (and lowerdir= since) show the
@@ -99,6 +106,7 @@ std::vector<Mount> parse_mountinfo(std::string_view text) {
     mount.device = *device;
     mount.root = unescape_octal(fields[3]);
     mount.mount_point = unescape_octal(fields[4]);
+    mount.mount_options = std::string(fields[5]);
     mount.fs_type = unescape_octal(fields[dash + 1]);
     mount.source = unescape_octal(fields[dash + 2]);
     if (dash + 3 < fields.size()) mount.options = std::string(fields[dash + 3]);

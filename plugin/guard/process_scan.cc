@@ -5,12 +5,14 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "plugin/base/sysfs_reader.h"
+#include "plugin/guard/mount_namespaces.h"
+#include "plugin/kernel/detached_questions.h"
 
 namespace vfiohooks {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -31,9 +33,21 @@ bool could_belong_to_a_device(const FileIdentity& id) {
 // The process is gone (ENOENT, ESRCH) or was never there: nothing to see, nothing missed.
 bool vanished(int code) { return code == ENOENT || code == ESRCH; }
 
+// Filesystems whose getattr never leaves the machine or waits for a daemon, and that can hold the
+// device nodes a process opens: stat(2) of a file there is safe and says whether it is a node.
+// Anything else (FUSE, NFS, CIFS, 9p, Ceph, overlay over any of them) may not answer.
+bool never_waits_and_holds_nodes(const Mount& mount) {
+  static const std::set<std::string, std::less<>> kLocal = {
+      "devtmpfs", "tmpfs", "ramfs", "ext2",     "ext3",   "ext4",     "xfs", "btrfs", "f2fs",   "vfat",
+      "msdos",    "exfat", "jfs",   "reiserfs", "nilfs2", "bcachefs", "zfs", "ntfs3", "hfsplus"};
+  // FACTS (fs/namei.c, may_open): a device node on a nodev mount cannot be opened through it.
+  return kLocal.contains(mount.fs_type) && !has_mount_option(mount, "nodev");
+}
+
 class Scanner {
  public:
-  explicit Scanner(const HostPaths& paths) : paths_(paths), view_(paths.view()), proc_(paths.proc().string()) {}
+  Scanner(const HostPaths& paths, const Deadline& deadline)
+      : paths_(paths), view_(paths.view()), proc_(paths.proc().string()), deadline_(deadline) {}
 
   ProcessScan run() {
     if (auto self = view_.read_link(proc_ + "/self")) scan_.self = parse_pid(*self).value_or(0);
@@ -47,11 +61,23 @@ class Scanner {
       if (auto pid = parse_pid(name)) pids.push_back(*pid);
     }
     std::sort(pids.begin(), pids.end());
-    for (const int pid : pids) scan_process(pid);
+    for (std::size_t i = 0; i < pids.size(); ++i) {
+      if (deadline_.passed()) {
+        scan_.finished = false;
+        scan_.unseen.push_back(kUnfinishedScan + deadline_.why_given_up() + " (" + std::to_string(i) + " of " +
+                               std::to_string(pids.size()) + " read)");
+        break;
+      }
+      scan_process(pids[i]);
+    }
     return std::move(scan_);
   }
 
  private:
+  void unseen(const ProcessInfo& info, const std::string& what, int code) {
+    scan_.unseen.push_back("cannot read " + what + " of " + label_of(info) + ": " + std::strerror(code));
+  }
+
   void scan_process(int pid) {
     const std::string dir = proc_ + "/" + std::to_string(pid) + "/";
     ProcessInfo info;
@@ -61,41 +87,62 @@ class Scanner {
     } else if (vanished(ns.error().code)) {
       return;
     } else {
-      scan_.unseen.push_back("cannot read the mount namespace of " + info.label(paths_) + ": " + std::strerror(ns.error().code));
+      unseen(info, "the mount namespace", ns.error().code);
     }
-    if (auto root = view_.stat(dir + "root")) info.root = *root;
+    // Its root and working directory pin their filesystems too. (Its executable is nearly always
+    // on a mounted filesystem, and a process rarely runs from a disk without a file or directory
+    // of it open: /proc/PID/exe is not read, saving a lookup per process.)
+    auto root = view_.read_link(dir + "root");
+    auto root_mount = root ? view_.mount_id(dir + "root") : tl::unexpected(root.error());
+    if (root && root_mount) {
+      info.root_path = std::move(*root);
+      info.root_mount = *root_mount;
+    } else if (vanished(root_mount.error().code)) {
+      return;
+    } else {
+      unseen(info, "the root directory", root_mount.error().code);
+    }
     const std::size_t index = scan_.processes.size();
     scan_.processes.push_back(info);
     if (pid == scan_.self) return;
 
-    // Its root and working directory pin their filesystems too. (Its executable is nearly always
-    // on a mounted filesystem, and a process rarely runs from a disk without a file or directory
-    // of it open: /proc/PID/exe is not read, saving a lookup per process.)
-    if (info.root) keep(index, dir + "root", *info.root);
-    if (auto cwd = view_.stat(dir + "cwd")) keep(index, dir + "cwd", *cwd);
+    if (info.root_mount) scan_.held.push_back({index, dir + "root", info.root_path, info.root_mount, std::nullopt});
+    if (auto cwd = view_.mount_id(dir + "cwd")) {
+      scan_.held.push_back({index, dir + "cwd", "", *cwd, std::nullopt});
+    } else if (!vanished(cwd.error().code)) {
+      unseen(info, "the working directory", cwd.error().code);
+    }
     const std::string fd_dir = dir + "fd";
-    auto fds = view_.list(fd_dir);
-    if (!fds) {
-      if (!vanished(fds.error().code)) {
-        scan_.unseen.push_back("cannot read the open files of " + info.label(paths_) + ": " + std::strerror(fds.error().code));
-      }
+    auto files = view_.open_files(fd_dir);
+    if (!files) {
+      if (!vanished(files.error().code)) unseen(info, "the open files", files.error().code);
       return;
     }
-    for (const auto& fd : *fds) {
-      std::string link = fd_dir + "/" + fd;
-      if (auto id = view_.stat(link)) keep(index, std::move(link), *id);
+    for (auto& file : *files) {
+      if (file.error != 0) {
+        if (!vanished(file.error)) unseen(info, "open file " + file.fd, file.error);
+      } else if (file.mount) {  // else a socket, a pipe, an anonymous inode: no file of a filesystem
+        scan_.held.push_back({index, fd_dir + "/" + file.fd, "", *file.mount, std::nullopt});
+      }
     }
   }
 
-  // The link's text is read only for the few files a finding names.
-  void keep(std::size_t process, std::string link, const FileIdentity& id) {
-    if (could_belong_to_a_device(id)) scan_.held.push_back({process, id, std::move(link)});
+  // Its label, read once however many of its reads failed.
+  const std::string& label_of(const ProcessInfo& info) {
+    if (label_pid_ != info.pid) {
+      label_pid_ = info.pid;
+      label_ = info.label(paths_);
+    }
+    return label_;
   }
 
   const HostPaths& paths_;
   const KernelView& view_;
   const std::string proc_;  // "/proc" under the host root
+  const Deadline& deadline_;
   ProcessScan scan_;
+  int label_pid_ = 0;
+  std::string label_;
 };
 
 }  // namespace
@@ -105,6 +152,54 @@ std::string ProcessInfo::label(const HostPaths& paths) const {
   return comm ? *comm + " (pid " + std::to_string(pid) + ")" : "pid " + std::to_string(pid);
 }
 
-ProcessScan scan_processes(const HostPaths& paths) { return Scanner(paths).run(); }
+ProcessScan scan_processes(const HostPaths& paths, const Deadline& deadline) { return Scanner(paths, deadline).run(); }
+
+void identify_held_files(const HostPaths& paths, ProcessScan& scan, const MountNamespaces& namespaces,
+                         const Deadline& deadline) {
+  std::map<unsigned, const Mount*> mounts;
+  for (const auto& seen : namespaces.mounts) mounts.emplace(seen.mount.id, &seen.mount);
+  const KernelView& view = paths.view();
+  std::vector<std::size_t> asked;
+  std::vector<FileQuestion> questions;
+  auto cannot_tell = [&](const HeldFile& file, const Error& error) {
+    if (vanished(error.code)) return;
+    const std::string what = file.shown.empty() ? file.link.substr(file.link.rfind('/') + 1) : file.shown;
+    scan.unseen.push_back("cannot tell what " + what + " of " + scan.processes[file.process].label(paths) +
+                          " is: " + (error.code == ETIMEDOUT ? error.message : std::strerror(error.code)));
+  };
+  for (std::size_t i = 0; i < scan.held.size(); ++i) {
+    HeldFile& file = scan.held[i];
+    const auto mount = mounts.find(*file.mount_id);
+    if (mount == mounts.end()) {
+      // A lazily unmounted filesystem, or the kernel's own (memfd, SysV shm): nothing says which
+      // filesystem it is, so only a child that may be abandoned asks.
+      asked.push_back(i);
+      questions.push_back({FileQuestion::Kind::stat, file.link, {}});
+    } else if (never_waits_and_holds_nodes(*mount->second)) {
+      if (auto id = view.stat(file.link))
+        file.identity = *id;
+      else
+        cannot_tell(file, id.error());
+    } else {
+      // No device node can be told apart here without asking the filesystem; as a file, it is on
+      // the mount's device.
+      FileIdentity id;
+      id.type = file.link.ends_with("/cwd") || file.link.ends_with("/root") ? FileIdentity::Type::directory
+                                                                            : FileIdentity::Type::regular;
+      id.device = mount->second->device;
+      file.identity = id;
+    }
+  }
+  const auto answers = ask_detached(view, questions, deadline.at());
+  for (std::size_t k = 0; k < asked.size(); ++k) {
+    HeldFile& file = scan.held[asked[k]];
+    if (answers[k])
+      file.identity = *answers[k];
+    else
+      cannot_tell(file, answers[k].error());
+  }
+  std::erase_if(scan.held,
+                [](const HeldFile& file) { return !file.identity || !could_belong_to_a_device(*file.identity); });
+}
 
 }  // namespace vfiohooks

@@ -2,12 +2,17 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "plugin/base/deadline.h"
+#include "plugin/base/error.h"
 #include "plugin/guard/mount_namespaces.h"
+#include "plugin/kernel/detached_questions.h"
 #include "plugin/kernel/host_paths.h"
 
 namespace vfiohooks {
@@ -24,27 +29,45 @@ using Dependents = std::map<DevNumber, Dependent>;
 struct LoopDevice {
   std::string name;                     // "loop0"
   DevNumber number;
-  std::string backing_path;             // sysfs backing_file: a path string, for messages only
-  std::optional<DevNumber> backing_fs;  // the backing file's filesystem, by number; nullopt: unknown
+  std::string backing_path;                // sysfs backing_file: a path string, for messages only
+  std::optional<DevNumber> backing_fs;     // the backing file's filesystem, by number; nullopt: unknown
+  std::optional<DevNumber> backing_block;  // the backing file is this block device (losetup over a disk)
+};
+
+// A swap area in /proc/swaps.
+struct Swap {
+  std::string path;                 // as /proc/swaps names it
+  bool partition = false;           // a block device; else a file
+  std::optional<DevNumber> device;  // the partition's number, or the file's filesystem
 };
 
 // Everything stacked on storage, read once: block devices and their holders, loop devices, the
-// layers of every overlay in every mount namespace, btrfs member devices, 9p/virtiofs shares.
-// dependents() then follows one PCI device's disks up through those stacks.
+// layers of every overlay in every mount namespace, btrfs member devices, 9p/virtiofs shares, swap.
+// dependents() then follows one PCI device's disks up through those stacks. What may wait on a
+// filesystem (the loop devices' status, the overlay layers', swap areas' and btrfs sources' stat)
+// is asked in one detached child within `deadline`.
 class StorageStack {
  public:
-  StorageStack(const HostPaths& paths, const MountNamespaces& namespaces);
+  StorageStack(const HostPaths& paths, const MountNamespaces& namespaces, const Deadline& deadline = {});
 
   // Every device number whose data lives on a PCI device with the block devices `blocks` and the
   // virtio devices `virtios` below it (their class entry names): its disks and partitions; dm, md
-  // and LVM on them; loop devices whose file is on one of those; overlays with a layer on one;
-  // btrfs with a member among them; its 9p or virtiofs shares.
-  Dependents dependents(const std::vector<std::string>& blocks, const std::vector<std::string>& virtios) const;
+  // and LVM on them; loop devices whose file is on one of those, or which are over one of them;
+  // overlays with a layer on one; btrfs with a member among them; its 9p or virtiofs shares. What
+  // could not be read on the way (a holders/ or partition listing) goes to `unseen`.
+  Dependents dependents(const std::vector<std::string>& blocks, const std::vector<std::string>& virtios,
+                        std::vector<std::string>& unseen) const;
   const std::vector<LoopDevice>& loops() const { return loops_; }
-  // What the stacks hide: overlay layers, loop backing files and btrfs sources that do not resolve.
+  const std::vector<Swap>& swaps() const { return swaps_; }
+  // What the stacks hide: overlay layers, loop backing files, swap areas and btrfs sources that
+  // do not resolve, tables that cannot be read.
   const std::vector<std::string>& unseen() const { return unseen_; }
   // "vda" for 254:0; the number itself when no block device has it.
   std::string block_name(DevNumber number) const;
+  // The number of the block device `name` ("vda"), if there is one.
+  std::optional<DevNumber> block_number(const std::string& name) const;
+  // The partitions of the whole disk `name` (subdirectories with a `partition` file).
+  Expected<std::vector<std::string>> partitions(const std::string& name) const;
 
  private:
   struct Overlay {
@@ -60,9 +83,10 @@ class StorageStack {
   void read_loops();
   void read_overlays();
   void read_btrfs();
+  void read_swaps();
+  void ask(const Deadline& deadline);
   // Adds `block` and everything stacked on it through holders/ (dm, md, LVM) and partitions.
-  void add_block_closure(const std::string& block, Dependents& found) const;
-  std::optional<DevNumber> stat_in_namespace(int reader, const std::string& path) const;
+  void add_block_closure(const std::string& block, Dependents& found, std::vector<std::string>& unseen) const;
 
   HostPaths paths_;
   const MountNamespaces& namespaces_;
@@ -71,12 +95,17 @@ class StorageStack {
   std::vector<LoopDevice> loops_;
   std::vector<Overlay> overlays_;
   std::vector<Btrfs> btrfs_;
+  std::vector<Swap> swaps_;
   std::vector<std::string> unseen_;
+  // Questions for the detached child, and what to do with each answer.
+  std::vector<FileQuestion> questions_;
+  std::vector<std::function<void(const Expected<FileIdentity>&)>> answer_to_;
 };
 
 // The devices below `device_dir` whose class directory entries resolve under it, e.g. the block
-// devices of an NVMe controller, found by walking the device's own subtree. Exposed for tests.
-std::vector<std::string> class_entries_below(const std::filesystem::path& class_dir,
-                                             const std::filesystem::path& device_dir);
+// devices of an NVMe controller, found by walking the device's own subtree through `view`; fails
+// with the first error of the walk (a subtree not seen whole may hide a disk).
+Expected<std::vector<std::string>> class_entries_below(const KernelView& view, const std::filesystem::path& class_dir,
+                                                       const std::filesystem::path& device_dir);
 
 }  // namespace vfiohooks

@@ -25,6 +25,12 @@ std::vector<Finding> undo_consoles(ConsoleEnv& env, StateStore& store, const std
 
 std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const HolderCheck& holders,
                                   const std::string& domain, const Plan& plan) {
+  // The disks' O_EXCL claims end with this call, whatever happens (the binder lets each go after
+  // its device's unbind, and all of them before a rollback).
+  struct ReleaseClaims {
+    DiskClaims& claims;
+    ~ReleaseClaims() { claims.release_all(); }
+  } release_claims{*plan.claims};
   std::vector<PciAddress> handed;
   auto undo = [&](std::vector<Finding> findings) {
     auto problems = undo_consoles(env, store, handed);
@@ -59,7 +65,7 @@ std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const Hold
     }
   }
   // 3. The devices, all or nothing; bind_devices rolls its own back.
-  auto failures = bind_devices(env.host, store, domain, plan.to_bind);
+  auto failures = bind_devices(env.host, store, domain, plan.to_bind, plan.claims.get());
   if (!failures.empty()) return undo(std::move(failures));
   return {};
 }

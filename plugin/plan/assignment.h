@@ -17,7 +17,9 @@ namespace vfiohooks {
 // the plan names (console = release), then checks that no process still holds those GPUs, then
 // binds every device (bind_devices). Any failure undoes everything done, in reverse, and returns
 // the findings that say why (plus one for anything that did not come back). Call with the state
-// lock held, and only with a plan that is not refused. An empty `holders` checks nothing.
+// lock held, and only with a plan that is not refused. An empty `holders` checks nothing. The
+// plan's disk claims are released on every path: each after its device's unbind, the rest before
+// a rollback or at the end.
 std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const HolderCheck& holders,
                                   const std::string& domain, const Plan& plan);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 
+#include "plugin/base/deadline.h"
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/plan/restorer.h"
 #include "plugin/writes/device_write.h"
@@ -20,7 +21,8 @@ std::int64_t now_seconds() {
 
 class Binding {
  public:
-  Binding(Host& host, StateStore& store, const std::string& domain) : host_(host), store_(store), domain_(domain) {}
+  Binding(Host& host, StateStore& store, const std::string& domain, DiskClaims* claims)
+      : host_(host), store_(store), domain_(domain), claims_(claims) {}
 
   std::vector<Finding> run(const std::vector<PlannedDevice>& devices) {
     if (auto unreadable = read_original_overrides(devices); !unreadable.empty()) return unreadable;
@@ -33,6 +35,10 @@ class Binding {
       std::vector<Finding> findings;
       if (!touched_.empty() && touched_.back().blocked_write) {
         findings.push_back(keep_blocked());
+      } else if (bound.error().code == ECANCELED) {
+        findings.push_back({Severity::error, address,
+                            "was not bound: vfio-hooks was stopped by a signal (SIGTERM); all were given back",
+                            "try again", "stopped"});
       } else {
         findings.push_back({Severity::error, address,
                             "could not be bound to vfio-pci (" + bound.error().message + "); all were given back",
@@ -89,6 +95,7 @@ class Binding {
     record.companion = planned.companion;
     record.since = now_seconds();
 
+    if (auto stopped = check_stop(); !stopped) return stopped;
     // 1. The intent, durably, before anything changes: a crash from here on is recoverable.
     if (auto saved = store_.save(record); !saved) return fail("recording intent: " + saved.error().message);
     touched_.push_back(record);
@@ -105,22 +112,28 @@ class Binding {
     // Each write below takes the device's lock in the kernel, so each is time-limited.
     if (driver_now != std::string(kVfioPci)) {
       // 3. Only vfio-pci may bind from now on; this neither unbinds nor probes.
+      if (auto stopped = check_stop(); !stopped) return stopped;
       if (auto written = write_device_attribute(host_, store_, current, device_dir / "driver_override", kVfioPci,
-                                                "write of driver_override");
+                                                "write of driver_override", Stoppable::yes);
           !written) {
         return fail("writing driver_override: " + written.error().message, written.error().code);
       }
       // 4. Leave the host driver. Its remove runs inside this write and may never return.
+      if (auto stopped = check_stop(); !stopped) return stopped;
       if (driver_now) {
         if (auto unbound =
                 write_device_attribute(host_, store_, current, host_.paths.pci_driver(*driver_now) / "unbind", address,
-                                       "unbind from " + *driver_now);
+                                       "unbind from " + *driver_now, Stoppable::yes);
             !unbound) {
           return fail("unbinding from " + *driver_now + ": " + unbound.error().message, unbound.error().code);
         }
       }
+      // The device's disks went with its driver (their O_EXCL claims kept anyone else from
+      // mounting or assembling them until now; a claim left open would keep the old disk's index).
+      if (claims_ != nullptr) claims_->release(device.address);
       // 5. Probe: the override makes vfio-pci the only candidate.
-      if (auto probed = write_device_attribute(host_, store_, current, host_.paths.drivers_probe(), address, "probe");
+      if (auto probed = write_device_attribute(host_, store_, current, host_.paths.drivers_probe(), address, "probe",
+                                               Stoppable::yes);
           !probed) {
         return fail("probing: " + probed.error().message, probed.error().code);
       }
@@ -156,7 +169,15 @@ class Binding {
             "release what holds the device (see dmesg), then run vfioctl restore " + address, "write-pending"};
   }
 
+  // A stop request (SIGTERM) between two steps: fail, so that everything is rolled back.
+  static Expected<void> check_stop() {
+    if (stop_requested()) return fail("stopped by a signal", ECANCELED);
+    return {};
+  }
+
   void roll_back(std::vector<Finding>& findings) {
+    // The disks come back with their driver: no claim of ours may hold their old selves.
+    if (claims_ != nullptr) claims_->release_all();
     for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
       if (auto restored = restore_device(host_, store_, *it); !restored) {
         const std::string address = it->address.str();
@@ -172,6 +193,7 @@ class Binding {
   StateStore& store_;
   const std::string& domain_;
   std::map<PciAddress, std::string> original_overrides_;
+  DiskClaims* claims_;
   std::vector<Record> touched_;
   bool vfio_loaded_ = false;
 };
@@ -179,8 +201,8 @@ class Binding {
 }  // namespace
 
 std::vector<Finding> bind_devices(Host& host, StateStore& store, const std::string& domain,
-                                  const std::vector<PlannedDevice>& devices) {
-  return Binding(host, store, domain).run(devices);
+                                  const std::vector<PlannedDevice>& devices, DiskClaims* claims) {
+  return Binding(host, store, domain, claims).run(devices);
 }
 
 }  // namespace vfiohooks

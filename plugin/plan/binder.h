@@ -16,8 +16,11 @@ namespace vfiohooks {
 // this call touched is restored, in reverse order. Returns no findings on success; else one naming
 // the device and the step that failed, plus one for each device the rollback could not restore.
 // Reads every device's driver_override first, waiting at most host.unbind_timeout for each: a
-// device whose lock something holds (device-locked) refuses them all with nothing changed. Call with the state lock held. Never uses new_id (FACTS: it grabs every device with those IDs).
+// device whose lock something holds (device-locked) refuses them all with nothing changed. Call with the state lock
+// held. Never uses new_id (FACTS: it grabs every device with those IDs). `claims` (the plan's O_EXCL claims on the
+// devices' disks) are released for each device once it left its driver, and all of them before a rollback. A stop
+// request (SIGTERM, deadline.h) between two steps fails the bind with `stopped` and rolls back.
 std::vector<Finding> bind_devices(Host& host, StateStore& store, const std::string& domain,
-                                  const std::vector<PlannedDevice>& devices);
+                                  const std::vector<PlannedDevice>& devices, DiskClaims* claims = nullptr);
 
 }  // namespace vfiohooks

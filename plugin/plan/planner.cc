@@ -79,6 +79,9 @@ class Planner {
                           [](const Finding& f) { return f.code != "host-use-unseen"; });
     plan_.findings = most_important_first(std::move(plan_.findings));
     if (plan_.refused()) plan_.to_bind.clear();
+    for (const auto& planned : plan_.to_bind) {
+      plan_.claims->add(planned.device.address, host_.claims_of(planned.device.address));
+    }
     return std::move(plan_);
   }
 
@@ -304,7 +307,10 @@ Plan make_plan(HostSnapshot& host, const DomainRequest& domain, const Policy& po
 
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
                const std::vector<Record>& held) {
-  HostSnapshot host(paths);
+  const bool binds = std::any_of(domain.devices.begin(), domain.devices.end(),
+                                 [&](const RequestedDevice& d) { return d.mode.value_or(policy.mode) == Mode::bind; });
+  HostSnapshot host(paths, HostGuard::Lookup::per_device, HostGuard::Sight::full, Deadline(policy.guard_timeout),
+                    binds ? HostGuard::Claims::keep : HostGuard::Claims::release);
   return make_plan(host, domain, policy, held);
 }
 

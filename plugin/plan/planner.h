@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "plugin/base/finding.h"
 #include "plugin/console/console_handover.h"
+#include "plugin/guard/disk_claims.h"
 #include "plugin/kernel/host_paths.h"
 #include "plugin/kernel/pci_device.h"
 #include "plugin/plan/domain_request.h"
@@ -26,12 +28,17 @@ struct Plan {
   std::vector<Finding> findings;       // most important first
   // The host consoles to hand over before binding (console = release), one per GPU that carries one.
   std::vector<ConsoleHandover> consoles;
+  // The O_EXCL claims on the disks of the devices to bind, made by the look and held until each
+  // device is unbound (take_devices releases them on every path). Shared by copies of the plan.
+  std::shared_ptr<DiskClaims> claims = std::make_shared<DiskClaims>();
   bool refused() const { return has_errors(findings); }
 };
 
 // The one decision, shared by the hook's prepare and `vfioctl check`: reads the host under `paths`,
 // checks every PCI device the domain asks for against the policy and the records in `held`, and
-// returns the devices to bind plus every finding. Changes nothing.
+// returns the devices to bind plus every finding. Changes nothing; when a device's mode is `bind`,
+// the plan holds the O_EXCL claims on the disks of the devices to bind (Plan::claims). The look at
+// what the host uses stops at policy.guard_timeout.
 Plan make_plan(const HostPaths& paths, const DomainRequest& domain, const Policy& policy,
                const std::vector<Record>& held);
 // The same over `host`, which keeps what it read for the next plan: for many plans over one moment

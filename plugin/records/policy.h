@@ -55,6 +55,8 @@ struct Policy {
   Console console = Console::keep;
   std::vector<std::string> stop_units;
   std::chrono::milliseconds unbind_timeout{10000};
+  // How long the host guard's look at what the host uses may take (HostGuard's deadline).
+  std::chrono::milliseconds guard_timeout{5000};
 
   void apply(const PolicyOverrides& overrides);
 };

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/base/deadline.h"
 #include "plugin/base/durable_file.h"
 #include "plugin/base/printable.h"
 
@@ -129,6 +130,10 @@ Expected<StateLock> StateLock::acquire(const fs::path& state_dir, std::chrono::m
       const int code = errno;
       ::close(fd);
       return tl::unexpected(os_error("cannot lock " + file.string(), code));
+    }
+    if (stop_requested()) {
+      ::close(fd);
+      return fail("stopped by a signal while waiting for " + file.string(), ECANCELED);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       ::close(fd);

@@ -7,8 +7,8 @@ namespace vfiohooks {
 
 Expected<void> write_device_attribute(Host& host, StateStore& store, Record& record,
                                       const std::filesystem::path& attribute, std::string_view value,
-                                      const std::string& what) {
-  auto written = write_with_time_limit(host.kernel, host.paths, attribute, value, host.unbind_timeout);
+                                      const std::string& what, Stoppable stoppable) {
+  auto written = write_with_time_limit(host.kernel, host.paths, attribute, value, host.unbind_timeout, stoppable);
   if (written.blocked) {
     written.blocked->what = what;
     record.blocked_write = written.blocked;

@@ -8,6 +8,7 @@
 #include "plugin/base/error.h"
 #include "plugin/kernel/host.h"
 #include "plugin/records/state_store.h"
+#include "plugin/writes/time_limit.h"
 
 namespace vfiohooks {
 
@@ -18,8 +19,9 @@ namespace vfiohooks {
 // as it lives: the writer goes into `record` (blocked_write, `what` naming the write), saved before
 // this returns, so that every later run leaves the device alone meanwhile. Fails with the kernel's
 // errno, or ETIMEDOUT when the limit passed (record.blocked_write then says whether it is blocked).
+// `stoppable`: whether a stop request ends the wait (write_with_time_limit).
 Expected<void> write_device_attribute(Host& host, StateStore& store, Record& record,
                                       const std::filesystem::path& attribute, std::string_view value,
-                                      const std::string& what);
+                                      const std::string& what, Stoppable stoppable = Stoppable::no);
 
 }  // namespace vfiohooks

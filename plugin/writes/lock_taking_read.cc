@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "plugin/writes/detached_child.h"
+#include "plugin/kernel/detached_child.h"
 
 namespace vfiohooks {
 

@@ -26,7 +26,7 @@ using LockTakingRead = Expected<std::optional<std::string>>;
 // So one child process reads them all and streams each value back over a pipe; we wait at most
 // `limit` for each. A device whose read does not answer in time gets ETIMEDOUT: its reader is
 // abandoned (SIGKILL; it leaves the kernel when the lock is given back, holding nothing of ours,
-// plugin/writes/detached_child.h) and a fresh child reads the devices after it. Costs one fork per call
+// plugin/kernel/detached_child.h) and a fresh child reads the devices after it. Costs one fork per call
 // (plus one per locked device), so read only what is shown or decided on, all at once.
 std::map<PciAddress, LockTakingRead> read_lock_taking_attribute(const HostPaths& paths,
                                                                 const std::vector<PciAddress>& addresses,

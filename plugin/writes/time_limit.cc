@@ -11,8 +11,9 @@
 
 #include <sys/wait.h>
 
+#include "plugin/base/deadline.h"
+#include "plugin/kernel/detached_child.h"
 #include "plugin/kernel/process_stat.h"
-#include "plugin/writes/detached_child.h"
 
 namespace vfiohooks {
 
@@ -31,7 +32,7 @@ std::optional<BlockedWrite> still_in_kernel(const HostPaths& paths, pid_t child,
 }  // namespace
 
 TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const std::filesystem::path& path,
-                                 std::string_view value, std::chrono::milliseconds limit) {
+                                 std::string_view value, std::chrono::milliseconds limit, Stoppable stoppable) {
   const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child < 0) {
@@ -63,6 +64,7 @@ TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const s
       return {fail(std::string("waiting for the sysfs writer: ") + std::strerror(code), code), std::nullopt};
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
+    if (stoppable == Stoppable::yes && stop_requested()) break;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(20000));
   }
@@ -71,9 +73,11 @@ TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const s
   ::kill(child, SIGKILL);
   reap_within(child, kKillGrace);
   auto blocked = still_in_kernel(paths, child, started);
-  const std::string what = "writing '" + std::string(value) + "' to " + paths.shown(path) + " did not finish within " +
-                           std::to_string(limit.count()) + " ms";
-  if (!blocked) return {fail(what + "; the write was abandoned", ETIMEDOUT), std::nullopt};
+  const bool stopped = stoppable == Stoppable::yes && stop_requested() && std::chrono::steady_clock::now() < deadline;
+  const std::string what =
+      "writing '" + std::string(value) + "' to " + paths.shown(path) +
+      (stopped ? " was stopped by a signal" : " did not finish within " + std::to_string(limit.count()) + " ms");
+  if (!blocked) return {fail(what + "; the write was abandoned", stopped ? ECANCELED : ETIMEDOUT), std::nullopt};
   return {
       fail(what + "; the writer (pid " + std::to_string(blocked->pid) + ") is still blocked in the kernel", ETIMEDOUT),
       blocked};

@@ -13,6 +13,10 @@
 
 namespace vfiohooks {
 
+// Whether a stop request (SIGTERM, plugin/base/deadline.h) ends the wait as the limit would: yes for
+// the steps of a bind, which is then rolled back; no for a restore, which must finish.
+enum class Stoppable { no, yes };
+
 // How a time-limited write ended.
 struct TimedWrite {
   Expected<void> result;  // the kernel's errno; ETIMEDOUT when the limit passed
@@ -27,7 +31,9 @@ struct TimedWrite {
 // child holds /dev/null as stdin, stdout and stderr and no other descriptor of ours, so an abandoned
 // one keeps neither the state lock nor the pipes libvirt reads the hook's output from. `paths` is
 // where /proc is (the writer's liveness is read there).
+// With Stoppable::yes a stop request ends the wait too (ECANCELED, unless the writer is blocked).
 TimedWrite write_with_time_limit(Kernel& kernel, const HostPaths& paths, const std::filesystem::path& path,
-                                 std::string_view value, std::chrono::milliseconds limit);
+                                 std::string_view value, std::chrono::milliseconds limit,
+                                 Stoppable stoppable = Stoppable::no);
 
 }  // namespace vfiohooks

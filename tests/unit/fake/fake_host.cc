@@ -56,6 +56,12 @@ std::string hex(unsigned value, int width) {
   return buffer;
 }
 
+DevNumber dev_number(const std::string& text) {
+  const auto number = parse_dev_number(text);
+  if (!number) throw std::runtime_error("FakeHost: not a device number: " + text);
+  return *number;
+}
+
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
@@ -179,11 +185,12 @@ FakeHost::FakeHost() {
   write_text(at("/sys/bus/pci/drivers_probe"), "");
   write_text(at("/dev/vfio/vfio"), "");
   write_text(at("/proc/sys/kernel/osrelease"), std::string(kRelease) + "\n");
-  write_text(at("/lib/modules") / kRelease / "modules.dep",
-             "kernel/drivers/vfio/vfio.ko:\n"
-             "kernel/drivers/vfio/vfio_iommu_type1.ko: kernel/drivers/vfio/vfio.ko\n"
-             "kernel/drivers/vfio/pci/vfio-pci-core.ko: kernel/drivers/vfio/vfio.ko\n"
-             "kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio.ko\n");
+  write_text(
+      at("/lib/modules") / kRelease / "modules.dep",
+      "kernel/drivers/vfio/vfio.ko:\n"
+      "kernel/drivers/vfio/vfio_iommu_type1.ko: kernel/drivers/vfio/vfio.ko\n"
+      "kernel/drivers/vfio/pci/vfio-pci-core.ko: kernel/drivers/vfio/vfio.ko\n"
+      "kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/vfio.ko\n");
   set_interrupt_remapping(true);
   start_processes();
   write_text(at("/proc/swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
@@ -316,7 +323,10 @@ void FakeHost::add_virtfn(const std::string& pf, unsigned index, const std::stri
 void FakeHost::add_block(const std::string& address, const std::string& subpath, const std::string& dev) {
   const fs::path dir = device_dir(address) / subpath;
   // A partition is a subdirectory of its disk, with a `partition` file.
-  if (fs::exists(dir.parent_path() / "dev")) write_text(dir / "partition", "1\n");
+  if (fs::exists(dir.parent_path() / "dev")) {
+    write_text(dir / "partition", "1\n");
+    view_->add_partition(dev_number(dev), dev_number(trim(read_text(dir.parent_path() / "dev"))));
+  }
   write_text(dir / "dev", dev + "\n");
   fs::create_directories(dir / "holders");
   relink(at("/sys/class/block") / dir.filename(), dir);
@@ -334,11 +344,17 @@ void FakeHost::add_virtual_block(const std::string& name, const std::string& dev
     const fs::path lower_dir = fs::canonical(at("/sys/class/block") / lower);
     relink(lower_dir / "holders" / name, dir);
     relink(dir / "slaves" / lower, lower_dir);
+    // FACTS: dm and md claim the devices they are built on exclusively (bd_link_disk_holder).
+    view_->hold(dev_number(trim(read_text(lower_dir / "dev"))));
   }
 }
 
 void FakeHost::add_swap(const std::string& filename) {
   append(at("/proc/swaps"), filename + "                               partition\t8388604\t\t0\t\t-2");
+  // FACTS: swapon claims its partition exclusively.
+  if (const auto node = view_->resolve(at(filename)); node && node->type == FileIdentity::Type::block_device) {
+    view_->hold(node->rdev);
+  }
 }
 
 void FakeHost::add_dev_node(const std::string& name, const std::string& mapper_alias) {
@@ -648,7 +664,14 @@ std::string FakeHost::snapshot() const {
 }
 
 std::vector<std::string> FakeHost::writes() const { return lines_of(read_text(root_ / ".fake-kernel-writes")); }
-void FakeHost::clear_writes() { write_text(root_ / ".fake-kernel-writes", ""); }
+
+std::vector<std::string> FakeHost::claims_at_writes() const {
+  return lines_of(read_text(root_ / ".fake-kernel" / "claims-at-writes"));
+}
+void FakeHost::clear_writes() {
+  write_text(root_ / ".fake-kernel-writes", "");
+  write_text(root_ / ".fake-kernel" / "claims-at-writes", "");
+}
 
 // ---- kernel semantics --------------------------------------------------------------------------
 
@@ -729,8 +752,9 @@ void FakeHost::probe_unbound_devices(const std::string& driver) {
 
 // FACTS: pci_init_reset_methods tries, in order, device_specific (a quirk; vendor-reset hooks it for
 // the devices in its table), flr, af_flr, pm, and bus: pci_parent_bus_reset, only for a function
-// that is not on a root bus, not a bridge, not quirked with PCI_DEV_FLAGS_NO_BUS_RESET, and alone on its bus — at enumeration, before the functions
-// after it are on the bus list (pci_device_add), so a bus's first function gets "bus" even when others follow.
+// that is not on a root bus, not a bridge, not quirked with PCI_DEV_FLAGS_NO_BUS_RESET, and alone on its bus — at
+// enumeration, before the functions after it are on the bus list (pci_device_add), so a bus's first function gets "bus"
+// even when others follow.
 std::vector<std::string> FakeHost::probe_reset_methods(const std::string& address) const {
   const auto hardware = lines_of(read_text(at("/.fake-kernel/resets") / address));
   const auto offers = [&](const char* word) {
@@ -782,6 +806,10 @@ Expected<void> FakeHost::write_attribute(const fs::path& path, std::string_view 
   std::string shown = given;
   for (std::size_t at_newline; (at_newline = shown.find('\n')) != std::string::npos;) shown.replace(at_newline, 1, "\\n");
   append(root_ / ".fake-kernel-writes", "/" + path.lexically_relative(root_).string() + " " + shown);
+  // What we held open with O_EXCL when the write was made (the writer is a fork of the library).
+  std::string claims;
+  for (const auto& device : view_->claimed()) claims += " " + device.str();
+  append(root_ / ".fake-kernel" / "claims-at-writes", "/" + path.lexically_relative(root_).string() + ":" + claims);
 
   const std::string text = path.string();
   const std::string bare = trim(given);

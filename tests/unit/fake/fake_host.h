@@ -159,6 +159,21 @@ class FakeHost : public Kernel {
   void put_init_in_child_pid_namespace();
   // /proc/PID/fd cannot be read (hidepid, an LSM): EACCES.
   void deny_open_files(int pid);
+  // A mount namespace no process is in, kept by a bind mount of its nsfs file at `file` in the
+  // host's namespace (`unshare --mount=FILE`); it starts as a copy of the host's mounts. A visit
+  // (KernelView::visit_mount_namespace) shows up as a process of ours in it while it lasts.
+  void add_kept_namespace(const std::string& ns, const std::string& file);
+  // Every read of `path` through the KernelView (stat, readlink, list, read) fails with `error`.
+  void fail_read(const std::string& path, int error);
+  // An NVMe controller `controller` ("nvme0") below `address` in the subsystem `subsystem`
+  // ("nvme-subsys0") with native multipath: its namespace's disk `head` ("nvme0n1", `dev`) lives
+  // under /sys/devices/virtual/nvme-subsystem/, and only a hidden path disk below the controller.
+  void add_nvme_multipath(const std::string& address, const std::string& controller, const std::string& subsystem,
+                          const std::string& head, const std::string& dev);
+  // What the fake kernel answers reads with (claims, holds, failures).
+  FakeKernelView& kernel_view() const { return *view_; }
+  // For each write made, "PATH: DEV..." the block devices the library held open with O_EXCL then.
+  std::vector<std::string> claims_at_writes() const;
 
   // ---- Consoles and framebuffers (fake_host_console.cc) --------------------------------------
   // The kernel's console layer as sysfs shows it: /sys/class/vtconsole/vtconN/{name,bind}, the
@@ -330,6 +345,7 @@ class FakeHost : public Kernel {
     std::string ns;
     unsigned id = 0;
     std::string dev, mount_point, fs_type, source, options;
+    std::string root = "/";
   };
   void start_processes();
   std::filesystem::path ns_view(const std::string& ns) const;
@@ -345,6 +361,7 @@ class FakeHost : public Kernel {
   std::string hook_root_ = "/";
   unsigned next_mount_id_ = 30;
   unsigned next_detached_ = 1;
+  int next_visitor_ = 30000;
 };
 
 }  // namespace vfiohooks::testing

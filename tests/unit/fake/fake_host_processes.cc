@@ -72,8 +72,8 @@ void FakeHost::write_mount_tables() {
     std::string table;
     for (const auto& m : mounts_) {
       if (m.ns != ns) continue;
-      table += std::to_string(m.id) + " 1 " + m.dev + " / " + m.mount_point + " rw,relatime shared:1 - " + m.fs_type +
-               " " + m.source + " " + m.options + "\n";
+      table += std::to_string(m.id) + " 1 " + m.dev + " " + m.root + " " + m.mount_point + " rw,relatime shared:1 - " +
+               m.fs_type + " " + m.source + " " + m.options + "\n";
     }
     write_text(root_ / ".fake-kernel" / "ns" / ns / "mountinfo", table);
   }
@@ -97,7 +97,8 @@ void FakeHost::write_mount_tables() {
 
 void FakeHost::add_mount(const std::string& dev, const std::string& mount_point, const std::string& fs_type,
                          const std::string& source, const std::string& options, const std::string& ns) {
-  mounts_.push_back({ns, next_mount_id_++, dev, mount_point, fs_type, source, options});
+  const unsigned id = next_mount_id_++;
+  mounts_.push_back({ns, id, dev, mount_point, fs_type, source, options});
   if (fs_type == "overlay") {
     // The kernel refuses an overlay whose layer directories do not exist (plain names only here).
     std::istringstream each(options);
@@ -114,7 +115,9 @@ void FakeHost::add_mount(const std::string& dev, const std::string& mount_point,
   }
   const fs::path dir = inside(ns_view(ns), mount_point);
   fs::create_directories(dir);
-  view_->add_filesystem(dir, dev_number(dev));
+  view_->add_filesystem(dir, dev_number(dev), id);
+  // FACTS: a mounted block device is claimed exclusively by its filesystem (mount_bdev).
+  if (!dev_number(dev).is_anonymous()) view_->hold(dev_number(dev));
   write_mount_tables();
 }
 
@@ -123,8 +126,10 @@ void FakeHost::umount(const std::string& mount_point, const std::string& ns) {
     return m.ns == ns && m.mount_point == mount_point;
   });
   if (gone == mounts_.rend()) throw std::runtime_error("FakeHost: nothing mounted at " + mount_point);
+  const std::string dev = gone->dev;
   mounts_.erase(std::next(gone).base());
   view_->remove_filesystem(inside(ns_view(ns), mount_point));
+  if (!dev_number(dev).is_anonymous()) view_->unhold(dev_number(dev));
   write_mount_tables();
 }
 
@@ -199,7 +204,7 @@ void FakeHost::add_unmounted_file(int pid, const std::string& path, const std::s
   identity.type = FileIdentity::Type::regular;
   identity.device = dev_number(dev);
   identity.inode = next_detached_;
-  view_->add_magic_link(fds / fd, identity, path);
+  view_->add_magic_link(fds / fd, identity, path, 9000 + next_detached_);  // its mount is in no table any more
 }
 
 void FakeHost::chroot_hook(const std::string& dir) {
@@ -210,9 +215,50 @@ void FakeHost::chroot_hook(const std::string& dir) {
   write_mount_tables();
 }
 
+void FakeHost::add_kept_namespace(const std::string& ns, const std::string& file) {
+  add_mount_namespace(ns);
+  const std::string id = lines_of(read_text(root_ / ".fake-kernel" / "ns" / ns / "id")).at(0);
+  write_text(at(file), "");
+  // FACTS (fs/nsfs.c): the bind mount of /proc/PID/ns/mnt shows as nsfs, its root the namespace's id.
+  const unsigned mount = next_mount_id_++;
+  mounts_.push_back({"host", mount, "0:4", file, "nsfs", "nsfs", "rw", id});
+  write_mount_tables();
+  view_->add_namespace_file(
+      at(file),
+      [this, ns] {
+        const int pid = next_visitor_++;
+        add_process({.pid = pid, .comm = "vfio-hooks-engi", .ns = ns});
+        return pid;
+      },
+      [this](int pid) { end_process(pid); });
+}
+
 void FakeHost::put_init_in_child_pid_namespace() { symlink_to(at("/proc/1/ns/pid"), "pid:[4026532500]"); }
 
 void FakeHost::deny_open_files(int pid) { view_->deny(at("/proc") / std::to_string(pid) / "fd"); }
+
+void FakeHost::fail_read(const std::string& path, int error) { view_->deny(at(path), error); }
+
+void FakeHost::add_nvme_multipath(const std::string& address, const std::string& controller,
+                                  const std::string& subsystem, const std::string& head, const std::string& dev) {
+  // FACTS: the controller's own (hidden) path disk nvmeXcYnZ sits below it, with no node in /dev;
+  // the subsystem's head disk, the one that is mounted, sits below the subsystem.
+  const fs::path controller_dir = device_dir(address) / "nvme" / controller;
+  symlink_to(at("/sys/class/nvme") / controller, controller_dir);
+  const std::string path_disk = controller + "c0" + head.substr(head.find('n', 4));
+  write_text(controller_dir / path_disk / "dev", "259:99\n");
+  write_text(controller_dir / path_disk / "hidden", "1\n");
+  fs::create_directories(controller_dir / path_disk / "holders");
+  symlink_to(at("/sys/class/block") / path_disk, controller_dir / path_disk);
+  const fs::path subsystem_dir = at("/sys/devices/virtual/nvme-subsystem") / subsystem;
+  symlink_to(subsystem_dir / controller, controller_dir);
+  symlink_to(at("/sys/class/nvme-subsystem") / subsystem, subsystem_dir);
+  write_text(subsystem_dir / head / "dev", dev + "\n");
+  write_text(subsystem_dir / head / "hidden", "0\n");
+  fs::create_directories(subsystem_dir / head / "holders");
+  symlink_to(at("/sys/class/block") / head, subsystem_dir / head);
+  add_block_node(subsystem_dir / head, dev);
+}
 
 // ---- device numbers ----------------------------------------------------------------------------
 

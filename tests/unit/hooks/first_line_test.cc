@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "hooks/hook_runner.h"
+#include "plugin/base/deadline.h"
 #include "plugin/records/state_store.h"
 #include "tests/unit/fake/topologies.h"
 #include "tests/unit/hooks/libvirt_message.h"
@@ -315,6 +316,14 @@ const std::map<std::string, Case>& cases() {
           topo::lone_nic(r.host);
           r.config("[domain.windows11-gaming-gpu]\ncompanions = bind-all-members\n");
           r.run(domain_xml({with({topo::kLoneNic})}));
+        }}},
+      {"stopped",
+       {"vfio-hooks was stopped by a signal (SIGTERM) before it bound anything",
+        [](HookRun& r) {
+          topo::virtio_disk(r.host);
+          request_stop();  // what SIGTERM's handler does
+          r.run(domain_xml({with({topo::kVirtioDisk})}));
+          clear_stop_request();
         }}},
       {"lock",
        {"another vfio-hooks process holds",

@@ -51,7 +51,7 @@ TEST(ClassIndex, FindsWhatTheDeviceWalkFindsForEveryDeviceAndClass) {
     const auto dir = resolve(host.paths().pci_device(address));
     ASSERT_TRUE(dir);
     for (const char* class_dir : {"/sys/class/block", "/sys/class/net", "/sys/bus/virtio/devices"}) {
-      const auto walked = class_entries_below(host.at(class_dir), *dir);
+      const auto walked = class_entries_below(host.paths().view(), host.at(class_dir), *dir).value();
       EXPECT_EQ(index.entries_below(host.at(class_dir), *dir), walked) << address.str() << " " << class_dir;
       found += walked.size();
     }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Reads of attributes that take the device's lock (plugin/writes/lock_taking_read.h,
-// plugin/writes/driver_override.h) and the rules of the children doing them (plugin/writes/detached_child.h).
+// plugin/writes/driver_override.h) and the rules of the children doing them (plugin/kernel/detached_child.h).
 #include "plugin/writes/lock_taking_read.h"
 
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include "plugin/kernel/pci_device.h"
 #include "plugin/kernel/process_stat.h"
 #include "plugin/records/state_store.h"
-#include "plugin/writes/detached_child.h"
+#include "plugin/kernel/detached_child.h"
 #include "plugin/writes/driver_override.h"
 #include "tests/unit/fake/topologies.h"
 #include "tests/unit/test_support.h"

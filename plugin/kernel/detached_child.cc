@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-#include "plugin/writes/detached_child.h"
+#include "plugin/kernel/detached_child.h"
 
 #include <fcntl.h>
 #include <signal.h>

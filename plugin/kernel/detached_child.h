@@ -8,8 +8,9 @@
 namespace vfiohooks {
 
 // What vfio-hooks does in a child process is anything that may wait for a device's lock in the
-// kernel: such a child can be abandoned, a thread could not (it would also block our exit). These
-// are the rules every such child follows.
+// kernel: such a child can be abandoned, a thread could not (it would also block our exit). A
+// process kept in another mount namespace (KernelView::visit_mount_namespace) is such a child too.
+// These are the rules every such child follows.
 
 // In a child just forked from `parent`: dies with the parent (PR_SET_PDEATHSIG), so work not yet
 // begun never starts after the parent is gone; holds /dev/null as stdin, stdout and stderr and no
