@@ -36,6 +36,8 @@ class Scanner {
   explicit Scanner(const HostPaths& paths) : paths_(paths), view_(paths.view()), proc_(paths.proc().string()) {}
 
   ProcessScan run() {
+    // Files on sysfs are kept too: a function's resourceN, config or rom held open uses it.
+    if (auto sysfs = view_.stat(paths_.under("/sys").string())) sysfs_ = sysfs->device;
     if (auto self = view_.read_link(proc_ + "/self")) scan_.self = parse_pid(*self).value_or(0);
     auto names = view_.list(proc_);
     if (!names) {
@@ -89,12 +91,14 @@ class Scanner {
 
   // The link's text is read only for the few files a finding names.
   void keep(std::size_t process, std::string link, const FileIdentity& id) {
-    if (could_belong_to_a_device(id)) scan_.held.push_back({process, id, std::move(link)});
+    const bool on_sysfs = id.type == FileIdentity::Type::regular && sysfs_ && id.device == *sysfs_;
+    if (could_belong_to_a_device(id) || on_sysfs) scan_.held.push_back({process, id, std::move(link)});
   }
 
   const HostPaths& paths_;
   const KernelView& view_;
   const std::string proc_;  // "/proc" under the host root
+  std::optional<DevNumber> sysfs_;
   ProcessScan scan_;
 };
 

@@ -28,8 +28,9 @@ struct HeldFile {
 };
 
 // One pass over /proc: every process, its mount namespace and root, and the files it holds that
-// could belong to a PCI device — device nodes, and files on filesystems with a real device number
-// (sockets, pipes and files on anonymous devices such as tmpfs are left out).
+// could belong to a PCI device — device nodes, files on filesystems with a real device number, and
+// files on sysfs (a function's registers); sockets, pipes and files on other anonymous devices such
+// as tmpfs are left out.
 struct ProcessScan {
   int self = 0;                           // the scanning process (readlink /proc/self)
   std::vector<ProcessInfo> processes;     // in pid order, self included

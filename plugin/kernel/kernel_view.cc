@@ -104,4 +104,24 @@ Expected<FileIdentity> LinuxKernelView::loop_backing(const std::string& node, De
   return backing;
 }
 
+Expected<std::string> LinuxKernelView::read(const std::string& path) const {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return os_error("cannot read", path, errno);
+  std::string content;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int code = errno;
+      ::close(fd);
+      return os_error("cannot read", path, code);
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return content;
+}
+
 }  // namespace vfiohooks

@@ -171,7 +171,7 @@ FakeHost::FakeHost() {
 
   for (const char* dir : {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block",
                           "/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/bus/virtio/devices",
-                          "/sys/kernel/iommu_groups", "/sys/module", "/sys/class/block", "/sys/class/net",
+                          "/sys/kernel/iommu_groups", "/sys/module", "/sys/class/block", "/sys/class/net", "/sys/dev/char", "/sys/dev/block",
                           "/sys/class/graphics", "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc",
                           "/.fake-kernel/drivers"}) {
     fs::create_directories(at(dir));
@@ -344,32 +344,6 @@ void FakeHost::add_swap(const std::string& filename) {
 void FakeHost::add_dev_node(const std::string& name, const std::string& mapper_alias) {
   if (!fs::exists(at("/dev") / name)) write_text(at("/dev") / name, "");
   if (!mapper_alias.empty()) relink(at("/dev/mapper") / mapper_alias, at("/dev") / name);
-}
-
-void FakeHost::add_net(const std::string& address, const std::string& interface) {
-  const fs::path dir = device_dir(address) / "net" / interface;
-  write_text(dir / "operstate", "up\n");
-  relink(at("/sys/class/net") / interface, dir);
-}
-
-void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers) {
-  const fs::path dir = at("/sys/devices/virtual/net") / name;
-  write_text(dir / "operstate", "up\n");
-  relink(at("/sys/class/net") / name, dir);
-  for (const auto& lower : lowers) {
-    const fs::path lower_dir = fs::canonical(at("/sys/class/net") / lower);
-    relink(lower_dir / ("upper_" + name), dir);
-    relink(dir / ("lower_" + lower), lower_dir);
-  }
-}
-
-void FakeHost::add_route(const std::string& interface, bool is_default) {
-  append(at("/proc/net/route"), is_default ? interface + "\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0"
-                                           : interface + "\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0");
-}
-
-void FakeHost::add_global_ipv6(const std::string& interface) {
-  append(at("/proc/net/if_inet6"), "20010db8000000000000000000000042 02 40 00 80 " + interface);
 }
 
 void FakeHost::add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag) {

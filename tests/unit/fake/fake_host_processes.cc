@@ -72,8 +72,8 @@ void FakeHost::write_mount_tables() {
     std::string table;
     for (const auto& m : mounts_) {
       if (m.ns != ns) continue;
-      table += std::to_string(m.id) + " 1 " + m.dev + " / " + m.mount_point + " rw,relatime shared:1 - " + m.fs_type +
-               " " + m.source + " " + m.options + "\n";
+      table += std::to_string(m.id) + " 1 " + m.dev + " " + m.root + " " + m.mount_point + " rw,relatime shared:1 - " +
+               m.fs_type + " " + m.source + " " + m.options + "\n";
     }
     write_text(root_ / ".fake-kernel" / "ns" / ns / "mountinfo", table);
   }
@@ -169,6 +169,8 @@ void FakeHost::add_process(const Process& process) {
   write_text(dir / "comm", process.comm + "\n");
   symlink_to(dir / "ns" / "mnt", lines_of(read_text(root_ / ".fake-kernel" / "ns" / process.ns / "id")).at(0));
   symlink_to(dir / "ns" / "pid", kInitPidNamespace);
+  symlink_to(dir / "ns" / "net", view_->network().ns(process.net).id);
+  if (!fs::exists(dir / "maps")) write_text(dir / "maps", "");
   symlink_to(dir / "mountinfo", root_ / ".fake-kernel" / "ns" / process.ns / "mountinfo");
   // root and cwd resolve as the tree is now; open files keep what they were opened as.
   const fs::path view = ns_view(process.ns);
@@ -228,6 +230,8 @@ void FakeHost::add_char_device(const std::string& address, const std::string& su
   write_text(dir / "dev", dev + "\n");
   symlink_to(dir / "subsystem", at("/sys/class") / subsystem);
   symlink_to(at("/sys/class") / subsystem / dir.filename(), dir);
+  // FACTS (drivers/base/core.c, device_create_sys_dev_entry): /sys/dev/char/MAJOR:MINOR, relative.
+  symlink_to(at("/sys/dev/char") / dev, fs::path("../..") / fs::relative(dir, at("/sys")));
   if (!fs::exists(at(node))) write_text(at(node), "");
   view_->add_node(at(node), FileIdentity::Type::char_device, dev_number(dev));
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake/fake_kernel_view.h"
 
+#include <linux/netlink.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -16,7 +17,64 @@ tl::unexpected<Error> os_error(const std::string& path, int code) {
   return fail(path + ": " + std::strerror(code), code);
 }
 
+// A network namespace of the fake: its tables are read when asked, so later changes show.
+class FakeNetworkNamespace : public NetworkNamespaceReader {
+ public:
+  FakeNetworkNamespace(const FakeKernelView& view, std::string file, std::string id)
+      : view_(view), file_(std::move(file)), id_(std::move(id)) {}
+  Expected<std::string> exchange(std::string_view request) override {
+    nlmsghdr header{};
+    if (request.size() >= sizeof header) std::memcpy(&header, request.data(), sizeof header);
+    if (const auto error = view_.fault("netlink", file_ + " " + std::to_string(header.nlmsg_type))) {
+      return os_error("rtnetlink", *error);
+    }
+    return view_.network().answer(id_, request);
+  }
+  Expected<std::string> packet_sockets() override {
+    if (const auto error = view_.fault("packet", file_)) return os_error("/proc/net/packet", *error);
+    return view_.network().packet_table(id_);
+  }
+
+ private:
+  const FakeKernelView& view_;
+  std::string file_, id_;
+};
+
 }  // namespace
+
+std::optional<int> FakeKernelView::fault(const std::string& op, const std::string& path) const {
+  std::string shown = path;
+  if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
+  const std::string call = op + " " + shown;
+  if (recording_) calls_.push_back(call);
+  if (call_faults_.empty()) return std::nullopt;
+  const auto found = call_faults_.find(call);
+  if (found == call_faults_.end()) return std::nullopt;
+  return found->second;
+}
+
+Expected<std::string> FakeKernelView::read(const std::string& path) const {
+  if (const auto error = fault("read", path)) return os_error(path, *error);
+  if (!denied_.empty() && denied_.contains(path)) return os_error(path, EACCES);
+  return LinuxKernelView().read(path);
+}
+
+Expected<std::unique_ptr<NetworkNamespaceReader>> FakeKernelView::open_network_namespace(
+    const std::string& ns_file) const {
+  if (const auto error = fault("netns", ns_file)) return os_error(ns_file, *error);
+  std::string id = network_.host_id();
+  if (!ns_file.empty()) {
+    // The tree has /proc/PID/ns/net and nsfs mount points as symlinks to "net:[ID]".
+    std::error_code error;
+    const fs::path target = fs::read_symlink(ns_file, error);
+    if (error) return os_error(ns_file, error.value());
+    id = target.string();
+  }
+  if (network_.by_id(id) == nullptr) return os_error(ns_file, ENOENT);
+  std::string shown = ns_file;
+  if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
+  return std::make_unique<FakeNetworkNamespace>(*this, shown, id);
+}
 
 void FakeKernelView::add_filesystem(const fs::path& dir, DevNumber device) {
   filesystems_[dir.string()] = device;
@@ -79,6 +137,7 @@ Expected<FileIdentity> FakeKernelView::resolve(const fs::path& path) const {
 }
 
 Expected<FileIdentity> FakeKernelView::stat(const std::string& key) const {
+  if (const auto error = fault("stat", key)) return os_error(key, *error);
   if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
   if (const auto magic = magic_.find(key); magic != magic_.end()) return magic->second;
   // The tree itself can change under a cached answer only through FakeHost, which builds the
@@ -89,6 +148,7 @@ Expected<FileIdentity> FakeKernelView::stat(const std::string& key) const {
 }
 
 Expected<std::string> FakeKernelView::read_link(const std::string& key) const {
+  if (const auto error = fault("readlink", key)) return os_error(key, *error);
   if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
   if (const auto shown = shown_.find(key); shown != shown_.end()) return shown->second;
   std::error_code error;
@@ -109,11 +169,13 @@ int FakeKernelView::times_listed(const fs::path& dir) const {
 
 Expected<std::vector<std::string>> FakeKernelView::list(const std::string& key) const {
   ++listed_[key];
+  if (const auto error = fault("list", key)) return os_error(key, *error);
   if (!denied_.empty() && denied_.contains(key)) return os_error(key, EACCES);
   return LinuxKernelView().list(key);  // the tree's own directories, as they are
 }
 
 Expected<FileIdentity> FakeKernelView::loop_backing(const std::string& key, DevNumber rdev) const {
+  if (const auto error = fault("loop", key)) return os_error(key, *error);
   const fs::path node(key);
   const auto id = resolve(node);
   if (!id) return tl::unexpected(id.error());

@@ -76,6 +76,8 @@ void sriov_nic(FakeHost& host) {
   host.add_virtfn(kSriovPf, 0, kSriovVf0);
   host.add_virtfn(kSriovPf, 1, kSriovVf1);
   host.add_net(kSriovPf, "enp2s0");
+  host.add_net(kSriovVf0, "enp2s0v0");  // igbvf registers an interface for each VF it drives
+  host.add_net(kSriovVf1, "enp2s0v1");
 }
 
 void nvme_with_root_fs(FakeHost& host) {
@@ -224,6 +226,9 @@ void qemu_lab_devices(FakeHost& host) {
   host.add_device({.address = kQemuVga, .vendor = 0x1234, .device = 0x1111, .class_code = 0x030000, .iommu_group = 22});
   host.add_device({.address = kQemuVirtio, .vendor = 0x1af4, .device = 0x1009, .class_code = 0x000200,
                    .iommu_group = 23, .driver = "virtio-pci", .pcie = true, .pm = true, .no_soft_reset = true});
+  host.add_net(kQemuE1000e, "enp0s5");
+  host.add_net(kQemuE1000, "enp8s1");
+  host.add_net(kQemuRtl, "enp8s2");
 }
 
 void acs_split_gpu(FakeHost& host) {
