@@ -213,11 +213,13 @@ DeviceNodes nodes_of(HostCharNodes& host_nodes, const PciDevice& device, const f
       found.held_through.insert(**number);
     }
   }
-  if (auto nvidia = host_nodes.nvidia(device.address); !nvidia) {
-    // Only a GPU can be NVIDIA's: for anything else, not knowing its GPUs hides nothing.
-    if ((device.class_code >> 16) == 0x03) found.unseen.push_back(nvidia.error().message);
-  } else if (*nvidia) {
-    found.held_through.insert(**nvidia);
+  // Only a display controller can be one of NVIDIA's GPUs.
+  if ((device.class_code >> 16) == 0x03) {
+    if (auto nvidia = host_nodes.nvidia(device.address); !nvidia) {
+      found.unseen.push_back(nvidia.error().message);
+    } else if (*nvidia) {
+      found.held_through.insert(**nvidia);
+    }
   }
   return found;
 }

@@ -214,13 +214,16 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   processes.insert(processes.end(), registers.begin(), registers.end());
   add_counted(found, std::move(processes),
               [](const std::string& n) { return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""}; });
-  auto network_found = network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio);
-  found.insert(found.end(), network_found.begin(), network_found.end());
-  auto input_found = input_uses(device, nodes.input);
-  found.insert(found.end(), input_found.begin(), input_found.end());
   std::vector<std::string> blind = snap.blind;
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
+  for (auto& use : network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)) {
+    // What it could not see of the device itself comes after why: what hides the host.
+    if (use.kind == HostUse::Kind::unseen) blind.push_back(std::move(use.text));
+    else found.push_back(std::move(use));
+  }
+  auto input_found = input_uses(device, nodes.input);
+  found.insert(found.end(), input_found.begin(), input_found.end());
   std::vector<HostUse> unseen;
   for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
   add_counted(found, std::move(unseen),
@@ -342,8 +345,8 @@ std::vector<HostUse> HostGuard::input_uses(const PciDevice& device, const std::v
   std::vector<std::string> named;
   bool held = false;
   for (const auto& [dir, holders] : devices) {
-    const auto name = paths_.view().read(dir + "/name");
-    std::string shown = name && !name->empty() ? name->substr(0, name->find('\n')) : dir.substr(dir.rfind('/') + 1);
+    const auto name = read_attribute(dir + "/name");  // only a name for the warning
+    std::string shown = name && !name->empty() ? *name : dir.substr(dir.rfind('/') + 1);
     if (!holders.empty()) {
       held = true;
       shown += " (held by " + *holders.begin() + (holders.size() > 1 ? " and others" : "") + ")";

@@ -50,7 +50,13 @@ SysfsHolds find_sysfs_holds(const HostPaths& paths, const ProcessScan& scan) {
     for (const auto& file : scan.held) {
       if (file.identity.type != FileIdentity::Type::regular || file.identity.device != sysfs->device) continue;
       const auto path = view.read_link(file.link);
-      if (!path) continue;  // closed meanwhile, or the process went
+      if (!path) {
+        if (!vanished(path.error())) {
+          found.unseen.push_back("cannot name a sysfs file " + scan.processes[file.process].label(paths) +
+                                 " holds: " + why(path.error()));
+        }
+        continue;  // closed meanwhile, or the process went
+      }
       if (const auto registers = register_file_of(*path)) {
         found.by_function[registers->first].push_back({file.process, registers->second, false});
       }

@@ -665,12 +665,14 @@ void FakeHost::attach(const std::string& driver, const std::string& address) {
     write_text(at("/sys/class/vfio") / std::to_string(*group) / "dev", "243:" + std::to_string(*group) + "\n");
   }
   on_attached(driver, address);
+  if (!is_vfio_driver(driver) && driver != "pci-stub") register_nets(address);
 }
 
 void FakeHost::detach(const std::string& address) {
   const std::string driver = driver_of(address);
   if (driver.empty()) return;
   on_detaching(driver, address);
+  unregister_nets(address);
   std::error_code error;
   fs::remove(at("/sys/bus/pci/devices") / address / "driver", error);
   fs::remove(driver_dir(driver) / address, error);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,6 +116,9 @@ class FakeHost : public Kernel {
   // A network interface of the device at `address`, up, in the host's network namespace: sysfs
   // <dev>/net/<interface> and /sys/class/net/<interface>; rtnetlink names the device its parent.
   void add_net(const std::string& address, const std::string& interface);
+  // A virtio-net interface: the virtio device `virtio` (virtio0) below the function at `address`,
+  // on the virtio bus, and its interface below it.
+  void add_virtio_net(const std::string& address, const std::string& virtio, const std::string& interface);
   // A virtual interface on `lowers`, each lower getting an upper_<name> link and the interface a
   // lower_<lower> link (net/core/dev.c __netdev_adjacent_dev_insert). `kind` bond, bridge, team,
   // vrf and openvswitch (the datapath, ovs-system) make it the lowers' master; vlan, macvlan and
@@ -150,6 +154,8 @@ class FakeHost : public Kernel {
   // ("drm", "drm/card1", "226:1"), and its node (`node`, "/dev/dri/card1").
   void add_char_device(const std::string& address, const std::string& subsystem, const std::string& subpath,
                        const std::string& dev, const std::string& node);
+  // The `name` attribute of an input device directory (".../input/input3") below `address`.
+  void add_input_name(const std::string& address, const std::string& subpath, const std::string& name);
   // A bound loop device (`name` "loop0", `dev` "7:0") on the host file `file`, whose identity it
   // keeps from now on, as LOOP_GET_STATUS64 reports it; `status_error` makes that ioctl fail.
   void add_loop(const std::string& name, const std::string& dev, const std::string& file, int status_error = 0);
@@ -176,7 +182,10 @@ class FakeHost : public Kernel {
     std::string net = "host";       // its network namespace
   };
   void add_process(const Process& process);
-  void end_process(int pid);  // it exits: its /proc entry goes, with its open files
+  // It exits: its /proc entry goes, with its open files; the last process of a network namespace
+  // no bind mount keeps takes the namespace with it, and its physical interfaces come back to the
+  // host's (FACTS: net/core/dev.c default_device_exit_net).
+  void end_process(int pid);
   // An open file of `pid` on a filesystem no mount table shows (lazily unmounted): readlink shows
   // `path`, stat its filesystem `dev`.
   void add_unmounted_file(int pid, const std::string& path, const std::string& dev);
@@ -364,6 +373,9 @@ class FakeHost : public Kernel {
   std::filesystem::path ns_view(const std::string& ns) const;
   void write_mount_tables();
   void add_block_node(const std::filesystem::path& sysfs_dir, const std::string& dev);
+  void end_network_namespace_of(int pid);
+  void unregister_nets(const std::string& address);
+  void register_nets(const std::string& address);
   void link_magic(int pid, const std::string& name, const std::filesystem::path& target, const std::string& shown);
 
   std::filesystem::path root_;
@@ -375,6 +387,8 @@ class FakeHost : public Kernel {
   unsigned next_mount_id_ = 30;
   std::uint64_t next_socket_ = 90000;
   std::map<std::string, std::filesystem::path> net_dirs_;  // interface -> its sysfs directory
+  std::map<int, std::string> process_nets_;                 // pid -> its network namespace
+  std::set<std::string> bound_namespaces_;                  // network namespaces a bind mount keeps
   unsigned next_detached_ = 1;
 };
 

@@ -33,7 +33,17 @@ void FakeHost::add_net(const std::string& address, const std::string& interface)
   write_text(dir / "operstate", "up\n");
   relink(at("/sys/class/net") / interface, dir);
   net_dirs_[interface] = dir;
-  network().add_link("host", {.name = interface, .parent_bus = "pci", .parent_device = address});
+  network().add_link("host", {.name = interface, .parent_bus = "pci", .parent_device = address, .sysfs_dir = dir});
+}
+
+void FakeHost::add_virtio_net(const std::string& address, const std::string& virtio, const std::string& interface) {
+  const fs::path virtio_dir = device_dir(address) / virtio;
+  relink(at("/sys/bus/virtio/devices") / virtio, virtio_dir);
+  const fs::path dir = virtio_dir / "net" / interface;
+  write_text(dir / "operstate", "up\n");
+  relink(at("/sys/class/net") / interface, dir);
+  net_dirs_[interface] = dir;
+  network().add_link("host", {.name = interface, .parent_bus = "virtio", .parent_device = virtio, .sysfs_dir = dir});
 }
 
 void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers, const std::string& kind) {
@@ -81,6 +91,7 @@ void FakeHost::add_global_ipv6(const std::string& interface) { network().add_add
 void FakeHost::add_network_namespace(const std::string& name, bool bind_mount) {
   const std::string id = network().add_namespace(name);
   if (!bind_mount) return;
+  bound_namespaces_.insert(name);
   // FACTS (fs/nsfs.c): the bind mount's root is the namespace, "net:[ID]"; opening the mount
   // point opens the namespace (here a symlink to its id, which the fake view reads).
   const std::string point = "/run/netns/" + name;
@@ -94,6 +105,11 @@ void FakeHost::move_net(const std::string& interface, const std::string& ns) {
   const fs::path dir = net_dirs_.at(interface);
   // The host's sysfs hides the interfaces of other namespaces (kobject namespace tags).
   std::error_code error;
+  // The kernel takes the interface's adjacency links out of sysfs when it leaves the namespace.
+  for (const auto& [other, other_dir] : net_dirs_) {
+    fs::remove(other_dir / ("upper_" + interface), error);
+    fs::remove(other_dir / ("lower_" + interface), error);
+  }
   if (ns == "host") {
     write_text(dir / "operstate", "up\n");
     relink(at("/sys/class/net") / interface, dir);
@@ -101,6 +117,54 @@ void FakeHost::move_net(const std::string& interface, const std::string& ns) {
     fs::remove(at("/sys/class/net") / interface, error);
     fs::remove_all(dir, error);
   }
+}
+
+void FakeHost::end_network_namespace_of(int pid) {
+  const auto found = process_nets_.find(pid);
+  if (found == process_nets_.end()) return;
+  const std::string ns = found->second;
+  process_nets_.erase(found);
+  if (ns == "host" || bound_namespaces_.contains(ns)) return;
+  for (const auto& [other, other_ns] : process_nets_) {
+    if (other_ns == ns) return;
+  }
+  // FACTS (net/core/dev.c, default_device_exit_net): when a namespace dies, its physical
+  // interfaces go back to the initial namespace; virtual ones go with it.
+  std::vector<std::string> physical;
+  for (const auto& link : network().ns(ns).links) {
+    if (!link.parent_bus.empty()) physical.push_back(link.name);
+  }
+  for (const auto& name : physical) move_net(name, "host");
+  network().remove_namespace(ns);
+}
+
+void FakeHost::unregister_nets(const std::string& address) {
+  // FACTS: a network driver's remove unregisters its interfaces (unregister_netdev). Kept aside in
+  // the tree, so that the driver's next probe registers them again.
+  const fs::path dir = device_dir(address);
+  const fs::path aside = root_ / ".fake-kernel" / "unbound-nets" / address;
+  for (const auto& [name, net_dir] : net_dirs_) {
+    if (!fs::exists(net_dir) || !net_dir.string().starts_with(dir.string() + "/")) continue;
+    std::error_code error;
+    fs::create_directories(aside);
+    fs::remove(at("/sys/class/net") / name, error);
+    fs::rename(net_dir, aside / name, error);
+  }
+}
+
+void FakeHost::register_nets(const std::string& address) {
+  const fs::path aside = root_ / ".fake-kernel" / "unbound-nets" / address;
+  for (const auto& [name, net_dir] : net_dirs_) {
+    if (!fs::exists(aside / name)) continue;
+    std::error_code error;
+    fs::create_directories(net_dir.parent_path());
+    fs::rename(aside / name, net_dir, error);
+    relink(at("/sys/class/net") / name, net_dir);
+  }
+}
+
+void FakeHost::add_input_name(const std::string& address, const std::string& subpath, const std::string& name) {
+  write_text(device_dir(address) / subpath / "name", name + "\n");
 }
 
 void FakeHost::add_packet_socket(int pid, const std::string& interface) {

@@ -170,6 +170,7 @@ void FakeHost::add_process(const Process& process) {
   symlink_to(dir / "ns" / "mnt", lines_of(read_text(root_ / ".fake-kernel" / "ns" / process.ns / "id")).at(0));
   symlink_to(dir / "ns" / "pid", kInitPidNamespace);
   symlink_to(dir / "ns" / "net", view_->network().ns(process.net).id);
+  process_nets_[process.pid] = process.net;
   if (!fs::exists(dir / "maps")) write_text(dir / "maps", "");
   symlink_to(dir / "mountinfo", root_ / ".fake-kernel" / "ns" / process.ns / "mountinfo");
   // root and cwd resolve as the tree is now; open files keep what they were opened as.
@@ -189,6 +190,7 @@ void FakeHost::add_process(const Process& process) {
 void FakeHost::end_process(int pid) {
   fs::remove_all(at("/proc") / std::to_string(pid));
   view_->changed();
+  end_network_namespace_of(pid);
 }
 
 void FakeHost::add_unmounted_file(int pid, const std::string& path, const std::string& dev) {

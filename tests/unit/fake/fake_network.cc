@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace vfiohooks::testing {
@@ -100,6 +101,8 @@ std::string FakeNetwork::add_namespace(const std::string& name) {
   return ns.id;
 }
 
+void FakeNetwork::remove_namespace(const std::string& name) { namespaces_.erase(name); }
+
 std::string FakeNetwork::namespace_of(const std::string& interface) const {
   for (const auto& [name, ns] : namespaces_) {
     for (const auto& link : ns.links) {
@@ -137,6 +140,8 @@ void FakeNetwork::move(const std::string& interface, const std::string& to) {
   if (taken) moved.index = target.next_index;
   target.next_index = std::max(target.next_index, moved.index + 1);
   moved.master = 0;
+  // A VLAN or macvlan keeps its lower, which rtnetlink now names by index in another namespace.
+  if (moved.lower != 0) moved.lower_elsewhere = true;
   std::erase_if(from.links, [&](const Link& l) { return l.name == interface; });
   std::erase_if(from.addresses, [&](const Address& a) { return a.index == old_index; });
   std::erase_if(from.routes, [&](const Route& r) {
@@ -201,6 +206,9 @@ Expected<std::string> FakeNetwork::answer(const std::string& id, std::string_vie
   switch (header.nlmsg_type) {
     case RTM_GETLINK:
       for (const auto& link : ns->links) {
+        if (!link.sysfs_dir.empty() && ns == &namespaces_.at("host") && !std::filesystem::exists(link.sysfs_dir)) {
+          continue;
+        }
         ifinfomsg info{};
         info.ifi_family = AF_UNSPEC;
         info.ifi_index = link.index;

@@ -30,6 +30,9 @@ class FakeNetwork {
     int lower = 0;
     bool lower_elsewhere = false;
     std::string parent_bus, parent_device;
+    // The host's namespace lists a device's interface only while its sysfs directory exists: a
+    // driver's unbind (in a forked writer, which changes only the tree) unregisters it.
+    std::string sysfs_dir;
   };
   struct Address {
     int index = 0;
@@ -70,6 +73,7 @@ class FakeNetwork {
   const std::string& host_id() const { return namespaces_.at("host").id; }
   const Namespace* by_id(const std::string& id) const;
   std::string add_namespace(const std::string& name);  // returns its id
+  void remove_namespace(const std::string& name);
   // Where an interface is: its namespace's name; throws when there is none.
   std::string namespace_of(const std::string& interface) const;
 
