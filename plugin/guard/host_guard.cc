@@ -190,7 +190,10 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   if (sight_ == Sight::none) return {};
   std::vector<HostUse> found;
   const auto device_dir = directories_.of(device.address);
-  if (!device_dir) return found;  // no such function (any more)
+  if (!device_dir) {
+    // It was read a moment ago: a function that is gone now is not to be taken either.
+    return {{HostUse::Kind::unseen, "cannot find its directory in sysfs", ""}};
+  }
   Snapshot& snap = snapshot();
   const auto blocks_below = entries_below(paths_.under("/sys/class/block"), *device_dir);
   const auto virtios_below = entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir);
