@@ -61,6 +61,7 @@ struct HostGuard::Snapshot {
   MountNamespaces namespaces;
   std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
   NetworkNamespaces networks;
+  bool networks_readable = true;
   std::unique_ptr<SocketHolders> socket_holders;  // refers to `scan` and `networks`
   SysfsHolds sysfs_holds;
   std::vector<std::string> blind;          // what hides processes, mounts or networks: every device
@@ -128,7 +129,13 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   }
   blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
   blind.insert(blind.end(), snap.namespaces.unseen.begin(), snap.namespaces.unseen.end());
-  snap.networks = read_network_namespaces(paths_, snap.scan, snap.namespaces);
+  // The running kernel's rtnetlink describes "/" only: under another root laid out as files
+  // (vfioctl --root) the network is not there to read, nor to be blind about.
+  if (!view.is_running_kernel() || paths_.root() == "/") {
+    snap.networks = read_network_namespaces(paths_, snap.scan, snap.namespaces);
+  } else {
+    snap.networks_readable = false;
+  }
   snap.socket_holders = std::make_unique<SocketHolders>(paths_, snap.scan, snap.networks);
   blind.insert(blind.end(), snap.networks.unseen.begin(), snap.networks.unseen.end());
   snap.sysfs_holds = find_sysfs_holds(paths_, snap.scan);
@@ -220,7 +227,9 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   std::vector<std::string> blind = snap.blind;
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
-  for (auto& use : network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)) {
+  auto network_found = snap.networks_readable ? network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)
+                                              : std::vector<HostUse>{};
+  for (auto& use : network_found) {
     // What it could not see of the device itself comes after why: what hides the host.
     if (use.kind == HostUse::Kind::unseen) blind.push_back(std::move(use.text));
     else found.push_back(std::move(use));
@@ -349,17 +358,18 @@ std::vector<HostUse> HostGuard::input_uses(const PciDevice& device, const std::v
   bool held = false;
   for (const auto& [dir, holders] : devices) {
     const auto name = read_attribute(dir + "/name");  // only a name for the warning
-    std::string shown = name && !name->empty() ? *name : dir.substr(dir.rfind('/') + 1);
+    std::string shown = shortened(name && !name->empty() ? *name : dir.substr(dir.rfind('/') + 1));
     if (!holders.empty()) {
       held = true;
       shown += " (held by " + *holders.begin() + (holders.size() > 1 ? " and others" : "") + ")";
     }
-    named.push_back(shown);
+    // Those held first: what the host's session loses.
+    named.insert(holders.empty() ? named.end() : named.begin(), shown);
   }
   if (!usb_controller && !held) return uses;
   std::string text = "its input devices go to the guest with it: ";
-  for (std::size_t i = 0; i < named.size() && i < 3; ++i) text += (i ? ", " : "") + named[i];
-  if (named.size() > 3) text += " and " + std::to_string(named.size() - 3) + " more";
+  for (std::size_t i = 0; i < named.size() && i < 2; ++i) text += (i ? ", " : "") + named[i];
+  if (named.size() > 2) text += " and " + std::to_string(named.size() - 2) + " more";
   uses.push_back({HostUse::Kind::input, text, ""});
   return uses;
 }

@@ -77,6 +77,9 @@ class KernelView {
   // `ip netns add` makes; empty: the caller's own) for reading. Fails with the errno of the open or
   // of setns(2).
   virtual Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(const std::string& ns_file) const = 0;
+  // Whether its answers are the running kernel's, which describe the host at "/" and no other root
+  // (vfioctl's --root test seam lays out files only: nothing there answers rtnetlink).
+  virtual bool is_running_kernel() const { return false; }
 };
 
 // The running kernel's answers.
@@ -89,6 +92,7 @@ class LinuxKernelView : public KernelView {
   Expected<std::string> read(const std::string& path) const override;
   // plugin/kernel/netlink_socket.cc
   Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(const std::string& ns_file) const override;
+  bool is_running_kernel() const override { return true; }
 };
 
 }  // namespace vfiohooks
