@@ -41,6 +41,18 @@ bind_and_give_back() {
     assert_no_override "$bdf"
 }
 
+# bdf_of_ids VENDOR DEVICE — the first PCI function with these ids ("0x1b36" "0x0002"), or nothing.
+bdf_of_ids() {
+    local dev
+    for dev in "$SYS_PCI"/*; do
+        if [[ $(cat "$dev/vendor") == "$1" && $(cat "$dev/device") == "$2" ]]; then
+            echo "${dev##*/}"
+            return 0
+        fi
+    done
+    return 0
+}
+
 # wait_for_net BDF — until the NIC's interface is back in this namespace; prints its name.
 wait_for_net() {
     local i
@@ -91,7 +103,7 @@ ip netns exec lab /tmp/nginx 600 &
 background+=($!)
 holder=''
 for ((i = 0; i < 50; i++)); do
-    holder=$(pgrep -x nginx | head -n 1)
+    holder=$(pgrep -x nginx | head -n 1 || true)
     [[ -n $holder && $(ip netns identify "$holder" 2>/dev/null) == lab ]] && break
     sleep 0.1
 done
@@ -119,7 +131,7 @@ ifname=$(wait_for_net "$nic")
 # ---- Open vSwitch -------------------------------------------------------------------------------
 step "$nic ($ifname) as a port of an Open vSwitch bridge whose internal port has the host's address"
 OVS=${VM_LAB_OVS:?VM_LAB_OVS names the unpacked Open vSwitch}
-[[ -x $OVS/usr/sbin/ovs-vswitchd ]] || fail "no Open vSwitch in $OVS (lab fetch unpacks it)"
+[[ -x $OVS/usr/lib/openvswitch-switch/ovs-vswitchd ]] || fail "no Open vSwitch in $OVS (lab fetch unpacks it)"
 export LD_LIBRARY_PATH=$OVS/usr/lib/x86_64-linux-gnu
 OVS_RUN=/run/openvswitch
 mkdir -p "$OVS_RUN" /etc/openvswitch /var/log/openvswitch
@@ -128,9 +140,10 @@ modprobe openvswitch || fail "modprobe openvswitch failed"
     fail "ovsdb-tool create failed"
 export OVS_RUNDIR=$OVS_RUN OVS_DBDIR=/etc/openvswitch OVS_LOGDIR=/var/log/openvswitch OVS_PKGDATADIR=$OVS/usr/share/openvswitch
 "$OVS/usr/sbin/ovsdb-server" /etc/openvswitch/conf.db --remote="punix:$OVS_RUN/db.sock" --pidfile --detach \
-    --log-file || fail "ovsdb-server did not start"
+    --log-file -vconsole:off || fail "ovsdb-server did not start"
 "$OVS/usr/bin/ovs-vsctl" --no-wait init || fail "ovs-vsctl init failed"
-"$OVS/usr/sbin/ovs-vswitchd" "unix:$OVS_RUN/db.sock" --pidfile --detach --log-file || fail "ovs-vswitchd did not start"
+"$OVS/usr/lib/openvswitch-switch/ovs-vswitchd" "unix:$OVS_RUN/db.sock" --pidfile --detach --log-file -vconsole:off ||
+    fail "ovs-vswitchd did not start"
 vsctl() { "$OVS/usr/bin/ovs-vsctl" --timeout=60 "$@"; }
 shown vsctl add-br br-lab || fail "ovs-vsctl add-br failed"
 shown vsctl add-port br-lab "$ifname" || fail "ovs-vsctl add-port failed"
@@ -150,7 +163,7 @@ ifname=$(wait_for_net "$nic")
 vsctl del-br br-lab
 
 # ---- a PCI serial card --------------------------------------------------------------------------
-serial=$(for d in "$SYS_PCI"/*; do [[ $(cat "$d/vendor"):$(cat "$d/device") == 0x1b36:0x0002 ]] && echo "${d##*/}"; done)
+serial=$(bdf_of_ids 0x1b36 0x0002)
 [[ -n $serial ]] || fail "no pci-serial in this topology"
 serial_driver=$(driver_of "$serial")
 tty=$(basename "$(find "$(readlink -f "$SYS_PCI/$serial")" -name dev -path '*/tty/*' -printf '%h\n' | head -n 1)")
@@ -160,7 +173,7 @@ shown readlink -f "/sys/class/tty/$tty/device"
 setsid agetty -L 115200 "$tty" vt100 </dev/null >/dev/null 2>&1 &
 background+=($!)
 for ((i = 0; i < 50; i++)); do pgrep -x agetty >/dev/null && ls -l /proc/"$(pgrep -x agetty | head -n 1)"/fd 2>/dev/null | grep -q "/dev/$tty" && break; sleep 0.1; done
-getty=$(pgrep -x agetty | head -n 1)
+getty=$(pgrep -x agetty | head -n 1 || true)
 [[ -n $getty ]] || fail "agetty did not start"
 domain_xml with-serial yes "$serial" >/tmp/with-serial.xml
 if hook with-serial prepare begin; then fail "the hook took a serial card whose port a getty holds"; fi
@@ -175,8 +188,8 @@ check "/dev/$tty is back" test -e "/sys/class/tty/$tty/device"
 
 # ---- a USB serial adapter on an xHCI controller -------------------------------------------------
 step "USB: qemu-xhci with an FTDI serial adapter and a keyboard"
-for module in xhci_pci usbserial ftdi_sio usbhid hid_generic; do modprobe "$module" || fail "modprobe $module failed"; done
-xhci=$(for d in "$SYS_PCI"/*; do [[ $(cat "$d/vendor"):$(cat "$d/device") == 0x1b36:0x000d ]] && echo "${d##*/}"; done)
+for module in xhci_pci usbserial ftdi_sio usbhid hid_generic evdev; do modprobe "$module" || fail "modprobe $module failed"; done
+xhci=$(bdf_of_ids 0x1b36 0x000d)
 [[ -n $xhci ]] || fail "no qemu-xhci in this topology"
 for ((i = 0; i < 100; i++)); do [[ -c /dev/ttyUSB0 ]] && ls /sys/class/input | grep -q event && break; sleep 0.1; done
 [[ -c /dev/ttyUSB0 ]] || fail "the guest did not enumerate the usb-serial adapter (no /dev/ttyUSB0)"
