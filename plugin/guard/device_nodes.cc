@@ -149,7 +149,8 @@ Expected<std::optional<DevNumber>> HostCharNodes::vfio_group(unsigned group) {
       return fail("cannot read " + shortened(paths_.shown(dev), 48) + ": " + why(text.error()), text.error().code);
     }
     listed->second = parse_dev_number(*text);
-    if (!listed->second) return fail("cannot read " + shortened(paths_.shown(dev), 48) + ": not a device number", EINVAL);
+    if (!listed->second)
+      return fail("cannot read " + shortened(paths_.shown(dev), 48) + ": not a device number", EINVAL);
   }
   return listed->second;
 }
@@ -172,7 +173,8 @@ Expected<std::optional<DevNumber>> HostCharNodes::nvidia(const PciAddress& addre
   if (!(*nvidia_gpus_)->contains(address.str())) return std::nullopt;
   const std::string path = gpus + "/" + address.str() + "/information";
   const auto information = view.read(path);
-  if (!information) return fail("cannot read " + paths_.shown(path) + ": " + why(information.error()), information.error().code);
+  if (!information)
+    return fail("cannot read " + paths_.shown(path) + ": " + why(information.error()), information.error().code);
   const auto minor = nvidia_minor(*information);
   if (!minor) return fail(paths_.shown(path) + " names no Device Minor", EINVAL);
   if (!nvidia_major_) {

@@ -49,7 +49,7 @@ class HostCharNodes {
   // /sys/dev/char: (resolved directory, number), sorted; an error when it could not be read.
   std::optional<Expected<std::vector<std::pair<std::string, DevNumber>>>> char_devices_;
   std::optional<Expected<std::map<unsigned, std::optional<DevNumber>>>> vfio_groups_;  // by group, read once listed
-  std::optional<Expected<std::set<std::string>>> nvidia_gpus_;                          // /proc/driver/nvidia/gpus
+  std::optional<Expected<std::set<std::string>>> nvidia_gpus_;                         // /proc/driver/nvidia/gpus
   std::optional<Expected<unsigned>> nvidia_major_;
 };
 
@@ -58,10 +58,10 @@ class HostCharNodes {
 // has no sysfs entry) and, unless skipped, its IOMMU group's /dev/vfio/N. Its block devices come
 // from the storage stack.
 struct DeviceNodes {
-  std::set<DevNumber> held_through;       // a process holding one uses the device
-  std::vector<FunctionNode> input;        // keyboards, mice, jacks: go to the guest with it
-  bool has_uio = false;                   // a userspace driver (uio) drives it
-  std::vector<std::string> unseen;        // what could not be read, in the user's words
+  std::set<DevNumber> held_through;  // a process holding one uses the device
+  std::vector<FunctionNode> input;   // keyboards, mice, jacks: go to the guest with it
+  bool has_uio = false;              // a userspace driver (uio) drives it
+  std::vector<std::string> unseen;   // what could not be read, in the user's words
 };
 // `group_node` skip: a record says vfio-hooks bound the device for a domain, whose QEMU holds
 // /dev/vfio/N and the vfio-dev node by right.

@@ -222,8 +222,9 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   auto processes = process_uses(nodes.held_through, blocks, unmounted, labels);
   auto registers = register_uses(device);
   processes.insert(processes.end(), registers.begin(), registers.end());
-  add_counted(found, std::move(processes),
-              [](const std::string& n) { return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""}; });
+  add_counted(found, std::move(processes), [](const std::string& n) {
+    return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""};
+  });
   std::vector<std::string> blind = snap.blind;
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
@@ -231,15 +232,18 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
                                               : std::vector<HostUse>{};
   for (auto& use : network_found) {
     // What it could not see of the device itself comes after why: what hides the host.
-    if (use.kind == HostUse::Kind::unseen) blind.push_back(std::move(use.text));
-    else found.push_back(std::move(use));
+    if (use.kind == HostUse::Kind::unseen)
+      blind.push_back(std::move(use.text));
+    else
+      found.push_back(std::move(use));
   }
   auto input_found = input_uses(device, nodes.input);
   found.insert(found.end(), input_found.begin(), input_found.end());
   std::vector<HostUse> unseen;
   for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
-  add_counted(found, std::move(unseen),
-              [](const std::string& n) { return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""}; });
+  add_counted(found, std::move(unseen), [](const std::string& n) {
+    return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
+  });
   std::stable_sort(found.begin(), found.end(), [](const HostUse& a, const HostUse& b) { return a.kind < b.kind; });
   return found;
 }
@@ -331,7 +335,8 @@ std::vector<HostUse> HostGuard::register_uses(const PciDevice& device) {
   for (const auto& hold : holds->second) {
     const std::string who = snap.scan.processes[hold.process].label(paths_);
     uses.push_back({HostUse::Kind::process,
-                    "in use by " + who + " through its sysfs " + hold.file + (hold.mapped ? ", mapped" : ", open"), who});
+                    "in use by " + who + " through its sysfs " + hold.file + (hold.mapped ? ", mapped" : ", open"),
+                    who});
   }
   return uses;
 }

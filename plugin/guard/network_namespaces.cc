@@ -89,10 +89,11 @@ class Reader {
       ns.addresses = parsed(parse_addresses(*addresses), "addresses");
     }
     if (auto routes = ask(route_dump_request(), "routes")) ns.routes = parsed(parse_routes(*routes), "routes");
-    const bool nexthops_used =
-        std::any_of(ns.routes.begin(), ns.routes.end(), [](const NetRoute& route) { return route.nexthop.has_value(); });
+    const bool nexthops_used = std::any_of(ns.routes.begin(), ns.routes.end(),
+                                           [](const NetRoute& route) { return route.nexthop.has_value(); });
     if (nexthops_used) {
-      if (auto answer = ask(nexthop_dump_request(), "nexthops")) resolve_nexthops(ns, parsed(parse_nexthops(*answer), "nexthops"));
+      if (auto answer = ask(nexthop_dump_request(), "nexthops"))
+        resolve_nexthops(ns, parsed(parse_nexthops(*answer), "nexthops"));
     }
     auto packet = reader.packet_sockets();
     if (!packet) {
@@ -106,7 +107,8 @@ class Reader {
   static void resolve_nexthops(NetworkNamespace& ns, const std::vector<NetNexthop>& nexthops) {
     std::map<unsigned, const NetNexthop*> by_id;
     for (const auto& nexthop : nexthops) by_id[nexthop.id] = &nexthop;
-    const std::function<void(unsigned, std::vector<int>&, int)> add = [&](unsigned id, std::vector<int>& out, int depth) {
+    const std::function<void(unsigned, std::vector<int>&, int)> add = [&](unsigned id, std::vector<int>& out,
+                                                                          int depth) {
       const auto found = by_id.find(id);
       if (found == by_id.end() || depth > 4) return;
       if (found->second->interface != 0) out.push_back(found->second->interface);
@@ -135,13 +137,13 @@ class Reader {
   }
 
   Expected<std::optional<PciAddress>> function_below(const std::string& sysfs_link, const NetLink& link,
-                                                    const NetworkNamespace& ns) {
+                                                     const NetworkNamespace& ns) {
     const std::string path = paths_.under(sysfs_link).string();
     auto target = view_.read_link(path);
     if (!target) {
       if (target.error().code == ENOENT) return std::nullopt;  // gone meanwhile, or no device (before 5.15)
-      return fail("cannot tell which device the interface " + link.name + " in " + ns.name() + " belongs to: " +
-                  why(target.error()));
+      return fail("cannot tell which device the interface " + link.name + " in " + ns.name() +
+                  " belongs to: " + why(target.error()));
     }
     const std::string dir = path.substr(0, path.rfind('/'));
     return pci_function_of(target->starts_with('/') ? *target : follow_relative_link(dir, *target));
@@ -212,7 +214,8 @@ NetworkNamespaces read_network_namespaces(const HostPaths& paths, const ProcessS
     auto id = view.read_link(file);
     if (!id) {
       if (!vanished(id.error())) {
-        result.unseen.push_back("cannot read the network namespace of " + process.label(paths) + ": " + why(id.error()));
+        result.unseen.push_back("cannot read the network namespace of " + process.label(paths) + ": " +
+                                why(id.error()));
       }
       continue;
     }

@@ -22,9 +22,9 @@ struct PacketSocket {
 
 // One network namespace as its rtnetlink shows it.
 struct NetworkNamespace {
-  std::string id;     // "net:[4026531840]"
-  std::string owner;  // its lowest-numbered process, "nginx (pid 812)"; or the bind mount "/run/netns/blue"
-  bool host = false;  // PID 1's
+  std::string id;         // "net:[4026531840]"
+  std::string owner;      // its lowest-numbered process, "nginx (pid 812)"; or the bind mount "/run/netns/blue"
+  bool host = false;      // PID 1's
   bool by_mount = false;  // no process is in it: a bind mount of its nsfs file keeps it (ip netns add)
   std::vector<NetLink> links;
   std::vector<NetAddress> addresses;

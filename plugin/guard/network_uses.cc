@@ -37,13 +37,16 @@ bool counts(const NetRoute& route) {
   return !(route.family == AF_INET6 && (route.destination.starts_with("fe80:") || route.destination.starts_with("ff")));
 }
 
-std::string table_suffix(unsigned table) { return table == RT_TABLE_MAIN ? "" : " (table " + std::to_string(table) + ")"; }
+std::string table_suffix(unsigned table) {
+  return table == RT_TABLE_MAIN ? "" : " (table " + std::to_string(table) + ")";
+}
 
 // What the host does through `link` of `ns`, most telling first; empty when nothing.
 std::string fact(const NetworkNamespace& ns, const NetLink& link) {
   std::optional<unsigned> default_table, route_table;
   for (const auto& route : ns.routes) {
-    if (!counts(route) || std::find(route.interfaces.begin(), route.interfaces.end(), link.index) == route.interfaces.end()) {
+    if (!counts(route) ||
+        std::find(route.interfaces.begin(), route.interfaces.end(), link.index) == route.interfaces.end()) {
       continue;
     }
     if (route.is_default() && (!default_table || route.table == RT_TABLE_MAIN)) default_table = route.table;
@@ -120,15 +123,16 @@ void host_lines(const NetworkNamespace& ns, const std::vector<int>& own, std::ve
     const NetLink* link = ns.link(index);
     if (link == nullptr) continue;
     const std::string what = fact(ns, *link);
-    if (!what.empty()) uses.push_back({HostUse::Kind::network, "network interface " + link->name + " " + what + via, link->name});
+    if (!what.empty())
+      uses.push_back({HostUse::Kind::network, "network interface " + link->name + " " + what + via, link->name});
   }
   if (uses.size() != before) return;
   for (const int index : own) {
     const NetLink* link = ns.link(index);
     if (link == nullptr) continue;
     if (const NetLink* master = link->master != 0 ? ns.link(link->master) : nullptr) {
-      uses.push_back({HostUse::Kind::network, "network interface " + link->name + " is a port of " + kind_and_name(*master),
-                      link->name});
+      uses.push_back({HostUse::Kind::network,
+                      "network interface " + link->name + " is a port of " + kind_and_name(*master), link->name});
     }
     for (const auto& upper : ns.links) {
       if (upper.lower == index && !upper.lower_elsewhere) {
@@ -182,9 +186,9 @@ std::vector<HostUse> network_uses(const NetworkNamespaces& networks, SocketHolde
     const bool network_driver = (device.class_code >> 16) == 0x02 && device.is_bound() && !device.vfio_variant &&
                                 device.driver != kVfioPci && device.driver != "pci-stub" && !has_uio;
     if (network_driver) {
-      uses.push_back({HostUse::Kind::unseen,
-                      "its driver " + device.driver + " shows no network interface in any network namespace it can read",
-                      ""});
+      uses.push_back(
+          {HostUse::Kind::unseen,
+           "its driver " + device.driver + " shows no network interface in any network namespace it can read", ""});
     }
     return uses;
   }

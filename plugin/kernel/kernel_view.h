@@ -76,7 +76,8 @@ class KernelView {
   // Enters the network namespace of `ns_file` (/proc/PID/ns/net, or a bind mount of one as
   // `ip netns add` makes; empty: the caller's own) for reading. Fails with the errno of the open or
   // of setns(2).
-  virtual Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(const std::string& ns_file) const = 0;
+  virtual Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(
+      const std::string& ns_file) const = 0;
   // Whether its answers are the running kernel's, which describe the host at "/" and no other root
   // (vfioctl's --root test seam lays out files only: nothing there answers rtnetlink).
   virtual bool is_running_kernel() const { return false; }

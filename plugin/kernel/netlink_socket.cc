@@ -48,8 +48,8 @@ class LinuxNetworkNamespace : public NetworkNamespaceReader {
       std::memcpy(message.data(), &header, sizeof header);
       sockaddr_nl kernel{};
       kernel.nl_family = AF_NETLINK;
-      if (::sendto(fd_, message.data(), message.size(), 0, reinterpret_cast<const sockaddr*>(&kernel),
-                   sizeof kernel) < 0) {
+      if (::sendto(fd_, message.data(), message.size(), 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) <
+          0) {
         return os_error("cannot send a netlink request", errno);
       }
       bool interrupted = false;

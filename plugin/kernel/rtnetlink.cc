@@ -145,12 +145,24 @@ Expected<std::vector<NetLink>> parse_links(std::string_view answer) {
     link.flags = info.ifi_flags;
     for (const auto& attribute : attributes) {
       switch (attribute.type) {
-        case IFLA_IFNAME: link.name = text(attribute.data); break;
-        case IFLA_MASTER: link.master = number<int>(attribute.data).value_or(0); break;
-        case IFLA_LINK: link.lower = number<int>(attribute.data).value_or(0); break;
-        case IFLA_LINK_NETNSID: link.lower_elsewhere = true; break;
-        case IFLA_PARENT_DEV_NAME: link.parent_device = text(attribute.data); break;
-        case IFLA_PARENT_DEV_BUS_NAME: link.parent_bus = text(attribute.data); break;
+        case IFLA_IFNAME:
+          link.name = text(attribute.data);
+          break;
+        case IFLA_MASTER:
+          link.master = number<int>(attribute.data).value_or(0);
+          break;
+        case IFLA_LINK:
+          link.lower = number<int>(attribute.data).value_or(0);
+          break;
+        case IFLA_LINK_NETNSID:
+          link.lower_elsewhere = true;
+          break;
+        case IFLA_PARENT_DEV_NAME:
+          link.parent_device = text(attribute.data);
+          break;
+        case IFLA_PARENT_DEV_BUS_NAME:
+          link.parent_bus = text(attribute.data);
+          break;
         case IFLA_LINKINFO: {
           const auto nested = attributes_of(attribute.data);
           if (!nested) return cut_short();
@@ -159,7 +171,8 @@ Expected<std::vector<NetLink>> parse_links(std::string_view answer) {
           }
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
     // FACTS (net/core/rtnetlink.c, rtnl_fill_link_ifmap/put_iflink): IFLA_LINK is sent only when it
@@ -191,7 +204,8 @@ Expected<std::vector<NetAddress>> parse_addresses(std::string_view answer) {
     entry.scope = info.ifa_scope;
     const std::string_view bytes = local.empty() ? address : local;
     entry.text = address_text(info.ifa_family, bytes, info.ifa_prefixlen);
-    entry.link_local = info.ifa_family == AF_INET6 && bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xfe &&
+    entry.link_local = info.ifa_family == AF_INET6 && bytes.size() >= 2 &&
+                       static_cast<unsigned char>(bytes[0]) == 0xfe &&
                        (static_cast<unsigned char>(bytes[1]) & 0xc0) == 0x80;
     addresses.push_back(std::move(entry));
     return {};
@@ -216,12 +230,18 @@ Expected<std::vector<NetRoute>> parse_routes(std::string_view answer) {
     route.destination = "default";
     for (const auto& attribute : attributes) {
       switch (attribute.type) {
-        case RTA_TABLE: route.table = number<std::uint32_t>(attribute.data).value_or(route.table); break;
-        case RTA_DST: route.destination = address_text(info.rtm_family, attribute.data, info.rtm_dst_len); break;
+        case RTA_TABLE:
+          route.table = number<std::uint32_t>(attribute.data).value_or(route.table);
+          break;
+        case RTA_DST:
+          route.destination = address_text(info.rtm_family, attribute.data, info.rtm_dst_len);
+          break;
         case RTA_OIF:
           if (const auto index = number<int>(attribute.data)) route.interfaces.push_back(*index);
           break;
-        case RTA_NH_ID: route.nexthop = number<std::uint32_t>(attribute.data); break;
+        case RTA_NH_ID:
+          route.nexthop = number<std::uint32_t>(attribute.data);
+          break;
         case RTA_MULTIPATH: {
           // A list of struct rtnexthop, each followed by its own attributes.
           std::string_view hops = attribute.data;
@@ -234,7 +254,8 @@ Expected<std::vector<NetRoute>> parse_routes(std::string_view answer) {
           }
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
     routes.push_back(std::move(route));
@@ -253,15 +274,20 @@ Expected<std::vector<NetNexthop>> parse_nexthops(std::string_view answer) {
     NetNexthop nexthop;
     for (const auto& attribute : split_message->second) {
       switch (attribute.type) {
-        case NHA_ID: nexthop.id = number<std::uint32_t>(attribute.data).value_or(0); break;
-        case NHA_OIF: nexthop.interface = number<int>(attribute.data).value_or(0); break;
+        case NHA_ID:
+          nexthop.id = number<std::uint32_t>(attribute.data).value_or(0);
+          break;
+        case NHA_OIF:
+          nexthop.interface = number<int>(attribute.data).value_or(0);
+          break;
         case NHA_GROUP:
           for (std::string_view members = attribute.data; members.size() >= sizeof(nexthop_grp);
                members.remove_prefix(sizeof(nexthop_grp))) {
             nexthop.group.push_back(number<nexthop_grp>(members)->id);
           }
           break;
-        default: break;
+        default:
+          break;
       }
     }
     nexthops.push_back(std::move(nexthop));

@@ -17,10 +17,10 @@ namespace vfiohooks {
 struct NetLink {
   int index = 0;
   std::string name;
-  unsigned flags = 0;          // ifi_flags: IFF_UP, IFF_LOOPBACK...
-  std::string kind;            // IFLA_INFO_KIND: "bridge", "bond", "vlan", "openvswitch", "vrf"...; "" for hardware
-  int master = 0;              // IFLA_MASTER: the bridge, bond, team, VRF or datapath it is a port of
-  int lower = 0;               // IFLA_LINK when not itself: the interface a VLAN, macvlan or ipvlan sits on
+  unsigned flags = 0;            // ifi_flags: IFF_UP, IFF_LOOPBACK...
+  std::string kind;              // IFLA_INFO_KIND: "bridge", "bond", "vlan", "openvswitch", "vrf"...; "" for hardware
+  int master = 0;                // IFLA_MASTER: the bridge, bond, team, VRF or datapath it is a port of
+  int lower = 0;                 // IFLA_LINK when not itself: the interface a VLAN, macvlan or ipvlan sits on
   bool lower_elsewhere = false;  // IFLA_LINK_NETNSID: `lower` is an index in another namespace
   // IFLA_PARENT_DEV_BUS_NAME and IFLA_PARENT_DEV_NAME (Linux 5.15): the device it belongs to,
   // "pci" and "0000:03:00.0", "virtio" and "virtio2", "usb" and "2-1:1.0"; empty when virtual or
@@ -33,8 +33,8 @@ struct NetLink {
 // link), else IFA_ADDRESS.
 struct NetAddress {
   int index = 0;
-  int family = 0;     // AF_INET, AF_INET6
-  std::string text;   // "10.9.9.9/32", "2001:db8::42/64"
+  int family = 0;           // AF_INET, AF_INET6
+  std::string text;         // "10.9.9.9/32", "2001:db8::42/64"
   unsigned char scope = 0;  // RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST
   bool link_local = false;  // IPv6 fe80::/10: every interface that is up has one
 };
@@ -42,10 +42,10 @@ struct NetAddress {
 // A route (RTM_NEWROUTE) of any table.
 struct NetRoute {
   int family = 0;
-  unsigned table = 0;        // RTA_TABLE (254 main, 255 local)
-  unsigned char type = 0;    // RTN_UNICAST, RTN_LOCAL, ...
+  unsigned table = 0;      // RTA_TABLE (254 main, 255 local)
+  unsigned char type = 0;  // RTN_UNICAST, RTN_LOCAL, ...
   unsigned char dst_len = 0;
-  std::string destination;   // "default", "10.0.0.0/8", "fe80::/64"
+  std::string destination;          // "default", "10.0.0.0/8", "fe80::/64"
   std::vector<int> interfaces;      // RTA_OIF and each RTA_MULTIPATH hop's
   std::optional<unsigned> nexthop;  // RTA_NH_ID: a nexthop object (RTM_GETNEXTHOP) says where it goes
   bool is_default() const { return dst_len == 0; }

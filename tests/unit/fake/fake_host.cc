@@ -169,11 +169,11 @@ FakeHost::FakeHost() {
   owner_pid_ = ::getpid();
   view_ = std::make_shared<FakeKernelView>(root_);
 
-  for (const char* dir : {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block",
-                          "/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/bus/virtio/devices",
-                          "/sys/kernel/iommu_groups", "/sys/module", "/sys/class/block", "/sys/class/net", "/sys/dev/char", "/sys/dev/block",
-                          "/sys/class/graphics", "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc",
-                          "/.fake-kernel/drivers"}) {
+  for (const char* dir :
+       {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block", "/sys/bus/pci/devices",
+        "/sys/bus/pci/drivers", "/sys/bus/virtio/devices", "/sys/kernel/iommu_groups", "/sys/module",
+        "/sys/class/block", "/sys/class/net", "/sys/dev/char", "/sys/dev/block", "/sys/class/graphics",
+        "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc", "/.fake-kernel/drivers"}) {
     fs::create_directories(at(dir));
   }
   write_text(at("/sys/bus/pci/drivers_probe"), "");

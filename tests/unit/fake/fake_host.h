@@ -123,7 +123,8 @@ class FakeHost : public Kernel {
   // lower_<lower> link (net/core/dev.c __netdev_adjacent_dev_insert). `kind` bond, bridge, team,
   // vrf and openvswitch (the datapath, ovs-system) make it the lowers' master; vlan, macvlan and
   // ipvlan sit on their one lower (IFLA_LINK).
-  void add_virtual_net(const std::string& name, const std::vector<std::string>& lowers, const std::string& kind = "bond");
+  void add_virtual_net(const std::string& name, const std::vector<std::string>& lowers,
+                       const std::string& kind = "bond");
   // An Open vSwitch internal port (a bridge's own interface, kind openvswitch, no master).
   void add_ovs_internal_port(const std::string& name);
   // A route through `interface`: the default route or 192.168.2.0/24 in the main table.
@@ -131,7 +132,7 @@ class FakeHost : public Kernel {
   // A route of any table: `destination` "default" (IPv4), "default6", or "10.0.0.0/8".
   void add_table_route(const std::string& interface, const std::string& destination, unsigned table);
   void add_address(const std::string& interface, const std::string& cidr);  // "10.9.9.9/32"
-  void add_global_ipv6(const std::string& interface);                      // 2001:db8::42/64
+  void add_global_ipv6(const std::string& interface);                       // 2001:db8::42/64
   // A network namespace; with `bind_mount`, /run/netns/<name> in the host's mount namespace keeps
   // it (ip netns add), and no process need be in it.
   void add_network_namespace(const std::string& name, bool bind_mount);
@@ -179,7 +180,7 @@ class FakeHost : public Kernel {
     std::string ns = "host";        // its mount namespace
     std::vector<std::string> open;  // files it has open, as paths in its namespace ("/dev/dri/card1")
     std::string cwd = "/";
-    std::string net = "host";       // its network namespace
+    std::string net = "host";  // its network namespace
   };
   void add_process(const Process& process);
   // It exits: its /proc entry goes, with its open files; the last process of a network namespace
@@ -387,8 +388,8 @@ class FakeHost : public Kernel {
   unsigned next_mount_id_ = 30;
   std::uint64_t next_socket_ = 90000;
   std::map<std::string, std::filesystem::path> net_dirs_;  // interface -> its sysfs directory
-  std::map<int, std::string> process_nets_;                 // pid -> its network namespace
-  std::set<std::string> bound_namespaces_;                  // network namespaces a bind mount keeps
+  std::map<int, std::string> process_nets_;                // pid -> its network namespace
+  std::set<std::string> bound_namespaces_;                 // network namespaces a bind mount keeps
   unsigned next_detached_ = 1;
 };
 

@@ -46,7 +46,8 @@ void FakeHost::add_virtio_net(const std::string& address, const std::string& vir
   network().add_link("host", {.name = interface, .parent_bus = "virtio", .parent_device = virtio, .sysfs_dir = dir});
 }
 
-void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers, const std::string& kind) {
+void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers,
+                               const std::string& kind) {
   const fs::path dir = at("/sys/devices/virtual/net") / name;
   write_text(dir / "operstate", "up\n");
   relink(at("/sys/class/net") / name, dir);

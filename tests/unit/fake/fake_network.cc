@@ -62,7 +62,8 @@ int family_of(const std::string& address) { return address.find(':') != std::str
 
 std::string binary(int family, const std::string& address) {
   std::string bytes(family == AF_INET ? 4 : 16, '\0');
-  if (::inet_pton(family, address.c_str(), bytes.data()) != 1) throw std::runtime_error("FakeNetwork: bad address " + address);
+  if (::inet_pton(family, address.c_str(), bytes.data()) != 1)
+    throw std::runtime_error("FakeNetwork: bad address " + address);
   return bytes;
 }
 

@@ -44,7 +44,7 @@ class FakeNetwork {
   struct Route {
     int family = 0;
     unsigned table = 254;
-    unsigned char type = 1;  // RTN_UNICAST
+    unsigned char type = 1;   // RTN_UNICAST
     std::string destination;  // "" for default
     unsigned dst_len = 0;
     std::vector<int> interfaces;  // one: RTA_OIF; more: RTA_MULTIPATH
@@ -62,7 +62,7 @@ class FakeNetwork {
     std::vector<Route> routes;
     std::vector<Nexthop> nexthops;
     std::vector<std::pair<int, std::uint64_t>> packet_sockets;  // (interface, inode)
-    int next_index = 2;  // lo is 1
+    int next_index = 2;                                         // lo is 1
     Link* link(const std::string& name);
   };
 
@@ -82,7 +82,8 @@ class FakeNetwork {
   // `ip link set dev NAME netns TO`: its addresses and routes go (the kernel flushes them).
   void move(const std::string& interface, const std::string& to);
   void add_address(const std::string& interface, const std::string& cidr);  // "10.9.9.9/32", "2001:db8::42/64"
-  void add_route(const std::string& interface, const std::string& destination, unsigned table);  // "default", "10.0.0.0/8"
+  void add_route(const std::string& interface, const std::string& destination,
+                 unsigned table);  // "default", "10.0.0.0/8"
 
   // The whole answer to one rtnetlink request, every message up to NLMSG_DONE; an error for a
   // request the kernel would refuse.

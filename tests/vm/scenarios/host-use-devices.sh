@@ -53,6 +53,13 @@ bdf_of_ids() {
     return 0
 }
 
+# holds_file PID PATH — whether process PID has PATH open.
+holds_file() {
+    local fd
+    for fd in /proc/"$1"/fd/*; do [[ $(readlink "$fd" 2>/dev/null) == "$2" ]] && return 0; done
+    return 1
+}
+
 # wait_for_net BDF — until the NIC's interface is back in this namespace; prints its name.
 wait_for_net() {
     local i
@@ -172,8 +179,12 @@ step "$serial (pci-serial on $serial_driver): its port /dev/$tty held open by a 
 shown readlink -f "/sys/class/tty/$tty/device"
 setsid agetty -L 115200 "$tty" vt100 </dev/null >/dev/null 2>&1 &
 background+=($!)
-for ((i = 0; i < 50; i++)); do pgrep -x agetty >/dev/null && ls -l /proc/"$(pgrep -x agetty | head -n 1)"/fd 2>/dev/null | grep -q "/dev/$tty" && break; sleep 0.1; done
-getty=$(pgrep -x agetty | head -n 1 || true)
+getty=''
+for ((i = 0; i < 50; i++)); do
+    getty=$(pgrep -x agetty | head -n 1 || true)
+    [[ -n $getty ]] && holds_file "$getty" "/dev/$tty" && break
+    sleep 0.1
+done
 [[ -n $getty ]] || fail "agetty did not start"
 domain_xml with-serial yes "$serial" >/tmp/with-serial.xml
 if hook with-serial prepare begin; then fail "the hook took a serial card whose port a getty holds"; fi
@@ -191,7 +202,7 @@ step "USB: qemu-xhci with an FTDI serial adapter and a keyboard"
 for module in xhci_pci usbserial ftdi_sio usbhid hid_generic evdev; do modprobe "$module" || fail "modprobe $module failed"; done
 xhci=$(bdf_of_ids 0x1b36 0x000d)
 [[ -n $xhci ]] || fail "no qemu-xhci in this topology"
-for ((i = 0; i < 100; i++)); do [[ -c /dev/ttyUSB0 ]] && ls /sys/class/input | grep -q event && break; sleep 0.1; done
+for ((i = 0; i < 100; i++)); do [[ -c /dev/ttyUSB0 ]] && compgen -G '/sys/class/input/event*' >/dev/null && break; sleep 0.1; done
 [[ -c /dev/ttyUSB0 ]] || fail "the guest did not enumerate the usb-serial adapter (no /dev/ttyUSB0)"
 shown readlink -f /sys/class/tty/ttyUSB0/device
 stty -F /dev/ttyUSB0 clocal
@@ -200,7 +211,7 @@ cp /usr/bin/sleep /tmp/nut-driver
 background+=($!)
 holder=${background[-1]}
 domain_xml with-xhci yes "$xhci" >/tmp/with-xhci.xml
-for ((i = 0; i < 50; i++)); do ls -l "/proc/$holder/fd/0" 2>/dev/null | grep -q ttyUSB0 && break; sleep 0.1; done
+for ((i = 0; i < 50; i++)); do holds_file "$holder" /dev/ttyUSB0 && break; sleep 0.1; done
 if hook with-xhci prepare begin; then fail "the hook took a USB controller whose serial adapter is held open"; fi
 assert_finding "$SHOWN_OUTPUT" "$xhci" "in use by nut-driver \\(pid $holder\\) through /dev/ttyUSB0; fix: stop it" \
     "the finding names the process and the USB serial node"

@@ -76,8 +76,12 @@ TEST_F(DeviceUseTest, AnInputDeviceNobodyHoldsBelowAnotherClassIsNotMentioned) {
 TEST_F(DeviceUseTest, AnyCharacterDeviceCountsWhateverItsSubsystem) {
   // A PCI watchdog (i6300esb) that systemd's RuntimeWatchdogSec= keeps open.
   host.add_driver({"i6300esb", {"8086:25ab"}, "i6300esb"});
-  host.add_device({.address = "0000:00:13.0", .vendor = 0x8086, .device = 0x25ab, .class_code = 0x088000,
-                   .iommu_group = 63, .driver = "i6300esb"});
+  host.add_device({.address = "0000:00:13.0",
+                   .vendor = 0x8086,
+                   .device = 0x25ab,
+                   .class_code = 0x088000,
+                   .iommu_group = 63,
+                   .driver = "i6300esb"});
   host.add_char_device("0000:00:13.0", "watchdog", "watchdog/watchdog0", "246:0", "/dev/watchdog0");
   host.add_process({.pid = 1, .comm = "systemd", .open = {"/dev/watchdog0"}});
   EXPECT_THAT(lines(plan({requested("0000:00:13.0")})),
@@ -113,9 +117,10 @@ TEST_F(DeviceUseTest, MemoryMapsThatCannotBeReadAreBlind) {
   topo::lone_nic(host);
   host.add_process({.pid = 970, .comm = "secret"});
   host.kernel_view().fail_call("read /proc/970/maps", EACCES);
-  EXPECT_THAT(lines(plan({requested(topo::kLoneNic)})),
-              ElementsAre(HasSubstr("0000:03:00.0: cannot see if the host uses it: cannot read the memory maps of secret "
-                                    "(pid 970): Permission denied")));
+  EXPECT_THAT(
+      lines(plan({requested(topo::kLoneNic)})),
+      ElementsAre(HasSubstr("0000:03:00.0: cannot see if the host uses it: cannot read the memory maps of secret "
+                            "(pid 970): Permission denied")));
 }
 
 TEST_F(DeviceUseTest, AProcessThatExitsWhileTheGuardLooksHidesNothing) {

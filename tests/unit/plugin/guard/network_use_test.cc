@@ -80,7 +80,9 @@ TEST_F(NetworkUseTest, ARouteThroughANexthopObject) {
 TEST_F(NetworkUseTest, AMultipathRouteWithOneHopThroughTheNic) {
   topo::nic_with_default_route(host);
   auto& ns = host.network().ns("host");
-  ns.routes.push_back({.family = AF_INET, .destination = "10.20.0.0", .dst_len = 16,
+  ns.routes.push_back({.family = AF_INET,
+                       .destination = "10.20.0.0",
+                       .dst_len = 16,
                        .interfaces = {ns.link("enp6s0")->index, ns.link("enp3s0")->index}});
   EXPECT_THAT(lines(plan_nic()), ElementsAre(refusal("network interface enp3s0 carries IP routes")));
 }

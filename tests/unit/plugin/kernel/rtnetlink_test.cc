@@ -64,8 +64,8 @@ TEST_F(RtnetlinkTest, AddressesOfBothFamilies) {
 TEST_F(RtnetlinkTest, RoutesOfEveryTableWithMultipathAndNexthops) {
   const int eth = network.add_link("host", {.name = "eth0"}).index;
   network.add_route("eth0", "default", 100);
-  network.ns("host").routes.push_back({.family = AF_INET, .table = 1000, .destination = "10.0.0.0", .dst_len = 8,
-                                       .interfaces = {eth, 1}});
+  network.ns("host").routes.push_back(
+      {.family = AF_INET, .table = 1000, .destination = "10.0.0.0", .dst_len = 8, .interfaces = {eth, 1}});
   network.ns("host").routes.push_back({.family = AF_INET6, .nexthop = 7});
   const auto routes = parse_routes(ask(route_dump_request()));
   ASSERT_TRUE(routes);
