@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/guard/device_nodes.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <sstream>
 #include <string_view>
 
+#include "plugin/base/finding.h"
 #include "plugin/base/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -13,42 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The subsystems whose nodes mean "a process drives this device": graphics (DRM card and render
-// nodes, fbdev), sound (ALSA), userspace drivers (uio, vfio's per-device cdev) and NVMe's
-// controller and generic nodes. Input and USB nodes are left out on purpose: a USB controller is
-// given to a VM with its keyboard attached, which the desktop holds open.
-constexpr std::string_view kDrivingSubsystems[] = {"drm", "graphics", "sound", "uio", "vfio-dev", "nvme",
-                                                   "nvme-generic"};
-
-bool drives_the_device(const fs::path& dir) {
-  const auto subsystem = link_name(dir / "subsystem");
-  if (!subsystem) return false;
-  for (const auto name : kDrivingSubsystems) {
-    if (*subsystem == name) return true;
-  }
-  return false;
-}
-
-// A directory named by a full PCI address below a device is a function behind it (a bridge's or a
-// root port's): its nodes are its own.
-bool is_pci_function(const std::string& name) {
-  const auto address = parse_pci_address(name);
+bool is_pci_address(std::string_view name) {
+  const auto address = parse_pci_address(std::string(name));
   return address && address->str() == name;
-}
-
-// Walks the real directories below `dir` (sysfs links lead back up, so none is followed), not
-// into the functions below the device.
-void collect(const fs::path& dir, std::set<DevNumber>& found, int depth) {
-  if (depth > 8) return;
-  if (const auto text = read_attribute(dir / "dev"); text && drives_the_device(dir)) {
-    if (const auto number = parse_dev_number(*text)) found.insert(*number);
-  }
-  std::error_code error;
-  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_directory(error) && !it->is_symlink(error) && !is_pci_function(it->path().filename().string())) {
-      collect(it->path(), found, depth + 1);
-    }
-  }
 }
 
 // "Device Minor: 0" in NVIDIA's /proc/driver/nvidia/gpus/ADDRESS/information.
@@ -68,65 +39,190 @@ std::optional<unsigned> nvidia_minor(const std::string& information) {
 }
 
 // NVIDIA's major in /proc/devices ("195 nvidia-frontend", or "195 nvidia").
-unsigned nvidia_major(const HostPaths& paths) {
-  unsigned major = 195;  // NV_MAJOR_DEVICE_NUMBER, when /proc/devices does not say
-  std::istringstream devices(read_file(paths.under("/proc/devices")).value_or(""));
-  for (std::string line; std::getline(devices, line);) {
+std::optional<unsigned> nvidia_major(const std::string& devices) {
+  std::istringstream lines(devices);
+  for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("Block devices")) break;
     std::istringstream words(line);
     unsigned number = 0;
     std::string name;
-    if (words >> number >> name && (name == "nvidia-frontend" || name == "nvidia")) major = number;
+    if (words >> number >> name && (name == "nvidia-frontend" || name == "nvidia")) return number;
   }
-  return major;
+  return std::nullopt;
 }
+
+bool absent(const Error& error) { return error.code == ENOENT; }
+
+// The kernel's reason, without the path the view put in front of it.
+std::string why(const Error& error) { return error.code != 0 ? std::strerror(error.code) : error.message; }
 
 }  // namespace
 
-std::optional<DevNumber> HostCharNodes::vfio_group(unsigned group) {
+std::optional<PciAddress> pci_function_of(std::string_view sysfs_path) {
+  while (!sysfs_path.empty()) {
+    const std::size_t slash = sysfs_path.rfind('/');
+    const std::string_view name = slash == std::string_view::npos ? sysfs_path : sysfs_path.substr(slash + 1);
+    if (is_pci_address(name)) return *parse_pci_address(name);
+    if (slash == std::string_view::npos) break;
+    sysfs_path = sysfs_path.substr(0, slash);
+  }
+  return std::nullopt;
+}
+
+Expected<void> HostCharNodes::index() {
+  if (char_devices_) {
+    if (!*char_devices_) return tl::unexpected(char_devices_->error());
+    return {};
+  }
+  // FACTS (drivers/base/core.c, device_create_sys_dev_entry): every device with a device number
+  // has /sys/dev/char/MAJOR:MINOR, a relative link to its directory, whatever its class or bus.
+  const KernelView& view = paths_.view();
+  const std::string dir = paths_.under("/sys/dev/char").string();
+  auto names = view.list(dir);
+  if (!names) {
+    char_devices_ = fail("cannot list /sys/dev/char: " + why(names.error()), names.error().code);
+    return tl::unexpected(char_devices_->error());
+  }
+  std::vector<std::pair<std::string, DevNumber>> entries;
+  for (const auto& name : *names) {
+    const auto number = parse_dev_number(name);
+    if (!number) continue;
+    auto target = view.read_link(dir + "/" + name);
+    if (!target) {
+      if (absent(target.error())) continue;  // the device went away meanwhile
+      char_devices_ = fail("cannot read /sys/dev/char/" + name + ": " + why(target.error()), target.error().code);
+      return tl::unexpected(char_devices_->error());
+    }
+    entries.emplace_back(target->starts_with('/') ? *target : follow_relative_link(dir, *target), *number);
+  }
+  std::sort(entries.begin(), entries.end());
+  char_devices_ = std::move(entries);
+  return {};
+}
+
+Expected<std::vector<FunctionNode>> HostCharNodes::below(const fs::path& device_dir) {
+  if (auto indexed = index(); !indexed) return tl::unexpected(indexed.error());
+  const auto& entries = **char_devices_;
+  const std::string prefix = device_dir.string() + "/";
+  std::vector<FunctionNode> nodes;
+  for (auto it = std::lower_bound(entries.begin(), entries.end(), std::make_pair(prefix, DevNumber{}));
+       it != entries.end() && it->first.starts_with(prefix); ++it) {
+    // Below another PCI function (behind a bridge or root port): that function's node.
+    if (pci_function_of(std::string_view(it->first).substr(prefix.size()))) continue;
+    FunctionNode node{it->second, it->first, ""};
+    auto subsystem = paths_.view().read_link(it->first + "/subsystem");
+    if (!subsystem && !absent(subsystem.error())) {
+      return fail("cannot read the subsystem of " + shortened(paths_.shown(it->first)) + ": " + why(subsystem.error()),
+                  subsystem.error().code);
+    }
+    if (subsystem) node.subsystem = fs::path(*subsystem).filename().string();
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+Expected<std::optional<DevNumber>> HostCharNodes::vfio_group(unsigned group) {
+  const KernelView& view = paths_.view();
+  const std::string vfio_class = paths_.under("/sys/class/vfio").string();
   if (!vfio_groups_) {
-    vfio_groups_.emplace();
-    for (const auto& name : list_directory(paths_.under("/sys/class/vfio"))) {
-      unsigned number = 0;
-      if (std::from_chars(name.data(), name.data() + name.size(), number).ec == std::errc()) {
-        (*vfio_groups_)[number];
+    std::map<unsigned, std::optional<DevNumber>> groups;
+    auto names = view.list(vfio_class);
+    if (!names && !absent(names.error())) {
+      vfio_groups_ = fail("cannot list /sys/class/vfio: " + why(names.error()), names.error().code);
+    } else {
+      for (const auto& name : names.value_or(std::vector<std::string>{})) {
+        unsigned number = 0;
+        if (std::from_chars(name.data(), name.data() + name.size(), number).ec == std::errc()) groups[number];
       }
+      vfio_groups_ = std::move(groups);
     }
   }
-  const auto listed = vfio_groups_->find(group);
-  if (listed == vfio_groups_->end()) return std::nullopt;
+  if (!*vfio_groups_) return tl::unexpected(vfio_groups_->error());
+  auto& groups = **vfio_groups_;
+  const auto listed = groups.find(group);
+  if (listed == groups.end()) return std::nullopt;
   if (!listed->second) {
-    const auto text = read_attribute(paths_.under("/sys/class/vfio") / std::to_string(group) / "dev");
-    listed->second = text ? parse_dev_number(*text) : std::nullopt;
+    const std::string dev = vfio_class + "/" + std::to_string(group) + "/dev";
+    const auto text = view.read(dev);
+    if (!text) {
+      if (absent(text.error())) return std::nullopt;  // the group's last vfio device went meanwhile
+      return fail("cannot read " + shortened(paths_.shown(dev), 48) + ": " + why(text.error()), text.error().code);
+    }
+    listed->second = parse_dev_number(*text);
+    if (!listed->second)
+      return fail("cannot read " + shortened(paths_.shown(dev), 48) + ": not a device number", EINVAL);
   }
   return listed->second;
 }
 
 // NVIDIA's driver registers its character devices without sysfs entries: its major is in
 // /proc/devices, each GPU's minor in /proc/driver/nvidia/gpus/ADDRESS/information.
-std::optional<DevNumber> HostCharNodes::nvidia(const PciAddress& address) {
+Expected<std::optional<DevNumber>> HostCharNodes::nvidia(const PciAddress& address) {
+  const KernelView& view = paths_.view();
+  const std::string gpus = paths_.under("/proc/driver/nvidia/gpus").string();
   if (!nvidia_gpus_) {
-    const auto listed = list_directory(paths_.under("/proc/driver/nvidia/gpus"));
-    nvidia_gpus_.emplace(listed.begin(), listed.end());
+    auto listed = view.list(gpus);
+    if (!listed && !absent(listed.error())) {
+      nvidia_gpus_ = fail("cannot list /proc/driver/nvidia/gpus: " + why(listed.error()), listed.error().code);
+    } else {
+      const auto names = listed.value_or(std::vector<std::string>{});
+      nvidia_gpus_ = std::set<std::string>(names.begin(), names.end());
+    }
   }
-  if (!nvidia_gpus_->contains(address.str())) return std::nullopt;
-  const auto information = read_file(paths_.under("/proc/driver/nvidia/gpus") / address.str() / "information");
-  const auto minor = information ? nvidia_minor(*information) : std::nullopt;
-  if (!minor) return std::nullopt;
-  if (!nvidia_major_) nvidia_major_ = nvidia_major(paths_);
-  return DevNumber{*nvidia_major_, *minor};
+  if (!*nvidia_gpus_) return tl::unexpected(nvidia_gpus_->error());
+  if (!(*nvidia_gpus_)->contains(address.str())) return std::nullopt;
+  const std::string path = gpus + "/" + address.str() + "/information";
+  const auto information = view.read(path);
+  if (!information)
+    return fail("cannot read " + paths_.shown(path) + ": " + why(information.error()), information.error().code);
+  const auto minor = nvidia_minor(*information);
+  if (!minor) return fail(paths_.shown(path) + " names no Device Minor", EINVAL);
+  if (!nvidia_major_) {
+    const auto devices = view.read(paths_.under("/proc/devices").string());
+    if (!devices) {
+      nvidia_major_ = fail("cannot read /proc/devices: " + why(devices.error()), devices.error().code);
+    } else if (const auto major = nvidia_major(*devices)) {
+      nvidia_major_ = *major;
+    } else {
+      nvidia_major_ = fail("/proc/devices lists no nvidia driver although it drives " + address.str(), ENOENT);
+    }
+  }
+  if (!*nvidia_major_) return tl::unexpected(nvidia_major_->error());
+  return DevNumber{**nvidia_major_, *minor};
 }
 
-std::set<DevNumber> char_devices_of(HostCharNodes& host_nodes, const PciDevice& device, const fs::path& device_dir,
-                                    VfioGroupNode group_node) {
-  std::set<DevNumber> found;
-  collect(device_dir, found, 0);
+DeviceNodes nodes_of(HostCharNodes& host_nodes, const PciDevice& device, const fs::path& device_dir,
+                     VfioGroupNode group_node) {
+  DeviceNodes found;
+  if (auto nodes = host_nodes.below(device_dir)) {
+    for (auto& node : *nodes) {
+      if (node.subsystem == "uio") found.has_uio = true;
+      if (node.subsystem == "input") {
+        found.input.push_back(std::move(node));
+      } else if (!(node.subsystem == "vfio-dev" && group_node == VfioGroupNode::skip)) {
+        found.held_through.insert(node.number);
+      }
+    }
+  } else {
+    found.unseen.push_back(nodes.error().message);
+  }
   if (device.iommu_group && group_node == VfioGroupNode::count) {
     // The group's /dev/vfio/N, present once a member is on vfio-pci; at prepare no QEMU of the
     // domain being started runs yet, so whoever holds it is someone else.
-    if (const auto number = host_nodes.vfio_group(*device.iommu_group)) found.insert(*number);
+    if (auto number = host_nodes.vfio_group(*device.iommu_group); !number) {
+      found.unseen.push_back(number.error().message);
+    } else if (*number) {
+      found.held_through.insert(**number);
+    }
   }
-  if (const auto nvidia = host_nodes.nvidia(device.address)) found.insert(*nvidia);
+  // Only a display controller can be one of NVIDIA's GPUs.
+  if ((device.class_code >> 16) == 0x03) {
+    if (auto nvidia = host_nodes.nvidia(device.address); !nvidia) {
+      found.unseen.push_back(nvidia.error().message);
+    } else if (*nvidia) {
+      found.held_through.insert(**nvidia);
+    }
+  }
   return found;
 }
 

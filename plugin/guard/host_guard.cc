@@ -11,8 +11,11 @@
 #include "plugin/guard/device_nodes.h"
 #include "plugin/guard/mount_namespaces.h"
 #include "plugin/guard/mount_table.h"
+#include "plugin/guard/network_namespaces.h"
+#include "plugin/guard/network_uses.h"
 #include "plugin/guard/process_scan.h"
 #include "plugin/guard/storage_stack.h"
+#include "plugin/guard/sysfs_holders.h"
 
 namespace vfiohooks {
 
@@ -31,19 +34,6 @@ std::vector<std::string> split_lines(const std::optional<std::string>& content) 
   return lines;
 }
 
-std::vector<std::string> split_words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> words;
-  for (std::string word; in >> word;) words.push_back(word);
-  return words;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
 bool same_file(const FileIdentity& a, const FileIdentity& b) { return a.device == b.device && a.inode == b.inode; }
 
 // CAP_SYS_PTRACE (bit 19) in /proc/self/status's CapEff: what lets root see every process's files
@@ -58,24 +48,16 @@ bool can_trace_everyone(const HostPaths& paths) {
 
 }  // namespace
 
-struct HostGuard::Network {
-  struct Route {
-    std::string interface;
-    bool is_default = false;
-  };
-  std::vector<Route> routes;
-  std::set<std::string> addressed_interfaces;  // interfaces with a global IPv6 address
-  // Below an interface the host uses (routes, addressed_interfaces): each interface's uppers on the
-  // way to one, sorted.
-  std::map<std::string, std::vector<std::string>> uppers;
-};
-
-// What one scan of /proc and the storage stacks showed.
+// What one scan of /proc, the storage stacks and the network namespaces showed.
 struct HostGuard::Snapshot {
   ProcessScan scan;
   MountNamespaces namespaces;
   std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
-  std::vector<std::string> blind;          // what hides processes and mounts: storage and display devices
+  NetworkNamespaces networks;
+  bool networks_readable = true;
+  std::unique_ptr<SocketHolders> socket_holders;  // refers to `scan` and `networks`
+  SysfsHolds sysfs_holds;
+  std::vector<std::string> blind;          // what hides processes, mounts or networks: every device
   std::vector<std::string> storage_blind;  // what hides stacked storage: storage devices only
 };
 
@@ -127,50 +109,6 @@ Expected<std::vector<std::string>> HostGuard::nvme_heads(const fs::path& device_
   return heads;
 }
 
-const HostGuard::Network& HostGuard::network() {
-  if (network_) return *network_;
-  network_ = std::make_unique<Network>();
-  // /proc/net/route: IFACE DESTINATION GATEWAY ..., hex, after a header line.
-  const auto ipv4 = split_lines(read_file(paths_.under("/proc/net/route")));
-  for (std::size_t i = 1; i < ipv4.size(); ++i) {
-    const auto words = split_words(ipv4[i]);
-    if (words.size() >= 2) network_->routes.push_back({words[0], words[1] == "00000000"});
-  }
-  // /proc/net/ipv6_route: DEST PLEN SRC SPLEN NEXTHOP METRIC REFCNT USE FLAGS IFACE. Link-local and
-  // multicast routes exist on every interface that is up, so they say nothing about use.
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/ipv6_route")))) {
-    const auto words = split_words(line);
-    if (words.size() < 10 || words[9] == "lo" || words[0].starts_with("fe80") || words[0].starts_with("ff")) continue;
-    network_->routes.push_back({words[9], words[0] == std::string(32, '0') && words[1] == "00"});
-  }
-  // /proc/net/if_inet6: ADDRESS IFINDEX PLEN SCOPE FLAGS IFACE; scope 00 is global.
-  for (const auto& line : split_lines(read_file(paths_.under("/proc/net/if_inet6")))) {
-    const auto words = split_words(line);
-    if (words.size() >= 6 && words[3] == "00") network_->addressed_interfaces.insert(words[5]);
-  }
-  // The kernel links stacked interfaces both ways, upper_X in the lower's directory and lower_X in
-  // the upper's (net/core/dev.c, __netdev_adjacent_dev_insert). Following lower_ links down from the
-  // few interfaces the host uses finds every chain that leads to one, without listing the directory
-  // of each of an SR-IOV host's thousands of netdevs for its upper_ links.
-  const fs::path net_class = paths_.under("/sys/class/net");
-  std::vector<std::string> pending(network_->addressed_interfaces.begin(), network_->addressed_interfaces.end());
-  for (const auto& route : network_->routes) pending.push_back(route.interface);
-  std::set<std::string> seen;
-  while (!pending.empty()) {
-    const std::string upper = std::move(pending.back());
-    pending.pop_back();
-    if (!seen.insert(upper).second) continue;
-    for (const auto& entry : list_directory(net_class / upper)) {
-      if (!entry.starts_with("lower_")) continue;
-      const std::string lower = entry.substr(6);
-      network_->uppers[lower].push_back(upper);
-      pending.push_back(lower);
-    }
-  }
-  for (auto& [lower, uppers] : network_->uppers) std::sort(uppers.begin(), uppers.end());  // as upper_* would list
-  return *network_;
-}
-
 HostGuard::Snapshot& HostGuard::snapshot() {
   if (snapshot_) return *snapshot_;
   snapshot_ = std::make_unique<Snapshot>();
@@ -179,6 +117,8 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   snap.scan = scan_processes(paths_, deadline_);
   snap.namespaces = read_mount_namespaces(paths_, snap.scan, deadline_);
   identify_held_files(paths_, snap.scan, snap.namespaces, deadline_);
+  // Before the storage stacks, whose questions may wait until the deadline.
+  snap.sysfs_holds = find_sysfs_holds(paths_, snap.scan, deadline_);
   snap.storage = std::make_unique<StorageStack>(paths_, snap.namespaces, deadline_);
 
   auto& blind = snap.blind;
@@ -217,6 +157,16 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   }
   blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
   blind.insert(blind.end(), snap.namespaces.unseen.begin(), snap.namespaces.unseen.end());
+  // The running kernel's rtnetlink describes "/" only: under another root laid out as files
+  // (vfioctl --root) the network is not there to read, nor to be blind about.
+  if (!view.is_running_kernel() || paths_.root() == "/") {
+    snap.networks = read_network_namespaces(paths_, snap.scan, snap.namespaces);
+  } else {
+    snap.networks_readable = false;
+  }
+  snap.socket_holders = std::make_unique<SocketHolders>(paths_, snap.scan, snap.networks);
+  blind.insert(blind.end(), snap.networks.unseen.begin(), snap.networks.unseen.end());
+  blind.insert(blind.end(), snap.sysfs_holds.unseen.begin(), snap.sysfs_holds.unseen.end());
   snap.storage_blind = snap.storage->unseen();
   return snap;
 }
@@ -250,67 +200,73 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   if (sight_ == Sight::none) return {};
   std::vector<HostUse> found;
   const auto device_dir = directories_.of(device.address);
-  if (device_dir) {
-    // What the device's own sysfs subtree could not show is a blind spot whatever its class.
-    std::vector<std::string> walk_blind;
-    auto walked = [&](Expected<std::vector<std::string>> names) {
-      if (names) return std::move(*names);
-      walk_blind.push_back(names.error().message);
-      return std::vector<std::string>{};
-    };
-    auto blocks_below = walked(entries_below(paths_.under("/sys/class/block"), *device_dir));
-    for (auto& head : walked(nvme_heads(*device_dir))) blocks_below.push_back(std::move(head));
-    const auto virtios_below = walked(entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir));
-    const bool storage = is_storage(paths_, device, blocks_below, virtios_below) || !walk_blind.empty();
-    const bool display = (device.class_code >> 16) == 0x03;
-    const auto char_nodes = char_devices_of(char_nodes_, device, *device_dir,
-                                            held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
-    if (storage || display || !char_nodes.empty()) {
-      Snapshot& snap = snapshot();
-      std::vector<std::string> blind = walk_blind;
-      const Dependents dependents =
-          storage ? snap.storage->dependents(blocks_below, virtios_below, blind) : Dependents{};
-      std::set<DevNumber> mounted;
-      for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
-      std::set<DevNumber> blocks, unmounted;
-      std::map<DevNumber, std::string> labels;
-      for (const auto& [number, dependent] : dependents) {
-        if (dependent.block) blocks.insert(number);
-        if (!mounted.contains(number)) unmounted.insert(number);
-        labels[number] = dependent.label;
-      }
-      auto storage_found = storage_uses(dependents);
-      bool storage_in_use = false;  // a process holds a disk's node or a file on its unmounted filesystem
-      auto processes_found = process_uses(char_nodes, blocks, unmounted, labels, storage_in_use);
-      found.insert(found.end(), storage_found.begin(), storage_found.end());
-      if (storage) {
-        // What the kernel holds is said only when nothing above explains it.
-        for (auto& use : kernel_holds(device, blocks_below, !storage_found.empty() || storage_in_use)) {
-          if (use.kind == HostUse::Kind::unseen)
-            blind.push_back(std::move(use.text));
-          else
-            found.push_back(std::move(use));
-        }
-      }
-      add_counted(found, std::move(processes_found), [](const std::string& n) {
-        return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""};
-      });
-      if (storage || display) {
-        blind.insert(blind.begin(), snap.blind.begin(), snap.blind.end());
-        if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
-      } else if (!snap.scan.finished) {
-        // Its nodes were looked for in only some of the processes.
-        blind.insert(blind.end(), snap.scan.unseen.begin(), snap.scan.unseen.end());
-      }
-      std::vector<HostUse> unseen;
-      for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
-      add_counted(found, std::move(unseen), [](const std::string& n) {
-        return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
-      });
-    }
-    auto network_found = network_uses(*device_dir);
-    found.insert(found.end(), network_found.begin(), network_found.end());
+  if (!device_dir) {
+    // It was read a moment ago: a function that is gone now is not to be taken either.
+    return {{HostUse::Kind::unseen, "cannot find its directory in sysfs", ""}};
   }
+  Snapshot& snap = snapshot();
+  // What the device's own sysfs subtree could not show is a blind spot whatever its class.
+  std::vector<std::string> device_blind;
+  auto walked = [&](Expected<std::vector<std::string>> names) {
+    if (names) return std::move(*names);
+    device_blind.push_back(names.error().message);
+    return std::vector<std::string>{};
+  };
+  auto blocks_below = walked(entries_below(paths_.under("/sys/class/block"), *device_dir));
+  for (auto& head : walked(nvme_heads(*device_dir))) blocks_below.push_back(std::move(head));
+  const auto virtios_below = walked(entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir));
+  const bool storage = is_storage(paths_, device, blocks_below, virtios_below) || !device_blind.empty();
+  const DeviceNodes nodes =
+      nodes_of(char_nodes_, device, *device_dir, held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
+  const Dependents dependents =
+      storage ? snap.storage->dependents(blocks_below, virtios_below, device_blind) : Dependents{};
+  std::set<DevNumber> mounted;
+  for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
+  std::set<DevNumber> blocks, unmounted;
+  std::map<DevNumber, std::string> labels;
+  for (const auto& [number, dependent] : dependents) {
+    if (dependent.block) blocks.insert(number);
+    if (!mounted.contains(number)) unmounted.insert(number);
+    labels[number] = dependent.label;
+  }
+  auto storage_found = storage_uses(dependents);
+  bool storage_in_use = false;  // a process holds a disk's node or a file on its unmounted filesystem
+  auto processes = process_uses(nodes.held_through, blocks, unmounted, labels, storage_in_use);
+  auto registers = register_uses(device);
+  processes.insert(processes.end(), registers.begin(), registers.end());
+  found.insert(found.end(), storage_found.begin(), storage_found.end());
+  if (storage) {
+    // What the kernel holds is said only when nothing above explains it.
+    for (auto& use : kernel_holds(device, blocks_below, !storage_found.empty() || storage_in_use)) {
+      if (use.kind == HostUse::Kind::unseen)
+        device_blind.push_back(std::move(use.text));
+      else
+        found.push_back(std::move(use));
+    }
+  }
+  add_counted(found, std::move(processes), [](const std::string& n) {
+    return HostUse{HostUse::Kind::process, "in use by " + n + " more processes", ""};
+  });
+  // What hides the host comes first, then what could not be seen of the device itself.
+  std::vector<std::string> blind = snap.blind;
+  blind.insert(blind.end(), device_blind.begin(), device_blind.end());
+  if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
+  blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
+  auto network_found = snap.networks_readable ? network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)
+                                              : std::vector<HostUse>{};
+  for (auto& use : network_found) {
+    if (use.kind == HostUse::Kind::unseen)
+      blind.push_back(std::move(use.text));
+    else
+      found.push_back(std::move(use));
+  }
+  auto input_found = input_uses(device, nodes.input);
+  found.insert(found.end(), input_found.begin(), input_found.end());
+  std::vector<HostUse> unseen;
+  for (const auto& reason : blind) unseen.push_back({HostUse::Kind::unseen, reason, ""});
+  add_counted(found, std::move(unseen), [](const std::string& n) {
+    return HostUse{HostUse::Kind::unseen, n + " more things it cannot see", ""};
+  });
   std::stable_sort(found.begin(), found.end(), [](const HostUse& a, const HostUse& b) { return a.kind < b.kind; });
   return found;
 }
@@ -338,8 +294,14 @@ std::vector<HostUse> HostGuard::kernel_holds(const PciDevice& device, const std:
     // (bd_may_claim). Hidden disks (an NVMe multipath path, nvme0c0n1) have no node to open.
     const auto partition = view.read(block_class + "/" + disk + "/partition");
     if (partition) continue;
-    if (const auto hidden = view.read(block_class + "/" + disk + "/hidden"); hidden && hidden->starts_with("1"))
+    const auto hidden = view.read(block_class + "/" + disk + "/hidden");  // Linux >= 5.11: absent before
+    if (hidden && hidden->starts_with("1")) continue;
+    const auto& failed = partition.error().code != ENOENT ? partition : hidden;
+    if (!failed && failed.error().code != ENOENT) {
+      uses.push_back({HostUse::Kind::unseen,
+                      "cannot tell whether " + disk + " is a whole disk: " + std::strerror(failed.error().code), ""});
       continue;
+    }
     auto held = claim(disk);
     if (held) {
       if (claims_mode_ == Claims::keep)
@@ -460,44 +422,55 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
   return uses;
 }
 
-std::vector<HostUse> HostGuard::network_uses(const fs::path& device_dir) {
-  const fs::path net_class = paths_.under("/sys/class/net");
-  // A walk that fails made the device blind in uses() already (the same subtree).
-  const auto own = entries_below(net_class, device_dir).value_or(std::vector<std::string>{});
-  if (own.empty()) return {};
-  const Network& net = network();
-  // The device's interfaces, then every interface stacked on them (bond, bridge, VLAN) on the way to
-  // one the host uses.
-  std::vector<std::string> closure = own;
-  for (std::size_t i = 0; i < closure.size(); ++i) {
-    const auto uppers = net.uppers.find(closure[i]);
-    if (uppers == net.uppers.end()) continue;
-    for (const auto& upper : uppers->second) {
-      if (std::find(closure.begin(), closure.end(), upper) == closure.end()) closure.push_back(upper);
-    }
-  }
+std::vector<HostUse> HostGuard::register_uses(const PciDevice& device) {
   std::vector<HostUse> uses;
-  for (const auto& interface : closure) {
-    const std::string via = std::find(own.begin(), own.end(), interface) == own.end()
-                                ? " (through " + interface + " on " + join(own, ", ") + ")"
-                                : "";
-    bool default_route = false, any_route = false;
-    for (const auto& route : net.routes) {
-      if (route.interface != interface) continue;
-      any_route = true;
-      default_route = default_route || route.is_default;
-    }
-    if (default_route) {
-      uses.push_back(
-          {HostUse::Kind::network, "network interface " + interface + " carries the default route" + via, interface});
-    } else if (any_route) {
-      uses.push_back(
-          {HostUse::Kind::network, "network interface " + interface + " carries IP routes" + via, interface});
-    } else if (net.addressed_interfaces.contains(interface)) {
-      uses.push_back(
-          {HostUse::Kind::network, "network interface " + interface + " has a global IP address" + via, interface});
+  const Snapshot& snap = *snapshot_;
+  const auto holds = snap.sysfs_holds.by_function.find(device.address);
+  if (holds == snap.sysfs_holds.by_function.end()) return uses;
+  for (const auto& hold : holds->second) {
+    const std::string who = snap.scan.processes[hold.process].label(paths_);
+    uses.push_back({HostUse::Kind::process,
+                    "in use by " + who + " through its sysfs " + hold.file + (hold.mapped ? ", mapped" : ", open"),
+                    who});
+  }
+  return uses;
+}
+
+// Input devices go to the guest with the device: a USB controller's keyboard and mouse (given to
+// a VM on purpose), or a jack's switch the host's session holds. Said, never refused.
+std::vector<HostUse> HostGuard::input_uses(const PciDevice& device, const std::vector<FunctionNode>& input) {
+  std::vector<HostUse> uses;
+  if (input.empty()) return uses;
+  const Snapshot& snap = *snapshot_;
+  // One entry per input device (inputN), which has one node per handler (eventN, mouseN, jsN).
+  std::map<std::string, std::set<std::string>> devices;  // inputN directory -> its holders
+  for (const auto& node : input) {
+    auto& holders = devices[node.dir.substr(0, node.dir.rfind('/'))];
+    for (const auto& file : snap.scan.held) {
+      if (file.identity->type == FileIdentity::Type::char_device && file.identity->rdev == node.number) {
+        holders.insert(snap.scan.processes[file.process].label(paths_));
+      }
     }
   }
+  // FACTS (PCI class 0x0c03): a USB controller; its keyboards and mice are the host's own.
+  const bool usb_controller = (device.class_code >> 8) == 0x0c03;
+  std::vector<std::string> named;
+  bool held = false;
+  for (const auto& [dir, holders] : devices) {
+    const auto name = read_attribute(dir + "/name");  // only a name for the warning
+    std::string shown = shortened(name && !name->empty() ? *name : dir.substr(dir.rfind('/') + 1));
+    if (!holders.empty()) {
+      held = true;
+      shown += " (held by " + *holders.begin() + (holders.size() > 1 ? " and others" : "") + ")";
+    }
+    // Those held first: what the host's session loses.
+    named.insert(holders.empty() ? named.end() : named.begin(), shown);
+  }
+  if (!usb_controller && !held) return uses;
+  std::string text = "its input devices go to the guest with it: ";
+  for (std::size_t i = 0; i < named.size() && i < 2; ++i) text += (i ? ", " : "") + named[i];
+  if (named.size() > 2) text += " and " + std::to_string(named.size() - 2) + " more";
+  uses.push_back({HostUse::Kind::input, text, ""});
   return uses;
 }
 

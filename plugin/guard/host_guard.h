@@ -11,21 +11,13 @@
 
 #include "plugin/base/deadline.h"
 #include "plugin/guard/device_nodes.h"
+#include "plugin/guard/host_use.h"
 #include "plugin/guard/storage_stack.h"
 #include "plugin/kernel/class_index.h"
 #include "plugin/kernel/host_paths.h"
 #include "plugin/kernel/pci_device.h"
 
 namespace vfiohooks {
-
-// One way the host uses a device, in the user's words.
-struct HostUse {
-  // In the order of importance findings follow.
-  enum class Kind { mount, swap, loop, held, process, network, unseen };
-  Kind kind = Kind::mount;
-  std::string text;    // "backs the filesystem at / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
-  std::string holder;  // who or what, in a few words for tables: "/", "Xorg (pid 1234)"; empty for unseen
-};
 
 // Finds what the host itself uses a PCI device for, and says when it cannot see:
 // - storage behind a filesystem mounted in any mount namespace (those kept only by an nsfs bind
@@ -35,24 +27,26 @@ struct HostUse {
 // - what the kernel itself holds: each whole disk of a storage device is opened with O_EXCL, and
 //   one the kernel holds (EBUSY) is a use; the others stay claimed, so that nothing can mount or
 //   assemble them until the claims are released (after the unbind: claims_of);
-// - processes holding its nodes (DRM, fbdev, ALSA, uio, NVMe, /dev/nvidiaN, /dev/vfio/N, its block
-//   devices), or files on its filesystems that no mount table shows (lazily unmounted);
-// - network interfaces with addresses or routes (through bond, bridge and VLAN uppers).
+// - processes holding any of its character devices (device_nodes.h: DRM, ALSA, tty, USB, hidraw,
+//   video4linux, RDMA, PTP, watchdog, ..., /dev/nvidiaN, /dev/vfio/N) or its block devices, its
+//   sysfs registers (resourceN, config, rom) open or mapped, or files on its filesystems that no
+//   mount table shows (lazily unmounted);
+// - its network interfaces in any network namespace (network_uses.h);
+// - input devices below it, which go to the guest with it: a warning (HostUse::Kind::input).
 // A GPU carrying the host console is the planner's (console_handover.h).
-// Reads lazily and once: the route tables on the first NIC, /proc (one scan of every process's
-// files and mount namespace) and the storage stacks on the first device that has storage or nodes.
+// Reads lazily and once, at the first device: /proc (one scan of every process's files, mount and
+// network namespace, memory maps), the storage stacks, every network namespace.
 // Nothing it reads waits on a filesystem (process_scan.h); what could (a loop device's status, an
 // overlay layer's stat) is asked in a detached child, and the whole look stops at `deadline`.
 // Blind is never safe: when the hook's root is not PID 1's, /proc shows only a child PID namespace
-// or hides processes, any read of the storage stacks fails, a layer, loop file or swap area cannot
-// be tied to a device, or the deadline passed, storage, 9p/virtiofs and display devices get an
-// `unseen` use saying what could not be seen (and so does any device with nodes when the look at
-// the processes did not finish).
+// or hides processes, any read fails other than for a process that has gone, or the deadline
+// passed, the device gets an `unseen` use saying what could not be seen (a layer, loop file or swap
+// file that cannot be tied to a device: storage devices only).
 class HostGuard {
  public:
-  // How a device's disks, netdevs and virtio devices are found: by walking the device's own sysfs
-  // subtree (one device: flat in the size of the host), or through an index of the class
-  // directories built at the first question (every device of a host: vfioctl list).
+  // How a device's disks and virtio devices are found: by walking the device's own sysfs subtree
+  // (one device: flat in the size of the host), or through an index of the class directories built
+  // at the first question (every device of a host: vfioctl list).
   enum class Lookup { per_device, whole_host };
   // none: a host whose use cannot be seen from here (a remote host's node devices, laid out by
   // vfioctl, which lists that check as unchecked instead): report nothing.
@@ -76,17 +70,16 @@ class HostGuard {
   std::vector<std::shared_ptr<KernelHold>> claims_of(const PciAddress& device) const;
 
  private:
-  struct Network;
   struct Snapshot;
 
-  const Network& network();
   Snapshot& snapshot();
   std::vector<HostUse> storage_uses(const Dependents& dependents);
   // `storage_in_use`: set when a process holds a disk's node or a file on its unmounted filesystem.
   std::vector<HostUse> process_uses(const std::set<DevNumber>& char_nodes, const std::set<DevNumber>& block_nodes,
                                     const std::set<DevNumber>& unmounted_filesystems,
                                     const std::map<DevNumber, std::string>& labels, bool& storage_in_use);
-  std::vector<HostUse> network_uses(const std::filesystem::path& device_dir);
+  std::vector<HostUse> register_uses(const PciDevice& device);
+  std::vector<HostUse> input_uses(const PciDevice& device, const std::vector<FunctionNode>& input);
   std::vector<HostUse> kernel_holds(const PciDevice& device, const std::vector<std::string>& blocks,
                                     bool already_explained);
   Expected<std::vector<std::string>> entries_below(const std::filesystem::path& class_dir,
@@ -104,7 +97,6 @@ class HostGuard {
   PciDirectories directories_;
   mutable std::optional<ClassIndex> index_;  // Lookup::whole_host
   HostCharNodes char_nodes_;
-  std::unique_ptr<Network> network_;
   std::unique_ptr<Snapshot> snapshot_;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/guard/mount_namespaces.h"
 
+#include <cerrno>
 #include <cstring>
 #include <map>
 #include <set>
@@ -43,7 +44,7 @@ class Reader {
       if (const auto read = read_table(found->second, process->pid)) {
         roots_read_.insert(key);
         failed_.erase(key);
-      } else {
+      } else if (read.error().code != ENOENT && read.error().code != ESRCH) {  // else it went away
         failed_.try_emplace(key,
                             "cannot read the mount table of " + process->label(paths_) + ": " + read.error().message);
       }

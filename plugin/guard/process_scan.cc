@@ -50,7 +50,12 @@ class Scanner {
       : paths_(paths), view_(paths.view()), proc_(paths.proc().string()), deadline_(deadline) {}
 
   ProcessScan run() {
-    if (auto self = view_.read_link(proc_ + "/self")) scan_.self = parse_pid(*self).value_or(0);
+    // Without it the hook's own files pass for another process's, and /proc's hidepid goes unchecked.
+    if (auto self = view_.read_link(proc_ + "/self")) {
+      scan_.self = parse_pid(*self).value_or(0);
+    } else {
+      scan_.unseen.push_back("cannot read /proc/self: " + std::string(std::strerror(self.error().code)));
+    }
     auto names = view_.list(proc_);
     if (!names) {
       scan_.unseen.push_back("cannot list /proc: " + std::string(std::strerror(names.error().code)));
@@ -163,7 +168,9 @@ void identify_held_files(const HostPaths& paths, ProcessScan& scan, const MountN
   std::vector<FileQuestion> questions;
   auto cannot_tell = [&](const HeldFile& file, const Error& error) {
     if (vanished(error.code)) return;
-    const std::string what = file.shown.empty() ? file.link.substr(file.link.rfind('/') + 1) : file.shown;
+    // The link's text names it as the process does; reading it asks nothing of its filesystem.
+    std::string what = file.shown;
+    if (what.empty()) what = view.read_link(file.link).value_or(file.link.substr(file.link.rfind('/') + 1));
     scan.unseen.push_back("cannot tell what " + what + " of " + scan.processes[file.process].label(paths) +
                           " is: " + (error.code == ETIMEDOUT ? error.message : std::strerror(error.code)));
   };
@@ -198,8 +205,16 @@ void identify_held_files(const HostPaths& paths, ProcessScan& scan, const MountN
     else
       cannot_tell(file, answers[k].error());
   }
-  std::erase_if(scan.held,
-                [](const HeldFile& file) { return !file.identity || !could_belong_to_a_device(*file.identity); });
+  // Files on sysfs are kept too: a function's resourceN, config or rom held open uses it.
+  std::set<DevNumber> sysfs;
+  for (const auto& seen : namespaces.mounts) {
+    if (seen.mount.fs_type == "sysfs") sysfs.insert(seen.mount.device);
+  }
+  std::erase_if(scan.held, [&](const HeldFile& file) {
+    if (!file.identity) return true;
+    const bool on_sysfs = file.identity->type == FileIdentity::Type::regular && sysfs.contains(file.identity->device);
+    return !could_belong_to_a_device(*file.identity) && !on_sysfs;
+  });
 }
 
 }  // namespace vfiohooks

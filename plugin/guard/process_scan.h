@@ -59,7 +59,8 @@ ProcessScan scan_processes(const HostPaths& paths, const Deadline& deadline = {}
 // filesystems) is stat'ed to see whether it is one; a file on any other mount is a file on that
 // mount's device; one on a mount no table shows (lazily unmounted, or the kernel's own) is stat'ed
 // in a detached child within `deadline`. Keeps only what could belong to a device: device nodes,
-// and files on filesystems with a real device number. What cannot be told goes to `scan.unseen`.
+// files on filesystems with a real device number, and files on sysfs (a function's registers).
+// What cannot be told goes to `scan.unseen`.
 void identify_held_files(const HostPaths& paths, ProcessScan& scan, const MountNamespaces& namespaces,
                          const Deadline& deadline);
 

@@ -182,7 +182,7 @@ Expected<std::string> LinuxKernelView::read(const std::string& path) const {
   if (fd < 0) return os_error("cannot read", path, errno);
   Descriptor held(fd);
   std::string text;
-  char buffer[4096];
+  char buffer[16384];  // a process's maps in a few reads
   for (;;) {
     const ssize_t got = ::read(fd, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;

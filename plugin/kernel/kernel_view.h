@@ -66,9 +66,24 @@ class NamespaceVisit : public KernelHold {
   virtual int pid() const = 0;
 };
 
+// One network namespace, entered for reading (KernelView::open_network_namespace): what its
+// rtnetlink answers and its /proc/net/packet. A socket keeps the namespace it was made in.
+class NetworkNamespaceReader {
+ public:
+  virtual ~NetworkNamespaceReader() = default;
+  // Sends one rtnetlink request (plugin/kernel/rtnetlink.h builds them) and returns its whole answer,
+  // every message up to NLMSG_DONE. Fails with the errno of an NLMSG_ERROR, EAGAIN when a change
+  // interrupted the dump (NLM_F_DUMP_INTR) every time it was tried, ETIMEDOUT when the kernel did
+  // not answer in time.
+  virtual Expected<std::string> exchange(std::string_view request) = 0;
+  // /proc/net/packet as a process in the namespace reads it: the packet sockets made there.
+  virtual Expected<std::string> packet_sockets() = 0;
+};
+
 // What the kernel says about files, beyond their contents: stat(2) (which follows /proc's magic
 // links into other processes' roots and open files), readlink(2), a directory listing with its errno
-// (hidepid and LSMs refuse /proc/PID/fd with EACCES), and a loop device's backing file by number.
+// (hidepid and LSMs refuse /proc/PID/fd with EACCES), a whole file with its errno, a loop device's
+// backing file by number, and the network namespaces' rtnetlink.
 // Paths are plain strings, as the system calls take them: the host guard asks about every open
 // file of every process, and building a std::filesystem::path for each costs more than the call.
 // Production uses LinuxKernelView; the unit tests' fake host gives its tree the same answers (device
@@ -86,7 +101,8 @@ class KernelView {
   virtual Expected<std::vector<std::string>> list(const std::string& dir) const = 0;
   // The same with each entry's type, for walks that must not follow links.
   virtual Expected<std::vector<DirEntry>> list_entries(const std::string& dir) const = 0;
-  // A /proc or sysfs file whole; fails with the errno (a read that fails must not pass for empty).
+  // A /proc or sysfs file whole; fails with the errno (ENOENT: it is not there, ESRCH: its process
+  // exited, anything else: it could not be read; a read that fails must not pass for empty).
   virtual Expected<std::string> read(const std::string& path) const = 0;
   // The mount id (mountinfo's first field) of the file a /proc magic link (fd/N, cwd, root) leads
   // to, from name_to_handle_at(), else an O_PATH open and its fdinfo: asks nothing of the file's
@@ -111,6 +127,14 @@ class KernelView {
   // (lo_device, lo_inode), and when that file is a block device node, the device (lo_rdevice) in
   // `rdev` with type block_device; fails when `node` is not the block device `rdev` or is not bound.
   virtual Expected<FileIdentity> loop_backing(const std::string& node, DevNumber rdev) const = 0;
+  // Enters the network namespace of `ns_file` (/proc/PID/ns/net, or a bind mount of one as
+  // `ip netns add` makes; empty: the caller's own) for reading. Fails with the errno of the open or
+  // of setns(2).
+  virtual Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(
+      const std::string& ns_file) const = 0;
+  // Whether its answers are the running kernel's, which describe the host at "/" and no other root
+  // (vfioctl's --root test seam lays out files only: nothing there answers rtnetlink).
+  virtual bool is_running_kernel() const { return false; }
 };
 
 // The running kernel's answers.
@@ -127,6 +151,9 @@ class LinuxKernelView : public KernelView {
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;
   Expected<FileIdentity> loop_backing(const std::string& node, DevNumber rdev) const override;
+  // plugin/kernel/netlink_socket.cc
+  Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(const std::string& ns_file) const override;
+  bool is_running_kernel() const override { return true; }
 };
 
 // The mount id in a /proc/PID/fdinfo/N text ("mnt_id:\t42"); nullopt when it has none.

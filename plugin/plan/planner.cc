@@ -187,6 +187,12 @@ class Planner {
           finding = error("host-use-unseen", subject, "cannot see if the host uses it: " + companion + use.text,
                           "see docs/HOOK.md, or set allow-host-critical='yes' in its <vfio:device> metadata");
           break;
+        case HostUse::Kind::input:
+          finding = Finding(Severity::warning, subject, companion + use.text,
+                            "keep another keyboard and mouse on the host, or pass single USB devices instead "
+                            "(<hostdev type='usb'>)",
+                            "input-devices");
+          break;
         default:
           finding = error("host-critical", subject, "the host depends on it: " + companion + use.text,
                           "use another device, or set allow-host-critical='yes' in its <vfio:device> metadata");

@@ -175,11 +175,11 @@ FakeHost::FakeHost() {
   owner_pid_ = ::getpid();
   view_ = std::make_shared<FakeKernelView>(root_);
 
-  for (const char* dir : {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block",
-                          "/sys/bus/pci/devices", "/sys/bus/pci/drivers", "/sys/bus/virtio/devices",
-                          "/sys/kernel/iommu_groups", "/sys/module", "/sys/class/block", "/sys/class/net",
-                          "/sys/class/graphics", "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc",
-                          "/.fake-kernel/drivers"}) {
+  for (const char* dir :
+       {"/sys/devices/pci0000:00", "/sys/devices/virtual/net", "/sys/devices/virtual/block", "/sys/bus/pci/devices",
+        "/sys/bus/pci/drivers", "/sys/bus/virtio/devices", "/sys/kernel/iommu_groups", "/sys/module",
+        "/sys/class/block", "/sys/class/net", "/sys/dev/char", "/sys/dev/block", "/sys/class/graphics",
+        "/sys/class/vtconsole", "/dev/vfio", "/run", "/etc", "/.fake-kernel/drivers"}) {
     fs::create_directories(at(dir));
   }
   write_text(at("/sys/bus/pci/drivers_probe"), "");
@@ -360,32 +360,6 @@ void FakeHost::add_swap(const std::string& filename) {
 void FakeHost::add_dev_node(const std::string& name, const std::string& mapper_alias) {
   if (!fs::exists(at("/dev") / name)) write_text(at("/dev") / name, "");
   if (!mapper_alias.empty()) relink(at("/dev/mapper") / mapper_alias, at("/dev") / name);
-}
-
-void FakeHost::add_net(const std::string& address, const std::string& interface) {
-  const fs::path dir = device_dir(address) / "net" / interface;
-  write_text(dir / "operstate", "up\n");
-  relink(at("/sys/class/net") / interface, dir);
-}
-
-void FakeHost::add_virtual_net(const std::string& name, const std::vector<std::string>& lowers) {
-  const fs::path dir = at("/sys/devices/virtual/net") / name;
-  write_text(dir / "operstate", "up\n");
-  relink(at("/sys/class/net") / name, dir);
-  for (const auto& lower : lowers) {
-    const fs::path lower_dir = fs::canonical(at("/sys/class/net") / lower);
-    relink(lower_dir / ("upper_" + name), dir);
-    relink(dir / ("lower_" + lower), lower_dir);
-  }
-}
-
-void FakeHost::add_route(const std::string& interface, bool is_default) {
-  append(at("/proc/net/route"), is_default ? interface + "\t00000000\t0102A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0"
-                                           : interface + "\t0002A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0");
-}
-
-void FakeHost::add_global_ipv6(const std::string& interface) {
-  append(at("/proc/net/if_inet6"), "20010db8000000000000000000000042 02 40 00 80 " + interface);
 }
 
 void FakeHost::add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag) {
@@ -714,12 +688,14 @@ void FakeHost::attach(const std::string& driver, const std::string& address) {
     write_text(at("/sys/class/vfio") / std::to_string(*group) / "dev", "243:" + std::to_string(*group) + "\n");
   }
   on_attached(driver, address);
+  if (!is_vfio_driver(driver) && driver != "pci-stub") register_nets(address);
 }
 
 void FakeHost::detach(const std::string& address) {
   const std::string driver = driver_of(address);
   if (driver.empty()) return;
   on_detaching(driver, address);
+  unregister_nets(address);
   std::error_code error;
   fs::remove(at("/sys/bus/pci/devices") / address / "driver", error);
   fs::remove(driver_dir(driver) / address, error);

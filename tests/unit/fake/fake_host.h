@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,11 +112,41 @@ class FakeHost : public Kernel {
   // /dev/<name> (a plain file), and /dev/mapper/<alias> → ../<name> when an alias is given.
   void add_dev_node(const std::string& name, const std::string& mapper_alias = "");
 
+  // ---- Networking (fake_host_network.cc; the rtnetlink answers are FakeNetwork's) -------------
+  // A network interface of the device at `address`, up, in the host's network namespace: sysfs
+  // <dev>/net/<interface> and /sys/class/net/<interface>; rtnetlink names the device its parent.
   void add_net(const std::string& address, const std::string& interface);
-  // A virtual interface (bond, bridge, VLAN) on `lowers`: each lower gets an upper_<name> link.
-  void add_virtual_net(const std::string& name, const std::vector<std::string>& lowers);
+  // A virtio-net interface: the virtio device `virtio` (virtio0) below the function at `address`,
+  // on the virtio bus, and its interface below it.
+  void add_virtio_net(const std::string& address, const std::string& virtio, const std::string& interface);
+  // A virtual interface on `lowers`, each lower getting an upper_<name> link and the interface a
+  // lower_<lower> link (net/core/dev.c __netdev_adjacent_dev_insert). `kind` bond, bridge, team,
+  // vrf and openvswitch (the datapath, ovs-system) make it the lowers' master; vlan, macvlan and
+  // ipvlan sit on their one lower (IFLA_LINK).
+  void add_virtual_net(const std::string& name, const std::vector<std::string>& lowers,
+                       const std::string& kind = "bond");
+  // An Open vSwitch internal port (a bridge's own interface, kind openvswitch, no master).
+  void add_ovs_internal_port(const std::string& name);
+  // A route through `interface`: the default route or 192.168.2.0/24 in the main table.
   void add_route(const std::string& interface, bool is_default);
-  void add_global_ipv6(const std::string& interface);
+  // A route of any table: `destination` "default" (IPv4), "default6", or "10.0.0.0/8".
+  void add_table_route(const std::string& interface, const std::string& destination, unsigned table);
+  void add_address(const std::string& interface, const std::string& cidr);  // "10.9.9.9/32"
+  void add_global_ipv6(const std::string& interface);                       // 2001:db8::42/64
+  // A network namespace; with `bind_mount`, /run/netns/<name> in the host's mount namespace keeps
+  // it (ip netns add), and no process need be in it.
+  void add_network_namespace(const std::string& name, bool bind_mount);
+  // `ip link set dev INTERFACE netns NS` ("host" moves it back): the host's sysfs shows it only in
+  // the host's namespace (sysfs tags net class directories by namespace).
+  void move_net(const std::string& interface, const std::string& ns);
+  // A packet socket of `pid` bound to `interface` (dhclient, tcpdump -i, lldpd): /proc/net/packet
+  // of the interface's namespace, and a socket descriptor of the process.
+  void add_packet_socket(int pid, const std::string& interface);
+  // `pid` maps the file at `path` (as the process names it: "/sys/bus/pci/devices/.../resource0").
+  void map_file(int pid, const std::string& path);
+  FakeNetwork& network() { return view_->network(); }
+  // The fake kernel's view: its call log and the faults it injects into reads.
+  FakeKernelView& kernel_view() { return *view_; }
 
   void add_virtio(const std::string& address, const std::string& name, const std::string& mount_tag);
 
@@ -123,6 +155,8 @@ class FakeHost : public Kernel {
   // ("drm", "drm/card1", "226:1"), and its node (`node`, "/dev/dri/card1").
   void add_char_device(const std::string& address, const std::string& subsystem, const std::string& subpath,
                        const std::string& dev, const std::string& node);
+  // The `name` attribute of an input device directory (".../input/input3") below `address`.
+  void add_input_name(const std::string& address, const std::string& subpath, const std::string& name);
   // A bound loop device (`name` "loop0", `dev` "7:0") on the host file `file`, whose identity it
   // keeps from now on, as LOOP_GET_STATUS64 reports it; `status_error` makes that ioctl fail.
   void add_loop(const std::string& name, const std::string& dev, const std::string& file, int status_error = 0);
@@ -146,9 +180,13 @@ class FakeHost : public Kernel {
     std::string ns = "host";        // its mount namespace
     std::vector<std::string> open;  // files it has open, as paths in its namespace ("/dev/dri/card1")
     std::string cwd = "/";
+    std::string net = "host";  // its network namespace
   };
   void add_process(const Process& process);
-  void end_process(int pid);  // it exits: its /proc entry goes, with its open files
+  // It exits: its /proc entry goes, with its open files; the last process of a network namespace
+  // no bind mount keeps takes the namespace with it, and its physical interfaces come back to the
+  // host's (FACTS: net/core/dev.c default_device_exit_net).
+  void end_process(int pid);
   // An open file of `pid` on a filesystem no mount table shows (lazily unmounted): readlink shows
   // `path`, stat its filesystem `dev`.
   void add_unmounted_file(int pid, const std::string& path, const std::string& dev);
@@ -351,6 +389,9 @@ class FakeHost : public Kernel {
   std::filesystem::path ns_view(const std::string& ns) const;
   void write_mount_tables();
   void add_block_node(const std::filesystem::path& sysfs_dir, const std::string& dev);
+  void end_network_namespace_of(int pid);
+  void unregister_nets(const std::string& address);
+  void register_nets(const std::string& address);
   void link_magic(int pid, const std::string& name, const std::filesystem::path& target, const std::string& shown);
 
   std::filesystem::path root_;
@@ -360,6 +401,10 @@ class FakeHost : public Kernel {
   std::vector<std::string> namespaces_{"host"};
   std::string hook_root_ = "/";
   unsigned next_mount_id_ = 30;
+  std::uint64_t next_socket_ = 90000;
+  std::map<std::string, std::filesystem::path> net_dirs_;  // interface -> its sysfs directory
+  std::map<int, std::string> process_nets_;                // pid -> its network namespace
+  std::set<std::string> bound_namespaces_;                 // network namespaces a bind mount keeps
   unsigned next_detached_ = 1;
   int next_visitor_ = 30000;
 };

@@ -21,6 +21,11 @@ using tree::write_text;
 
 namespace {
 
+std::string trim_newline(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
 constexpr const char* kSystemConsole = "(S) dummy device";
 constexpr const char* kVgaConsole = "(S) VGA+";
 constexpr const char* kDummyModule = "(M) dummy device";
@@ -349,6 +354,7 @@ void FakeHost::on_detaching(const std::string& driver, const std::string& addres
   for (const auto& card : names_below(dir / "drm")) {
     std::error_code error;
     fs::remove(at("/sys/class/drm") / card, error);
+    fs::remove(at("/sys/dev/char") / trim_newline(read_text(dir / "drm" / card / "dev")), error);
     fs::remove(at("/dev/dri") / card, error);  // devtmpfs: the node goes with the device
   }
   std::error_code error;

@@ -174,6 +174,9 @@ void FakeHost::add_process(const Process& process) {
   write_text(dir / "comm", process.comm + "\n");
   symlink_to(dir / "ns" / "mnt", lines_of(read_text(root_ / ".fake-kernel" / "ns" / process.ns / "id")).at(0));
   symlink_to(dir / "ns" / "pid", kInitPidNamespace);
+  symlink_to(dir / "ns" / "net", view_->network().ns(process.net).id);
+  process_nets_[process.pid] = process.net;
+  if (!fs::exists(dir / "maps")) write_text(dir / "maps", "");
   symlink_to(dir / "mountinfo", root_ / ".fake-kernel" / "ns" / process.ns / "mountinfo");
   // root and cwd resolve as the tree is now; open files keep what they were opened as.
   const fs::path view = ns_view(process.ns);
@@ -192,6 +195,7 @@ void FakeHost::add_process(const Process& process) {
 void FakeHost::end_process(int pid) {
   fs::remove_all(at("/proc") / std::to_string(pid));
   view_->changed();
+  end_network_namespace_of(pid);
 }
 
 void FakeHost::add_unmounted_file(int pid, const std::string& path, const std::string& dev) {
@@ -274,6 +278,8 @@ void FakeHost::add_char_device(const std::string& address, const std::string& su
   write_text(dir / "dev", dev + "\n");
   symlink_to(dir / "subsystem", at("/sys/class") / subsystem);
   symlink_to(at("/sys/class") / subsystem / dir.filename(), dir);
+  // FACTS (drivers/base/core.c, device_create_sys_dev_entry): /sys/dev/char/MAJOR:MINOR, relative.
+  symlink_to(at("/sys/dev/char") / dev, fs::path("../..") / fs::relative(dir, at("/sys")));
   if (!fs::exists(at(node))) write_text(at(node), "");
   view_->add_node(at(node), FileIdentity::Type::char_device, dev_number(dev));
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "tests/unit/fake/fake_kernel_view.h"
 
+#include <linux/netlink.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +46,29 @@ class FakeVisit : public NamespaceVisit {
   std::function<void(int)> leave_;
 };
 
+// A network namespace of the fake: its tables are read when asked, so later changes show.
+class FakeNetworkNamespace : public NetworkNamespaceReader {
+ public:
+  FakeNetworkNamespace(const FakeKernelView& view, std::string file, std::string id)
+      : view_(view), file_(std::move(file)), id_(std::move(id)) {}
+  Expected<std::string> exchange(std::string_view request) override {
+    nlmsghdr header{};
+    if (request.size() >= sizeof header) std::memcpy(&header, request.data(), sizeof header);
+    if (const auto error = view_.fault("netlink", file_ + " " + std::to_string(header.nlmsg_type))) {
+      return os_error("rtnetlink", *error);
+    }
+    return view_.network().answer(id_, request);
+  }
+  Expected<std::string> packet_sockets() override {
+    if (const auto error = view_.fault("packet", file_)) return os_error("/proc/net/packet", *error);
+    return view_.network().packet_table(id_);
+  }
+
+ private:
+  const FakeKernelView& view_;
+  std::string file_, id_;
+};
+
 }  // namespace
 
 FakeKernelView::FakeKernelView(fs::path root) : root_(std::move(root)), owner_pid_(::getpid()) {}
@@ -61,6 +86,34 @@ std::vector<std::string> FakeKernelView::asked_in_process() const {
   std::ifstream in(root_ / ".fake-kernel-asked-in-process");
   for (std::string line; std::getline(in, line);) asked.push_back(line);
   return asked;
+}
+
+std::optional<int> FakeKernelView::fault(const std::string& op, const std::string& path) const {
+  std::string shown = path;
+  if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
+  const std::string call = op + " " + shown;
+  if (recording_) calls_.push_back(call);
+  if (call_faults_.empty()) return std::nullopt;
+  const auto found = call_faults_.find(call);
+  if (found == call_faults_.end()) return std::nullopt;
+  return found->second;
+}
+
+Expected<std::unique_ptr<NetworkNamespaceReader>> FakeKernelView::open_network_namespace(
+    const std::string& ns_file) const {
+  if (const auto error = fault("netns", ns_file)) return os_error(ns_file, *error);
+  std::string id = network_.host_id();
+  if (!ns_file.empty()) {
+    // The tree has /proc/PID/ns/net and nsfs mount points as symlinks to "net:[ID]".
+    std::error_code error;
+    const fs::path target = fs::read_symlink(ns_file, error);
+    if (error) return os_error(ns_file, error.value());
+    id = target.string();
+  }
+  if (network_.by_id(id) == nullptr) return os_error(ns_file, ENOENT);
+  std::string shown = ns_file;
+  if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
+  return std::make_unique<FakeNetworkNamespace>(*this, shown, id);
 }
 
 void FakeKernelView::add_filesystem(const fs::path& dir, DevNumber device, unsigned mount_id) {
@@ -114,7 +167,8 @@ void FakeKernelView::add_namespace_file(const fs::path& file, std::function<int(
   namespace_files_[fs::weakly_canonical(file).string()] = {std::move(enter), std::move(leave)};
 }
 
-Expected<void> FakeKernelView::denied(const std::string& key) const {
+Expected<void> FakeKernelView::denied(const char* op, const std::string& key) const {
+  if (const auto error = fault(op, key)) return os_error(key, *error);
   if (denied_.empty()) return {};
   if (const auto found = denied_.find(key); found != denied_.end()) return os_error(key, found->second);
   return {};
@@ -150,7 +204,7 @@ Expected<FileIdentity> FakeKernelView::resolve(const fs::path& path) const {
 }
 
 Expected<FileIdentity> FakeKernelView::stat(const std::string& key) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("stat", key); !no) return tl::unexpected(no.error());
   if (!hanging_.empty() && hanging_.contains(key)) return hang_on(key);
   if (const auto failure = stat_failures_.find(key); failure != stat_failures_.end())
     return os_error(key, failure->second);
@@ -163,7 +217,7 @@ Expected<FileIdentity> FakeKernelView::stat(const std::string& key) const {
 }
 
 Expected<std::string> FakeKernelView::read_link(const std::string& key) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("readlink", key); !no) return tl::unexpected(no.error());
   if (const auto shown = shown_.find(key); shown != shown_.end()) return shown->second;
   std::error_code error;
   const fs::path target = fs::read_symlink(key, error);
@@ -183,22 +237,22 @@ int FakeKernelView::times_listed(const fs::path& dir) const {
 
 Expected<std::vector<std::string>> FakeKernelView::list(const std::string& key) const {
   ++listed_[key];
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("list", key); !no) return tl::unexpected(no.error());
   return LinuxKernelView().list(key);  // the tree's own directories, as they are
 }
 
 Expected<std::vector<DirEntry>> FakeKernelView::list_entries(const std::string& key) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("list_entries", key); !no) return tl::unexpected(no.error());
   return LinuxKernelView().list_entries(key);
 }
 
 Expected<std::string> FakeKernelView::read(const std::string& key) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("read", key); !no) return tl::unexpected(no.error());
   return LinuxKernelView().read(key);
 }
 
 Expected<unsigned> FakeKernelView::mount_id(const std::string& key) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("mountid", key); !no) return tl::unexpected(no.error());
   if (const auto failure = mount_id_failures_.find(key); failure != mount_id_failures_.end()) {
     return os_error(key, failure->second);
   }
@@ -248,7 +302,7 @@ bool FakeKernelView::busy(DevNumber device) const {
 }
 
 Expected<std::unique_ptr<KernelHold>> FakeKernelView::claim_block_device(const std::string& key, DevNumber rdev) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("claim", key); !no) return tl::unexpected(no.error());
   const auto id = resolve(key);
   if (!id) return tl::unexpected(id.error());
   if (id->type != FileIdentity::Type::block_device || id->rdev != rdev) return os_error(key, ENODEV);
@@ -258,7 +312,7 @@ Expected<std::unique_ptr<KernelHold>> FakeKernelView::claim_block_device(const s
 
 Expected<std::unique_ptr<NamespaceVisit>> FakeKernelView::visit_mount_namespace(
     const std::string& key, std::chrono::steady_clock::time_point) const {
-  if (auto no = denied(key); !no) return tl::unexpected(no.error());
+  if (auto no = denied("visit", key); !no) return tl::unexpected(no.error());
   if (visit_error_ != 0) return os_error(key, visit_error_);
   std::error_code error;
   const fs::path canonical = fs::canonical(key, error);
@@ -268,6 +322,7 @@ Expected<std::unique_ptr<NamespaceVisit>> FakeKernelView::visit_mount_namespace(
 }
 
 Expected<FileIdentity> FakeKernelView::loop_backing(const std::string& key, DevNumber rdev) const {
+  if (const auto error = fault("loop", key)) return os_error(key, *error);
   if (!hanging_.empty() && hanging_.contains(key)) return hang_on(key);
   const fs::path node(key);
   const auto id = resolve(node);

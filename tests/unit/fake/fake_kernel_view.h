@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "plugin/kernel/kernel_view.h"
+#include "tests/unit/fake/fake_network.h"
 
 namespace vfiohooks::testing {
 
@@ -22,7 +23,10 @@ namespace vfiohooks::testing {
 // behind /proc/PID/fd (which keep their identity after their filesystem is unmounted, as open files
 // do), loop devices' backing files by number, which block devices the kernel holds exclusively
 // (O_EXCL opens fail with EBUSY as bd_may_claim decides), processes kept in mount namespaces no
-// process is in, and errors where reads fail (EACCES where /proc hides a process's files, EIO).
+// process is in, EACCES where /proc hides a process's files, and the network namespaces' rtnetlink
+// (FakeNetwork). Any call can be made to fail with an errno, as the kernel's reads fail (EACCES
+// from an LSM, EIO, ENOMEM...), and every call is logged, so a test can fail each read the library
+// makes in turn.
 // FakeHost fills it while it builds the machine; the library reads it through HostPaths::view().
 class FakeKernelView : public KernelView {
  public:
@@ -39,6 +43,26 @@ class FakeKernelView : public KernelView {
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;
   Expected<FileIdentity> loop_backing(const std::string& node, DevNumber rdev) const override;
+  // ns_file: a /proc/PID/ns/net or nsfs file of the tree (a symlink to "net:[ID]"), "" the hook's own.
+  Expected<std::unique_ptr<NetworkNamespaceReader>> open_network_namespace(const std::string& ns_file) const override;
+
+  // ---- Reads that fail, and the log of every call ---------------------------------------------
+  // Calls are named "OP PATH" with the path as the host names it: "stat /proc/812/fd/3",
+  // "readlink ...", "list ...", "read ...", "loop /dev/loop0", "netns /proc/812/ns/net" (entering),
+  // "netlink NS TYPE" (NS the ns_file, TYPE 18 links, 22 addresses, 26 routes, 106 nexthops),
+  // "packet NS", "list_entries ...", "mountid ...", "claim /dev/vda", "visit NSFS_FILE".
+  void fail_call(const std::string& call, int error) { call_faults_[call] = error; }
+  void clear_call_faults() { call_faults_.clear(); }
+  void record_calls(bool on) {
+    recording_ = on;
+    calls_.clear();
+  }
+  const std::vector<std::string>& calls() const { return calls_; }
+  // The errno injected for `call`, if any; logs the call.
+  std::optional<int> fault(const std::string& op, const std::string& path) const;
+
+  FakeNetwork& network() { return network_; }
+  const FakeNetwork& network() const { return network_; }
 
   // ---- What FakeHost tells it (paths are the fake tree's absolute paths) ----------------------
   // Everything below `dir` is on the filesystem `device`, mount `mount_id` (the longest registered
@@ -102,7 +126,8 @@ class FakeKernelView : public KernelView {
   std::optional<Mounted> mounted_at(const std::filesystem::path& canonical) const;
   // Whether an O_EXCL open of `device` fails: bd_may_claim's rules over the kernel's holds and ours.
   bool busy(DevNumber device) const;
-  Expected<void> denied(const std::string& key) const;
+  // The fault injected for `op` on `key` (fault()), else the errno deny() gave `key`.
+  Expected<void> denied(const char* op, const std::string& key) const;
   // A question about a path that never answers: hangs (in a child) or fails and is noted.
   Expected<FileIdentity> hang_on(const std::string& key) const;
 
@@ -123,6 +148,10 @@ class FakeKernelView : public KernelView {
   int visit_error_ = 0;
   std::vector<std::string> view_roots_;
   mutable std::map<std::string, int> listed_;
+  std::map<std::string, int> call_faults_;
+  bool recording_ = false;
+  mutable std::vector<std::string> calls_;
+  FakeNetwork network_;
   // What resolve() found, until the next change to the tables: /proc/PID/root and cwd are asked
   // for once per process per scan, and canonicalising them costs a syscall per path component
   // where the kernel's magic link costs one lookup.

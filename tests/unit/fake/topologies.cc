@@ -76,6 +76,8 @@ void sriov_nic(FakeHost& host) {
   host.add_virtfn(kSriovPf, 0, kSriovVf0);
   host.add_virtfn(kSriovPf, 1, kSriovVf1);
   host.add_net(kSriovPf, "enp2s0");
+  host.add_net(kSriovVf0, "enp2s0v0");  // igbvf registers an interface for each VF it drives
+  host.add_net(kSriovVf1, "enp2s0v1");
 }
 
 void nvme_with_root_fs(FakeHost& host) {
@@ -199,6 +201,34 @@ void secondary_gpu(FakeHost& host) {
   host.add_char_device(kSecondaryGpu, "drm", "drm/card1", "226:1", "/dev/dri/card1");
 }
 
+void pci_serial_card(FakeHost& host) {
+  host.add_driver({"serial", {"1b36:0002"}, ""});  // 8250_pci, built into Debian's kernel
+  host.add_device({.address = kPciSerial, .vendor = 0x1b36, .device = 0x0002, .class_code = 0x070002,
+                   .iommu_group = kPciSerialGroup, .driver = "serial"});
+  host.add_char_device(kPciSerial, "tty", "tty/ttyS4", "4:68", "/dev/ttyS4");
+}
+
+void usb_controller(FakeHost& host) {
+  host.add_driver({"xhci_hcd", {"1b36:000d"}, "xhci_pci"});
+  host.add_device({.address = kXhci, .vendor = 0x1b36, .device = 0x000d, .class_code = 0x0c0330,
+                   .iommu_group = kXhciGroup, .driver = "xhci_hcd", .pcie = true, .flr = true});
+  host.add_char_device(kXhci, "usb", "usb1", "189:0", "/dev/bus/usb/001/001");
+  host.add_char_device(kXhci, "usb", "usb1/1-1", "189:1", "/dev/bus/usb/001/002");
+  host.add_char_device(kXhci, "tty", "usb1/1-1/1-1:1.0/ttyUSB0/tty/ttyUSB0", "188:0", "/dev/ttyUSB0");
+  host.add_char_device(kXhci, "usb", "usb1/1-2", "189:2", "/dev/bus/usb/001/003");
+  const std::string hid = "usb1/1-2/1-2:1.0/0003:046D:C31C.0001";
+  host.add_char_device(kXhci, "input", hid + "/input/input3/event3", "13:67", "/dev/input/event3");
+  host.add_input_name(kXhci, hid + "/input/input3", "Logitech USB Keyboard");
+  host.add_char_device(kXhci, "hidraw", hid + "/hidraw/hidraw0", "247:0", "/dev/hidraw0");
+}
+
+void virtio_nic(FakeHost& host) {
+  host.add_driver({"virtio-pci", {"1af4:1000", "1af4:1001", "1af4:1009"}, "virtio_pci"});
+  host.add_device({.address = kVirtioNic, .vendor = 0x1af4, .device = 0x1000, .class_code = 0x020000,
+                   .iommu_group = kVirtioNicGroup, .driver = "virtio-pci"});
+  host.add_virtio_net(kVirtioNic, "virtio4", "enp0s18");
+}
+
 void iommu_off(FakeHost& host) { host.remove_iommu(); }
 
 void vfio_pci_absent(FakeHost& host) { host.uninstall_module("vfio-pci"); }
@@ -224,6 +254,9 @@ void qemu_lab_devices(FakeHost& host) {
   host.add_device({.address = kQemuVga, .vendor = 0x1234, .device = 0x1111, .class_code = 0x030000, .iommu_group = 22});
   host.add_device({.address = kQemuVirtio, .vendor = 0x1af4, .device = 0x1009, .class_code = 0x000200,
                    .iommu_group = 23, .driver = "virtio-pci", .pcie = true, .pm = true, .no_soft_reset = true});
+  host.add_net(kQemuE1000e, "enp0s5");
+  host.add_net(kQemuE1000, "enp8s1");
+  host.add_net(kQemuRtl, "enp8s2");
 }
 
 void acs_split_gpu(FakeHost& host) {

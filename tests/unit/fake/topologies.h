@@ -102,6 +102,25 @@ inline constexpr const char* kSecondaryGpu = "0000:00:0e.0";
 inline constexpr unsigned kSecondaryGpuGroup = 52;
 void secondary_gpu(FakeHost& host);
 
+// QEMU's pci-serial (1b36:0002, class 0x070002) on the kernel's 8250_pci ("serial"), its port
+// ttyS4 (4:68) below it; nothing holds it.
+inline constexpr const char* kPciSerial = "0000:00:10.0";
+inline constexpr unsigned kPciSerialGroup = 60;
+void pci_serial_card(FakeHost& host);
+
+// QEMU's qemu-xhci (1b36:000d, class 0x0c0330) on xhci_hcd: root hub usb1 (189:0), a USB serial
+// adapter at 1-1 (189:1) with ttyUSB0 (188:0), a keyboard at 1-2 (189:2) with input3 "Logitech USB
+// Keyboard" (event3, 13:67) and hidraw0 (247:0). Nothing holds them.
+inline constexpr const char* kXhci = "0000:00:11.0";
+inline constexpr unsigned kXhciGroup = 61;
+void usb_controller(FakeHost& host);
+
+// A virtio-net NIC (1af4:1000, class 0x020000) on virtio-pci: its interface enp0s18 sits below
+// virtio4 below the function, and rtnetlink names virtio4 (bus virtio) its parent.
+inline constexpr const char* kVirtioNic = "0000:00:12.0";
+inline constexpr unsigned kVirtioNicGroup = 62;
+void virtio_nic(FakeHost& host);
+
 // Broken hosts, applied on top of any of the above.
 void iommu_off(FakeHost& host);
 void vfio_pci_absent(FakeHost& host);

@@ -259,6 +259,15 @@ const std::map<std::string, Case>& cases() {
           r.host.finish_remove(topo::kLoneNic);
           ::waitpid(admin, nullptr, 0);
         }}},
+      {"input-devices",
+       {"warning: its input devices go to the guest with it",
+        [](HookRun& r) {
+          topo::usb_controller(r.host);  // FLR: no reset warning before it
+          r.host.add_input_name(topo::kXhci, "usb1/1-2/1-2:1.0/0003:046D:C31C.0001/input/input3",
+                                "Logitech G Pro X Superlight 2 Wireless Gaming Mouse Receiver");
+          r.host.add_process({.pid = 4194303, .comm = "xdg-desktop-por", .open = {"/dev/input/event3"}});
+          r.run(domain_xml({with({topo::kXhci})}));
+        }}},
       {"no-reset",
        {"warning: cannot be reset: the kernel lists no reset method",
         [](HookRun& r) {

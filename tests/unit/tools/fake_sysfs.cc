@@ -30,6 +30,7 @@ FakeSysfs::FakeSysfs() {
   fs::create_directories(root_ / "sys/bus/pci/drivers/vfio-pci");
   fs::create_directories(root_ / "sys/kernel/iommu_groups");
   fs::create_directories(root_ / "sys/module/vfio_pci");
+  fs::create_directories(root_ / "sys/dev/char");
   write("/proc/interrupts", "  24:  0  IR-PCI-MSI 327680-edge  xhci_hcd\n");
   write("/sys/bus/pci/drivers_probe", "");
   // A host whose use the guard can see: one process (PID 1, also /proc/self), nothing mounted,

@@ -24,6 +24,7 @@ namespace vfiohooks::testing {
 namespace {
 
 using ::testing::Contains;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -330,11 +331,13 @@ TEST_F(StorageGuardTest, AFileOnAnUnmountedFilesystemThatDoesNotAnswerIsAbandone
   policy.guard_timeout = std::chrono::milliseconds(300);
   const Plan result = plan_for(topo::kVirtioDisk);
   EXPECT_THAT(kernel().asked_in_process(), IsEmpty());
-  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("cannot see if the host uses it: cannot tell what "
-                                                   "/backup/2026-12.tar of rsync (pid 4200) is:")));
+  // The memory maps, read after it, were not read either: said too.
+  EXPECT_THAT(lines(result), Contains(HasSubstr("cannot see if the host uses it: cannot tell what "
+                                                "/backup/2026-12.tar of rsync (pid 4200) is:")));
+  EXPECT_THAT(lines(result), Each(HasSubstr("cannot see if the host uses it")));
 }
 
-TEST_F(StorageGuardTest, PastTheDeadlineStorageAndDevicesWithNodesAreBlindButNicsAreNot) {
+TEST_F(StorageGuardTest, PastTheDeadlineEveryDeviceIsBlind) {
   topo::virtio_disk(host);
   topo::gpu_with_audio(host);
   topo::lone_nic(host);
@@ -343,7 +346,8 @@ TEST_F(StorageGuardTest, PastTheDeadlineStorageAndDevicesWithNodesAreBlindButNic
               Contains(HasSubstr("cannot see if the host uses it: the look at the host's processes did not finish "
                                  "within 0 ms (0 of 2 read)")));
   EXPECT_THAT(codes(plan_for(topo::kGpuAudio)), Contains("host-use-unseen"));
-  EXPECT_FALSE(plan_for(topo::kLoneNic).refused());
+  // Its packet sockets and its interfaces in other namespaces are found through the processes.
+  EXPECT_THAT(codes(plan_for(topo::kLoneNic)), Contains("host-use-unseen"));
 }
 
 TEST_F(StorageGuardTest, ASignalStopsTheLookAndTheBind) {

@@ -300,7 +300,7 @@ TEST_F(PlannerTest, NicWithOnlyAGlobalIpv6Address) {
   topo::lone_nic(host);
   host.add_global_ipv6("enp3s0");
   EXPECT_THAT(lines(plan({requested(topo::kLoneNic)})),
-              ElementsAre(HasSubstr("network interface enp3s0 has a global IP address")));
+              ElementsAre(HasSubstr("network interface enp3s0 has the address 2001:db8::42/64")));
 }
 
 TEST_F(PlannerTest, BootVgaWithTheConsole) {
