@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "plugin/kernel/detached_reads.h"
+
 namespace vfiohooks {
 
 namespace {
@@ -21,6 +23,23 @@ bool is_register_file(std::string_view name) {
   name.remove_prefix(8);
   if (name.ends_with("_wc")) name.remove_suffix(3);
   return !name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Maps lines are ADDRESS PERMS OFFSET DEV INODE PATH: the paths of those that map a function's
+// registers, a line each.
+std::string register_paths(std::string_view text) {
+  std::string kept;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    // Only a path with a PCI address in it can be one: skip the rest at the cost of a search.
+    const std::size_t path = line.find('/');
+    if (path == std::string_view::npos || line.find(':', path) == std::string_view::npos) continue;
+    if (register_file_of(line.substr(path))) kept.append(line.substr(path)).push_back('\n');
+  }
+  return kept;
 }
 
 }  // namespace
@@ -62,38 +81,46 @@ SysfsHolds find_sysfs_holds(const HostPaths& paths, const ProcessScan& scan, con
       }
     }
   }
-  // Mapped: maps lines are ADDRESS PERMS OFFSET DEV INODE PATH; a mapping needs no descriptor.
+  // Mapped: a mapping needs no descriptor. Read in a detached child (a maps read may wait for the
+  // process's mmap lock), which sends back only the paths of register files.
+  std::vector<std::string> maps;
+  std::vector<std::size_t> of;
   for (std::size_t index = 0; index < scan.processes.size(); ++index) {
-    const ProcessInfo& process = scan.processes[index];
-    if (process.pid == scan.self) continue;
-    if (deadline.passed()) {
-      found.unseen.push_back("the look at the host's memory maps " + deadline.why_given_up() + " (" +
-                             std::to_string(index) + " of " + std::to_string(scan.processes.size()) + " read)");
-      break;
-    }
-    const auto maps = view.read(proc + "/" + std::to_string(process.pid) + "/maps");
-    if (!maps) {
-      if (!vanished(maps.error())) {
-        found.unseen.push_back("cannot read the memory maps of " + process.label(paths) + ": " + why(maps.error()));
+    if (scan.processes[index].pid == scan.self) continue;
+    maps.push_back(proc + "/" + std::to_string(scan.processes[index].pid) + "/maps");
+    of.push_back(index);
+  }
+  const auto answers = read_detached(view, maps, register_paths, deadline.at());
+  std::size_t answered = 0;
+  for (std::size_t k = 0; k < answers.size(); ++k) {
+    const ProcessInfo& process = scan.processes[of[k]];
+    if (!answers[k]) {
+      if (answers[k].error().code == ETIMEDOUT) continue;  // counted below
+      ++answered;
+      if (!vanished(answers[k].error())) {
+        found.unseen.push_back("cannot read the memory maps of " + process.label(paths) + ": " +
+                               why(answers[k].error()));
       }
       continue;
     }
-    const std::string_view text = *maps;
+    ++answered;
+    const std::string_view text = *answers[k];
     for (std::size_t start = 0; start < text.size();) {
       std::size_t end = text.find('\n', start);
       if (end == std::string_view::npos) end = text.size();
-      const std::string_view line = text.substr(start, end - start);
+      const auto registers = register_file_of(text.substr(start, end - start));
       start = end + 1;
-      // Only a path with a PCI address in it can be one: skip the rest at the cost of a search.
-      const std::size_t path = line.find('/');
-      if (path == std::string_view::npos || line.find(':', path) == std::string_view::npos) continue;
-      if (const auto registers = register_file_of(line.substr(path))) {
-        auto& holds = found.by_function[registers->first];
-        bool known = false;
-        for (const auto& hold : holds) known = known || (hold.process == index && hold.file == registers->second);
-        if (!known) holds.push_back({index, registers->second, true});
-      }
+      if (!registers) continue;
+      auto& holds = found.by_function[registers->first];
+      bool known = false;
+      for (const auto& hold : holds) known = known || (hold.process == of[k] && hold.file == registers->second);
+      if (!known) holds.push_back({of[k], registers->second, true});
     }
+  }
+  if (answered < answers.size()) {
+    found.unseen.push_back("the look at the host's memory maps " +
+                           (deadline.passed() ? deadline.why_given_up() : std::string("did not finish")) + " (" +
+                           std::to_string(answered) + " of " + std::to_string(answers.size()) + " read)");
   }
   return found;
 }

@@ -88,11 +88,29 @@ std::vector<std::string> FakeKernelView::asked_in_process() const {
   return asked;
 }
 
+void FakeKernelView::record_calls(bool on) {
+  recording_ = on;
+  calls_.clear();
+  std::filesystem::remove(root_ / ".fake-kernel-calls-in-children");
+}
+
+const std::vector<std::string>& FakeKernelView::calls() const {
+  const fs::path noted = root_ / ".fake-kernel-calls-in-children";
+  std::ifstream in(noted);
+  for (std::string line; std::getline(in, line);) calls_.push_back(line);
+  std::filesystem::remove(noted);
+  return calls_;
+}
+
 std::optional<int> FakeKernelView::fault(const std::string& op, const std::string& path) const {
   std::string shown = path;
   if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
   const std::string call = op + " " + shown;
-  if (recording_) calls_.push_back(call);
+  if (recording_ && ::getpid() == owner_pid_) {
+    calls_.push_back(call);
+  } else if (recording_) {
+    std::ofstream(root_ / ".fake-kernel-calls-in-children", std::ios::app) << call << '\n';
+  }
   if (call_faults_.empty()) return std::nullopt;
   const auto found = call_faults_.find(call);
   if (found == call_faults_.end()) return std::nullopt;
@@ -248,6 +266,7 @@ Expected<std::vector<DirEntry>> FakeKernelView::list_entries(const std::string& 
 
 Expected<std::string> FakeKernelView::read(const std::string& key) const {
   if (auto no = denied("read", key); !no) return tl::unexpected(no.error());
+  if (!hanging_.empty() && hanging_.contains(key)) return tl::unexpected(hang_on(key).error());
   return LinuxKernelView().read(key);
 }
 

@@ -53,11 +53,9 @@ class FakeKernelView : public KernelView {
   // "packet NS", "list_entries ...", "mountid ...", "claim /dev/vda", "visit NSFS_FILE".
   void fail_call(const std::string& call, int error) { call_faults_[call] = error; }
   void clear_call_faults() { call_faults_.clear(); }
-  void record_calls(bool on) {
-    recording_ = on;
-    calls_.clear();
-  }
-  const std::vector<std::string>& calls() const { return calls_; }
+  void record_calls(bool on);
+  // Those made in a child the library forked too (a detached read), which note them in a file.
+  const std::vector<std::string>& calls() const;
   // The errno injected for `call`, if any; logs the call.
   std::optional<int> fault(const std::string& op, const std::string& path) const;
 
@@ -81,7 +79,7 @@ class FakeKernelView : public KernelView {
   // Only stat of `path` fails with `code`; only mount_id of `path` does.
   void fail_stat(const std::filesystem::path& path, int code) { stat_failures_[path.string()] = code; }
   void fail_mount_id(const std::filesystem::path& path, int code) { mount_id_failures_[path.string()] = code; }
-  // stat and loop_backing of `path` never return (a FUSE daemon that stopped answering) when asked
+  // stat, loop_backing and read of `path` never return (a FUSE daemon that stopped answering) when asked
   // in a child that can be abandoned; asked by the process that made the host, they fail with EIO
   // and are noted instead (asked_in_process), so that a test sees it rather than hanging.
   void hang(const std::filesystem::path& path);

@@ -337,6 +337,21 @@ TEST_F(StorageGuardTest, AFileOnAnUnmountedFilesystemThatDoesNotAnswerIsAbandone
   EXPECT_THAT(lines(result), Each(HasSubstr("cannot see if the host uses it")));
 }
 
+TEST_F(StorageGuardTest, AMemoryMapThatDoesNotAnswerIsAbandonedAtTheDeadline) {
+  topo::lone_nic(host);
+  host.add_process({.pid = 950, .comm = "mapper"});
+  host.map_file(950, "/usr/lib/libc.so.6");
+  // Its mmap lock is held by a fault stuck in a filesystem, and a writer waits behind it.
+  kernel().hang(host.at("/proc/950/maps"));
+  policy.guard_timeout = std::chrono::milliseconds(300);
+  const auto started = std::chrono::steady_clock::now();
+  const Plan result = plan_for(topo::kLoneNic);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_THAT(kernel().asked_in_process(), IsEmpty());
+  EXPECT_THAT(lines(result), ElementsAre(HasSubstr("cannot see if the host uses it: the look at the host's memory "
+                                                   "maps did not finish within 300 ms")));
+}
+
 TEST_F(StorageGuardTest, PastTheDeadlineEveryDeviceIsBlind) {
   topo::virtio_disk(host);
   topo::gpu_with_audio(host);
