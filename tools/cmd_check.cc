@@ -9,6 +9,7 @@
 #include "tools/commands.h"
 #include "tools/domain_devices.h"
 #include "tools/failure.h"
+#include "tools/network_lookup.h"
 #include "tools/output.h"
 #include "xml/prepare_input.h"
 
@@ -121,7 +122,8 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     if (facts->is_local()) return ctx.paths.config_file();
     return std::nullopt;
   };
-  auto read = read_prepare_input(name, xml, config_file);
+  NetworkLookup networks(ctx);
+  auto read = read_prepare_input(name, xml, networks, config_file);
   if (!read) {
     verdict.findings.push_back(read.error());
     return report(ctx, verdict, facts ? &*facts : nullptr);

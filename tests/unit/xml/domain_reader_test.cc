@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/unit/xml/domain_fixtures.h"
 #include "tests/unit/xml/error_matchers.h"
@@ -113,10 +115,21 @@ TEST(DomainReader, PciHostdevWithoutSourceAddressFailsNamingDomainAndElement) {
               FailsWith("domain 'vm': line 6: <hostdev type='pci'> has no <source><address"));
   EXPECT_THAT(read_domain_xml(small_domain("    <hostdev mode='subsystem' type='pci'/>\n")),
               FailsWith("<hostdev type='pci'> has no <source><address"));
-  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' slot='0x00' function='0x0'")),
-              FailsWith("domain 'vm': line 6: <hostdev type='pci'>: <address> has no 'bus' attribute"));
-  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' bus='0x03' slot='0x00'")),
-              FailsWith("has no 'function' attribute"));
+}
+
+// virPCIDeviceAddressParseXML zeroes the address and reads each attribute only when present.
+TEST(DomainReader, AMissingAddressNumberIsZeroAsLibvirtReadsIt) {
+  for (const auto& [attributes, expected] : std::vector<std::pair<const char*, const char*>>{
+           {"domain='0x0000' bus='0x03' slot='0x00'", "0000:03:00.0"},
+           {"bus='0x03' slot='0x02'", "0000:03:02.0"},
+           {"domain='0x0000' slot='0x1f' function='0x7'", "0000:00:1f.7"},
+           {"bus='0x05'", "0000:05:00.0"},
+           {"function='0x3'", "0000:00:00.3"}}) {
+    const auto request = read_domain_xml(domain_with_source_address(attributes));
+    ASSERT_TRUE(request) << attributes << ": " << request.error().message;
+    ASSERT_EQ(request->devices.size(), 1u) << attributes;
+    EXPECT_EQ(request->devices[0].address.str(), expected) << attributes;
+  }
 }
 
 TEST(DomainReader, TheSameAddressTwiceFails) {
