@@ -63,9 +63,13 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   const Verdict verdict = assess_device(facts, config.defaults, *address, records);
   const auto held = std::find_if(records.begin(), records.end(), [&](const Record& r) { return r.address == *address; });
   std::vector<std::string> assigned_in;
+  std::vector<std::string> in_networks;
   if (auto connection = ctx.connect(ctx.options.uri, Access::read_only)) {
     auto all = domain_assignments(*connection);
     if (auto it = all.find(*address); it != all.end()) assigned_in = it->second;
+    HostSnapshot host = facts.snapshot();
+    auto pools = pool_memberships(*connection, host);
+    if (auto it = pools.find(*address); it != pools.end()) in_networks = it->second;
   }
   std::vector<PciDevice> members;
   if (device->iommu_group) {
@@ -99,6 +103,7 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"group_members", group},
                              {"held_by", held == records.end() ? Json(nullptr) : record_json(*held)},
                              {"assigned_in", assigned_in},
+                             {"in_networks", in_networks},
                              {"assignable", std::string(to_string(verdict.kind))},
                              {"findings", findings_json(verdict.findings)},
                              {"steps", todo},
@@ -126,6 +131,9 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   std::string in;
   for (const auto& n : assigned_in) in += (in.empty() ? "" : ", ") + n;
   out << "  assigned in:  " << (in.empty() ? "-" : in) << '\n';
+  std::string pools;
+  for (const auto& n : in_networks) pools += (pools.empty() ? "" : ", ") + n;
+  if (!pools.empty()) out << "  in networks:  " << pools << " (hostdev networks: libvirt may hand it out)\n";
   out << "  assignable:   " << to_string(verdict.kind) << '\n';
   for (const auto& finding : verdict.findings) out << "    " << finding.line() << '\n';
   if (!todo.empty()) {
@@ -144,8 +152,8 @@ Command show_command() {
           "one device in depth: group members, holder, verdict, what assigning it takes",
           "Shows DEV's ids, names, class and driver, how the kernel can reset it (its reset methods,\n"
           "and which other functions a bus reset would also reset), every member of its IOMMU group\n"
-          "and whether it blocks the group, which domain holds it or assigns it, the hook's findings\n"
-          "for a domain asking for it, and what binding it would do.",
+          "and whether it blocks the group, which domain holds it or assigns it, which hostdev networks\n"
+          "may hand it out, the hook's findings for a domain asking for it, and what binding it would do.",
           nullptr,
           1,
           1,

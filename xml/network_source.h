@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "plugin/base/error.h"
+#include "plugin/base/libvirt_files.h"
 #include "plugin/kernel/host_paths.h"
 
 namespace vfiohooks {
@@ -30,10 +31,8 @@ class NetworkSource {
   virtual Expected<std::vector<std::string>> ports(const std::string& name) = 0;
 };
 
-// libvirt's network driver's files under the host root (src/network/bridge_driver_conf.c, a
-// privileged daemon): the status file of an active network, RUNSTATEDIR/libvirt/network/NAME.xml,
-// else its config, SYSCONFDIR/libvirt/qemu/networks/NAME.xml (virNetworkConfigFile); the ports of an
-// active one, RUNSTATEDIR/libvirt/network/NAME/ports/UUID.xml (virNetworkObjGetPortStatusDir).
+// libvirt's network driver's files under the host root (plugin/base/libvirt_files.h): the status
+// file of an active network first, else its config; the ports of an active one.
 class LibvirtNetworkFiles : public NetworkSource {
  public:
   explicit LibvirtNetworkFiles(HostPaths paths) : paths_(std::move(paths)) {}
@@ -43,9 +42,5 @@ class LibvirtNetworkFiles : public NetworkSource {
  private:
   HostPaths paths_;
 };
-
-// The two places, as the host names them: what the hook's front reads too (hooks/front.h).
-inline constexpr const char* kLibvirtNetworkStatusDir = "/run/libvirt/network";
-inline constexpr const char* kLibvirtNetworkConfigDir = "/etc/libvirt/qemu/networks";
 
 }  // namespace vfiohooks

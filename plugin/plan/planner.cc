@@ -14,7 +14,7 @@
 #include "plugin/guard/host_snapshot.h"
 #include "plugin/kernel/host_readiness.h"
 #include "plugin/kernel/iommu_group.h"
-#include "plugin/base/sysfs_reader.h"
+#include "plugin/plan/hostdev_pool.h"
 #include "plugin/reset/reset_readiness.h"
 
 namespace vfiohooks {
@@ -162,7 +162,7 @@ class Planner {
   // them out when those before them are taken.
   void check_pool(const HostdevPool& pool) {
     std::vector<PciAddress> free;
-    for (const auto& address : pool_devices(pool)) {
+    for (const auto& address : pool_devices(host_, pool)) {
       if (std::find(pool.handed_out.begin(), pool.handed_out.end(), address) == pool.handed_out.end()) {
         free.push_back(address);
       }
@@ -170,23 +170,6 @@ class Planner {
     const std::size_t next = std::min<std::size_t>(pool.interfaces, free.size());
     for (std::size_t i = 0; i < next; ++i) active_.insert(free[i]);
     for (std::size_t i = 0; i < free.size(); ++i) check_pool_device(pool, free[i], i < next);
-  }
-
-  // The pool's devices: its <address> list, else every VF of each <pf dev> (networkCreateInterfacePool
-  // lists them in virtfn order, which is address order: a VF's routing ID is the PF's plus the VF
-  // offset plus its index times the VF stride, PCIe SR-IOV 3.3.9-10).
-  std::vector<PciAddress> pool_devices(const HostdevPool& pool) {
-    if (!pool.devices.empty()) return pool.devices;
-    std::vector<PciAddress> vfs;
-    for (const auto& pf : pool.pfs) {
-      if (pf.empty() || pf == "." || pf == ".." || pf.find('/') != std::string::npos) continue;
-      const auto name = link_name(host_.paths().under("/sys/class/net/" + pf + "/device"));
-      const auto address = name ? parse_pci_address(*name) : fail("no such netdev");
-      if (!address) continue;  // no PCI netdev of that name: libvirt cannot start the network
-      const auto& device = host_.device(*address);
-      if (device) vfs.insert(vfs.end(), device->virtfns.begin(), device->virtfns.end());
-    }
-    return vfs;
   }
 
   // A pool device checked as an assignment libvirt binds (mode validate), its findings named as the
