@@ -83,6 +83,10 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
       print_consoles(ctx.out, "with console = release it would hand over", verdict.with_release);
     } else if (!verdict.note.empty()) {
       ctx.out << "domain " << verdict.domain << ": " << verdict.note << '\n';
+    } else if (verdict.to_bind.empty()) {
+      ctx.out << "domain " << verdict.domain
+              << ": the hook would let it start and bind nothing (libvirt binds what a hostdev network hands out, "
+                 "and a managed NVMe disk, itself)\n";
     } else {
       print_consoles(ctx.out, "domain " + verdict.domain + ": the hook would first hand over", verdict.consoles);
       ctx.out << "domain " << verdict.domain << ": the hook would bind";

@@ -207,9 +207,19 @@ TEST_F(PoolAndNvmeCheck, AnUnmanagedNvmeDiskIsBoundAndGivenBack) {
 
 // managed='yes' (the default): libvirt detaches it; the hook only checks.
 TEST_F(PoolAndNvmeCheck, AManagedNvmeDiskIsLeftToLibvirt) {
-  const Outcome outcome = both("guest", domain("guest", nvme_disk(kSpareNvme, "yes", "vdb")));
+  const std::string xml = domain("guest", nvme_disk(kSpareNvme, "yes", "vdb"));
+  const Outcome outcome = both("guest", xml);
   EXPECT_EQ(outcome.status, 0);
   EXPECT_EQ(fake.driver_of(kSpareNvme), "nvme");
+  const std::string file = (fake.root() / "managed.xml").string();
+  std::ofstream(file) << xml;
+  const auto summary = run_vfioctl_in_process(
+      fake.paths(), fake, log,
+      [](const std::string&, vfioctl::Access) -> Expected<vfioctl::Connection> { return fail("no libvirt here"); },
+      {"check", "--xml", file});
+  EXPECT_EQ(summary.status, 0);
+  EXPECT_EQ(summary.out, "domain guest: the hook would let it start and bind nothing (libvirt binds what a hostdev "
+                         "network hands out, and a managed NVMe disk, itself)\n");
 }
 
 }  // namespace
