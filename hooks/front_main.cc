@@ -2,7 +2,6 @@
 // vfio-hooks-qemu: libvirt's qemu hook, the front (hooks/front.h). See docs/HOOK.md and
 // vfio-hooks-qemu(8). Plain libc on purpose: what it costs is what every domain's every operation pays.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/mman.h>
 
 #include "hooks/front.h"
 #include "hooks/prefilter.h"

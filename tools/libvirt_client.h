@@ -4,13 +4,13 @@
 // The libvirt C API behind small RAII handles; every failure becomes an Error carrying libvirt's own
 // message (libvirt's default printing to stderr is switched off, so errors stay one line).
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "plugin/base/error.h"
 

@@ -49,8 +49,8 @@ class Finder {
     }
     const xmlNode* address = source ? child_element(source, "address") : nullptr;
     const std::string_view tag = hostdev ? "<hostdev type='pci'>" : "<interface type='hostdev'>";
-    const Assignment assignment = hostdev ? (is_pci_hostdev(element) ? Assignment::pci : Assignment::none)
-                                          : classify_interface(element, address);
+    const Assignment assignment =
+        hostdev ? (is_pci_hostdev(element) ? Assignment::pci : Assignment::none) : classify_interface(element, address);
     if (assignment == Assignment::none) return {};
     if (assignment == Assignment::broken || address == nullptr) {
       return fail(where(name_, element, tag) + " has no <source><address type='pci' .../>");
@@ -82,8 +82,7 @@ class Finder {
     return {};
   }
 
-  Expected<void> add(xmlNode* element, const xmlNode* address, std::string_view tag, HostdevKind kind,
-                     bool managed) {
+  Expected<void> add(xmlNode* element, const xmlNode* address, std::string_view tag, HostdevKind kind, bool managed) {
     auto pci = read_pci_address_element(address);
     if (!pci) return fail(where(name_, address, tag) + ": " + pci.error().message);
     for (const PciHostdevElement& earlier : found_.devices) {

@@ -30,7 +30,8 @@ tl::expected<std::vector<HostdevPool>, Finding> read_pools(const std::vector<std
     }
     seen.push_back(name);
     auto definition = networks.definition(name);
-    if (!definition) return tl::unexpected(network_finding(name, "cannot read its definition: " + definition.error().message));
+    if (!definition)
+      return tl::unexpected(network_finding(name, "cannot read its definition: " + definition.error().message));
     if (!*definition) continue;  // no such network: libvirt refuses the start itself
     auto pool = read_hostdev_network((*definition)->xml);
     if (!pool) {

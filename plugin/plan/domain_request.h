@@ -23,7 +23,7 @@ enum class HostdevKind {
 struct RequestedDevice {
   PciAddress address;
   HostdevKind kind = HostdevKind::hostdev;
-  bool managed = false;  // libvirt's default for a hostdev; an NVMe disk's is yes
+  bool managed = false;                       // libvirt's default for a hostdev; an NVMe disk's is yes
   std::optional<Mode> mode;                   // <vfio:device mode=...>
   std::optional<std::uint16_t> pinned_vendor;  // <vfio:device vendor=...>: hardware must still match
   std::optional<std::uint16_t> pinned_device;
@@ -52,7 +52,7 @@ struct DomainRequest {
   // <interface type='network'><source network='NAME'/>, one entry per interface, in domain order:
   // any of them may be a hostdev pool, which only the network's definition says.
   std::vector<std::string> networks;
-  std::vector<HostdevPool> pools;  // the hostdev networks among `networks` (read_prepare_input)
+  std::vector<HostdevPool> pools;        // the hostdev networks among `networks` (read_prepare_input)
   PolicyOverrides metadata;              // <vfio:hooks mode=... companions=... reset=... console=...>
   std::vector<PciAddress> orphan_metadata;  // <vfio:device> entries naming no device of the domain
   bool by_hand = false;  // `vfioctl bind`: no domain XML to add devices to, so fixes name vfioctl bind

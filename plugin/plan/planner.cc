@@ -115,7 +115,8 @@ class Planner {
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
     if (requested.kind == HostdevKind::pool && !device.physfn) {
-      plan_.findings.push_back(error("not-a-vf", subject, "is not an SR-IOV VF, but a hostdev network hands out VFs only",
+      plan_.findings.push_back(error("not-a-vf", subject,
+                                     "is not an SR-IOV VF, but a hostdev network hands out VFs only",
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
     if (!device.virtfns.empty()) {

@@ -32,8 +32,10 @@ std::string_view network(std::string_view name) {
            "mode='hostdev'><pf dev='enp3s0f0'/></forward></network></networkstatus>";
   }
   if (name == "default") return "<network><name>default</name><forward mode='nat'/><bridge name='virbr0'/></network>";
-  if (name == "macvtap") return "<network><name>macvtap</name><forward mode='passthrough'><pf dev='eth0'/></forward></network>";
-  if (name == "ref") return "<network><name>ref</name><forward mode='h&#111;stdev'><pf dev='eth0'/></forward></network>";
+  if (name == "macvtap")
+    return "<network><name>macvtap</name><forward mode='passthrough'><pf dev='eth0'/></forward></network>";
+  if (name == "ref")
+    return "<network><name>ref</name><forward mode='h&#111;stdev'><pf dev='eth0'/></forward></network>";
   return {};
 }
 

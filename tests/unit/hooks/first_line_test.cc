@@ -12,10 +12,9 @@
 #include <regex>
 #include <sstream>
 
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "hooks/hook_runner.h"
 #include "plugin/records/state_store.h"
@@ -384,7 +383,8 @@ TEST(FirstLine, AHostdevNetworksDeviceFits) {
       << "type='pci' domain='0x0000' bus='0x02' slot='0x10' function='0x0'/></forward></network></networkstatus>";
   EXPECT_EQ(run.run(domain_xml({"<interface type='network'><source network='" + network + "'/></interface>"})), 1);
   const std::string first = run.err.substr(0, run.err.find('\n'));
-  EXPECT_THAT(first, ::testing::StartsWith("vfio-hooks: 0000:02:10.0 in network " + network + ": the host depends on it"));
+  EXPECT_THAT(first,
+              ::testing::StartsWith("vfio-hooks: 0000:02:10.0 in network " + network + ": the host depends on it"));
   const std::string shown = libvirt_prefix(kDomain, run.op, run.subop) + first;
   EXPECT_LE(shown.size(), kDialogCharacters) << shown;
 }

@@ -122,7 +122,8 @@ class FrontProcessTest : public ::testing::Test {
  private:
   // In the child: a user namespace where the test is `uid`, a mount namespace with a tmpfs of its own
   // on /run holding the given state. Exits 125 with a message when the kernel does not allow it.
-  static void enter_namespaces(uid_t uid, const std::optional<std::vector<std::string>>& state, const RunFiles& run_files) {
+  static void enter_namespaces(uid_t uid, const std::optional<std::vector<std::string>>& state,
+                               const RunFiles& run_files) {
     const uid_t outer_uid = ::geteuid();
     const gid_t outer_gid = ::getegid();
     auto die = [](const char* what) {
@@ -201,7 +202,8 @@ TEST_F(FrontProcessTest, PrepareOfANetworkInterfaceStartsTheEngineOnlyForAHostde
     EXPECT_EQ(result.err, "") << network;
     EXPECT_FALSE(engine_ran()) << network;
   }
-  const FrontRun pool = run_with({"guest", "prepare", "begin", "-"}, domain("vfio-hooks-test-pool"), std::nullopt, networks);
+  const FrontRun pool =
+      run_with({"guest", "prepare", "begin", "-"}, domain("vfio-hooks-test-pool"), std::nullopt, networks);
   EXPECT_EQ(pool.status, 7) << pool.err;
   EXPECT_EQ(engine_stdin(), domain("vfio-hooks-test-pool"));
 }
@@ -209,11 +211,12 @@ TEST_F(FrontProcessTest, PrepareOfANetworkInterfaceStartsTheEngineOnlyForAHostde
 // A network file the front cannot read is for the engine to judge (it refuses what it cannot read).
 TEST_F(FrontProcessTest, AnUnreadableNetworkDefinitionStartsTheEngine) {
   install_engine();
-  const std::string xml = "<domain><name>guest</name><devices><interface type='network'><source "
-                          "network='vfio-hooks-test-dir'/></interface></devices></domain>\n";
+  const std::string xml =
+      "<domain><name>guest</name><devices><interface type='network'><source "
+      "network='vfio-hooks-test-dir'/></interface></devices></domain>\n";
   // A directory where the file should be: open(2) succeeds, read(2) fails with EISDIR.
-  const FrontRun result =
-      run_with({"guest", "prepare", "begin", "-"}, xml, std::nullopt, {{"libvirt/network/vfio-hooks-test-dir.xml/x", ""}});
+  const FrontRun result = run_with({"guest", "prepare", "begin", "-"}, xml, std::nullopt,
+                                   {{"libvirt/network/vfio-hooks-test-dir.xml/x", ""}});
   EXPECT_EQ(result.status, 7) << result.err;
   EXPECT_TRUE(engine_ran());
 }

@@ -5,10 +5,10 @@
 // from the prefilter only when the reader finds none and no hostdev pool.
 #include "hooks/prefilter.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "tests/unit/xml/domain_fixtures.h"
 #include "xml/domain_reader.h"
@@ -50,18 +50,23 @@ std::string utf7_markup(const std::string& ascii) {
 // The networks of these cases as libvirt's files hold them (a status file wraps the definition);
 // a name not here has no file.
 const std::map<std::string, std::string> kNetworks = {
-    {"default", "<network><name>default</name><forward mode='nat'><nat><port start='1024' end='65535'/></nat>"
-                "</forward><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'/></network>"},
-    {"pool", "<network><name>pool</name><forward mode='hostdev' managed='yes'><driver name='vfio'/><address "
-             "type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x1'/></forward></network>"},
-    {"running-pool", "<networkstatus><class_id bitmap='0-2'/><floor sum='0'/><network><name>running-pool</name>"
-                     "<forward mode='hostdev' managed='yes'><pf dev='enp3s0f0'/><address type='pci' "
-                     "domain='0x0000' bus='0x03' slot='0x10' function='0x1'/></forward></network></networkstatus>"},
+    {"default",
+     "<network><name>default</name><forward mode='nat'><nat><port start='1024' end='65535'/></nat>"
+     "</forward><bridge name='virbr0'/><ip address='192.168.122.1' netmask='255.255.255.0'/></network>"},
+    {"pool",
+     "<network><name>pool</name><forward mode='hostdev' managed='yes'><driver name='vfio'/><address "
+     "type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x1'/></forward></network>"},
+    {"running-pool",
+     "<networkstatus><class_id bitmap='0-2'/><floor sum='0'/><network><name>running-pool</name>"
+     "<forward mode='hostdev' managed='yes'><pf dev='enp3s0f0'/><address type='pci' "
+     "domain='0x0000' bus='0x03' slot='0x10' function='0x1'/></forward></network></networkstatus>"},
     {"macvtap", "<network><name>macvtap</name><forward mode='passthrough'><pf dev='enp3s0f0'/></forward></network>"},
-    {"referenced-mode", "<network><name>referenced-mode</name><forward mode='&#104;ostdev'><pf dev='enp3s0f0'/>"
-                        "</forward></network>"},
-    {"commented", "<network><name>commented</name><!-- was <forward mode='hostdev'/> --><forward mode='nat'/>"
-                  "</network>"},
+    {"referenced-mode",
+     "<network><name>referenced-mode</name><forward mode='&#104;ostdev'><pf dev='enp3s0f0'/>"
+     "</forward></network>"},
+    {"commented",
+     "<network><name>commented</name><!-- was <forward mode='hostdev'/> --><forward mode='nat'/>"
+     "</network>"},
 };
 
 bool network_may_be_pool(std::string_view name, void*) {
@@ -156,19 +161,19 @@ const Case kHandedOver[] = {
      domain("<interface type='hostdev' managed='yes'><source><address type='pci' domain='0x0000' bus='0x03' "
             "slot='0x10' function='0x0'/></source></interface>"),
      true, Reader::finds_pci},
-    {"character_reference_in_type", domain("<hostdev mode='subsystem' type='&#112;ci'>" + kSource + "</hostdev>"),
-     true, Reader::finds_pci},
+    {"character_reference_in_type", domain("<hostdev mode='subsystem' type='&#112;ci'>" + kSource + "</hostdev>"), true,
+     Reader::finds_pci},
     {"character_reference_in_interface_type",
      domain("<interface type='&#x68;ostdev'><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' "
             "function='0x0'/></source></interface>"),
      true, Reader::finds_pci},
-    {"character_reference_in_mode", domain("<hostdev mode='sub&#115;ystem' type='pci'>" + kSource + "</hostdev>"),
-     true, Reader::finds_pci},
+    {"character_reference_in_mode", domain("<hostdev mode='sub&#115;ystem' type='pci'>" + kSource + "</hostdev>"), true,
+     Reader::finds_pci},
     {"odd_whitespace_and_quotes",
      domain("<hostdev\n\tmode = \"subsystem\"\r\n type\t=\t\"pci\"\n>" + kSource + "</hostdev>"), true,
      Reader::finds_pci},
-    {"utf16_with_bom",
-     utf16le(domain("<hostdev mode='subsystem' type='pci'>" + kSource + "</hostdev>")), true, Reader::finds_pci},
+    {"utf16_with_bom", utf16le(domain("<hostdev mode='subsystem' type='pci'>" + kSource + "</hostdev>")), true,
+     Reader::finds_pci},
     {"utf7_declared",
      domain(utf7_markup("<hostdev mode='subsystem' type='pci'>" + kSource + "</hostdev>"),
             "<?xml version='1.0' encoding='UTF-7'?>"),
@@ -218,13 +223,11 @@ INSTANTIATE_TEST_SUITE_P(HandedOver, PrefilterCase, ::testing::ValuesIn(kHandedO
 const Case kInDoubt[] = {
     {"prefixed_hostdev", domain("<x:hostdev xmlns:x='urn:x' mode='subsystem' type='pci'>" + kSource + "</x:hostdev>"),
      true, Reader::finds_none},
-    {"hostdev_in_a_comment", domain("<!-- was: <hostdev mode='subsystem' type='pci'> -->"), true,
-     Reader::finds_none},
+    {"hostdev_in_a_comment", domain("<!-- was: <hostdev mode='subsystem' type='pci'> -->"), true, Reader::finds_none},
     {"hostdev_in_cdata",
      "<domain><name>vm</name><description><![CDATA[<hostdev mode='subsystem' type='pci'>]]></description></domain>",
      true, Reader::finds_none},
-    {"prefixed_type_attribute", domain("<hostdev xmlns:x='urn:x' x:type='pci' type='usb'/>"), true,
-     Reader::finds_none},
+    {"prefixed_type_attribute", domain("<hostdev xmlns:x='urn:x' x:type='pci' type='usb'/>"), true, Reader::finds_none},
     {"entity_reference_in_type", domain("<hostdev mode='subsystem' type='usb&amp;'/>"), true, Reader::finds_none},
     {"unterminated_tag", domain("<hostdev mode='subsystem' type='usb'"), true, Reader::refuses},
     {"another_encoding",
@@ -235,13 +238,13 @@ const Case kInDoubt[] = {
     {"forward_mode_in_a_comment_of_the_network",
      domain("<interface type='network'><source network='commented'/></interface>"), true, Reader::finds_none},
     // Attribute values have their whitespace normalized: the reader looks for "pool " (no file).
-    {"whitespace_in_network_name", domain("<interface type='network'><source network='pool\t'/></interface>"),
-     true, Reader::finds_none},
+    {"whitespace_in_network_name", domain("<interface type='network'><source network='pool\t'/></interface>"), true,
+     Reader::finds_none},
     {"prefixed_network_attribute",
      domain("<interface type='network'><source xmlns:x='urn:x' x:network='pool' network='gone'/></interface>"), true,
      Reader::finds_none},
-    {"prefixed_disk_type", domain("<disk xmlns:x='urn:x' x:type='nvme' type='file'><source file='/x'/></disk>"),
-     true, Reader::finds_none},
+    {"prefixed_disk_type", domain("<disk xmlns:x='urn:x' x:type='nvme' type='file'><source file='/x'/></disk>"), true,
+     Reader::finds_none},
 };
 INSTANTIATE_TEST_SUITE_P(InDoubt, PrefilterCase, ::testing::ValuesIn(kInDoubt),
                          [](const ::testing::TestParamInfo<Case>& test) { return std::string(test.param.name); });

@@ -64,8 +64,15 @@ class PoolAndNvmeCheck : public ::testing::Test {
     topology::nvme_with_root_fs(fake);
     fake.add_net(topology::kSriovVf0, "enp2s0v0");
     fake.add_route("enp2s0v0", /*is_default=*/true);  // the host's default route goes out through VF 0
-    fake.add_device({.address = kSpareNvme, .vendor = 0x144d, .device = 0xa808, .class_code = 0x010802,
-                     .iommu_group = 61, .driver = "nvme", .pcie = true, .flr = true, .pm = true});
+    fake.add_device({.address = kSpareNvme,
+                     .vendor = 0x144d,
+                     .device = 0xa808,
+                     .class_code = 0x010802,
+                     .iommu_group = 61,
+                     .driver = "nvme",
+                     .pcie = true,
+                     .flr = true,
+                     .pm = true});
     fake.add_block(kSpareNvme, "nvme/nvme1/nvme1n1", "259:5");
   }
 
@@ -93,13 +100,13 @@ class PoolAndNvmeCheck : public ::testing::Test {
   Outcome check(const std::string& xml) {
     const std::string file = (fake.root() / "domain.xml").string();
     std::ofstream(file) << xml;
-    const auto run = run_vfioctl_in_process(
-        fake.paths(), fake, log,
-        [](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
-          ADD_FAILURE() << "check asked libvirt (" << uri << ") for what the files say";
-          return fail("no libvirt here");
-        },
-        {"-q", "check", "--xml", file});
+    const auto run =
+        run_vfioctl_in_process(fake.paths(), fake, log,
+                               [](const std::string& uri, vfioctl::Access) -> Expected<vfioctl::Connection> {
+                                 ADD_FAILURE() << "check asked libvirt (" << uri << ") for what the files say";
+                                 return fail("no libvirt here");
+                               },
+                               {"-q", "check", "--xml", file});
     EXPECT_EQ(run.err, "");
     return {run.status, run.out};
   }
@@ -218,8 +225,9 @@ TEST_F(PoolAndNvmeCheck, AManagedNvmeDiskIsLeftToLibvirt) {
       [](const std::string&, vfioctl::Access) -> Expected<vfioctl::Connection> { return fail("no libvirt here"); },
       {"check", "--xml", file});
   EXPECT_EQ(summary.status, 0);
-  EXPECT_EQ(summary.out, "domain guest: the hook would let it start and bind nothing (libvirt binds what a hostdev "
-                         "network hands out, and a managed NVMe disk, itself)\n");
+  EXPECT_EQ(summary.out,
+            "domain guest: the hook would let it start and bind nothing (libvirt binds what a hostdev "
+            "network hands out, and a managed NVMe disk, itself)\n");
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/domain_reader.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "tests/unit/xml/domain_fixtures.h"
 #include "tests/unit/xml/error_matchers.h"
@@ -119,12 +119,12 @@ TEST(DomainReader, PciHostdevWithoutSourceAddressFailsNamingDomainAndElement) {
 
 // virPCIDeviceAddressParseXML zeroes the address and reads each attribute only when present.
 TEST(DomainReader, AMissingAddressNumberIsZeroAsLibvirtReadsIt) {
-  for (const auto& [attributes, expected] : std::vector<std::pair<const char*, const char*>>{
-           {"domain='0x0000' bus='0x03' slot='0x00'", "0000:03:00.0"},
-           {"bus='0x03' slot='0x02'", "0000:03:02.0"},
-           {"domain='0x0000' slot='0x1f' function='0x7'", "0000:00:1f.7"},
-           {"bus='0x05'", "0000:05:00.0"},
-           {"function='0x3'", "0000:00:00.3"}}) {
+  for (const auto& [attributes, expected] :
+       std::vector<std::pair<const char*, const char*>>{{"domain='0x0000' bus='0x03' slot='0x00'", "0000:03:00.0"},
+                                                        {"bus='0x03' slot='0x02'", "0000:03:02.0"},
+                                                        {"domain='0x0000' slot='0x1f' function='0x7'", "0000:00:1f.7"},
+                                                        {"bus='0x05'", "0000:05:00.0"},
+                                                        {"function='0x3'", "0000:00:00.3"}}) {
     const auto request = read_domain_xml(domain_with_source_address(attributes));
     ASSERT_TRUE(request) << attributes << ": " << request.error().message;
     ASSERT_EQ(request->devices.size(), 1u) << attributes;
@@ -290,9 +290,10 @@ TEST(DomainReader, AnNvmeDiskNeedsAPciSourceAddress) {
   EXPECT_THAT(read_domain_xml(small_domain(
                   "<disk type='nvme'><source type='usb' namespace='1'><address bus='4'/></source></disk>\n")),
               FailsWith("<disk type='nvme'> has no <source type='pci'>"));
-  EXPECT_THAT(read_domain_xml(small_domain(
-                  "<disk type='nvme'><source type='pci' namespace='1'><address bus='0x100'/></source></disk>\n")),
-              FailsWith("<disk type='nvme'>: <address domain=0x0 bus=0x100 slot=0x0 function=0x0> PCI address out of range"));
+  EXPECT_THAT(
+      read_domain_xml(
+          small_domain("<disk type='nvme'><source type='pci' namespace='1'><address bus='0x100'/></source></disk>\n")),
+      FailsWith("<disk type='nvme'>: <address domain=0x0 bus=0x100 slot=0x0 function=0x0> PCI address out of range"));
   // An empty drive (no source) takes nothing.
   const auto empty = read_domain_xml(small_domain("<disk type='nvme' device='disk'><target dev='vdb'/></disk>\n"));
   ASSERT_TRUE(empty) << empty.error().message;
@@ -300,10 +301,11 @@ TEST(DomainReader, AnNvmeDiskNeedsAPciSourceAddress) {
 }
 
 TEST(DomainReader, AnNvmeControllerAlsoAssignedAsAHostdevIsAssignedTwice) {
-  EXPECT_THAT(read_domain_xml(small_domain(
-                  "<hostdev mode='subsystem' type='pci'><source><address bus='4' slot='0' function='0'/></source></hostdev>\n"
-                  "<disk type='nvme'><source type='pci' namespace='1'><address bus='4'/></source></disk>\n")),
-              FailsWith("<disk type='nvme'>: 0000:04:00.0 is assigned twice (first at line 6)"));
+  EXPECT_THAT(
+      read_domain_xml(small_domain(
+          "<hostdev mode='subsystem' type='pci'><source><address bus='4' slot='0' function='0'/></source></hostdev>\n"
+          "<disk type='nvme'><source type='pci' namespace='1'><address bus='4'/></source></disk>\n")),
+      FailsWith("<disk type='nvme'>: 0000:04:00.0 is assigned twice (first at line 6)"));
 }
 
 // Which network each <interface type='network'> draws from: any may be a hostdev pool.

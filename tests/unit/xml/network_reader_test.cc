@@ -10,8 +10,8 @@ namespace vfiohooks {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::FailsWith;
+using ::testing::IsEmpty;
 
 PciAddress pci(const char* text) { return parse_pci_address(text).value(); }
 
@@ -67,8 +67,7 @@ TEST(NetworkReader, ReadsAStatusFile) {
 
 TEST(NetworkReader, OtherForwardModesAreNoPool) {
   for (const char* xml : {"<network><name>default</name><forward mode='nat'/><bridge name='virbr0'/></network>",
-                          "<network><name>isolated</name></network>",
-                          "<network><name>nat</name><forward/></network>",
+                          "<network><name>isolated</name></network>", "<network><name>nat</name><forward/></network>",
                           "<network><name>m</name><forward mode='passthrough'><pf dev='eth0'/></forward></network>"}) {
     const auto pool = read_hostdev_network(xml);
     ASSERT_TRUE(pool) << xml << ": " << pool.error().message;
@@ -79,8 +78,9 @@ TEST(NetworkReader, OtherForwardModesAreNoPool) {
 TEST(NetworkReader, RefusesWhatIsNotANetworkOrHasABadAddress) {
   EXPECT_THAT(read_hostdev_network("<domain><name>x</name></domain>"),
               FailsWith("network XML: the root element is not <network> or <networkstatus>"));
-  EXPECT_THAT(read_hostdev_network("<network><forward mode='hostdev'><address type='pci' bus='0x1g'/></forward></network>"),
-              FailsWith("network XML: line 1: <address bus='0x1g'> is not a number libvirt accepts"));
+  EXPECT_THAT(
+      read_hostdev_network("<network><forward mode='hostdev'><address type='pci' bus='0x1g'/></forward></network>"),
+      FailsWith("network XML: line 1: <address bus='0x1g'> is not a number libvirt accepts"));
   EXPECT_THAT(read_hostdev_network("<network><forward"), FailsWith("network XML: line 1: "));
 }
 

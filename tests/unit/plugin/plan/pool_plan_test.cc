@@ -24,8 +24,15 @@ class NvmeDiskPlan : public PlanFixture {
  protected:
   NvmeDiskPlan() {
     topology::nvme_with_root_fs(host);
-    host.add_device({.address = kSpareNvme, .vendor = 0x144d, .device = 0xa808, .class_code = 0x010802,
-                     .iommu_group = 61, .driver = "nvme", .pcie = true, .flr = true, .pm = true});
+    host.add_device({.address = kSpareNvme,
+                     .vendor = 0x144d,
+                     .device = 0xa808,
+                     .class_code = 0x010802,
+                     .iommu_group = 61,
+                     .driver = "nvme",
+                     .pcie = true,
+                     .flr = true,
+                     .pm = true});
     host.add_block(kSpareNvme, "nvme/nvme1/nvme1n1", "259:5");
   }
   static RequestedDevice nvme_disk(const char* address, bool managed) {
@@ -56,8 +63,8 @@ TEST_F(NvmeDiskPlan, TheControllerHoldingRootIsRefusedManagedOrNot) {
   for (const bool managed : {true, false}) {
     const Plan plan = this->plan({nvme_disk(topology::kNvme, managed)});
     EXPECT_TRUE(plan.refused()) << managed;
-    EXPECT_THAT(lines(plan), Contains(AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: "),
-                                            HasSubstr("/"))))
+    EXPECT_THAT(lines(plan),
+                Contains(AllOf(StartsWith("vfio-hooks: 0000:04:00.0: the host depends on it: "), HasSubstr("/"))))
         << managed;
     EXPECT_THAT(bound(plan), IsEmpty());
   }
