@@ -69,10 +69,9 @@ tl::expected<PrepareInput, Finding> read_prepare_input(std::string_view name, st
   if (!name.empty()) request->name = std::string(name);
   input.request = std::move(*request);
   auto pools = read_pools(input.request.networks, networks);
-  if (!pools) return tl::unexpected(pools.error());
-  input.request.pools = std::move(*pools);
+  if (pools) input.request.pools = std::move(*pools);
   // A domain without PCI hostdevs costs a process start and an XML parse: no config, no sysfs.
-  if (input.request.devices.empty() && input.request.pools.empty()) {
+  if (input.request.devices.empty() && pools && input.request.pools.empty()) {
     input.skip = PrepareInput::Skip::no_pci_hostdev;
     return input;
   }
@@ -86,7 +85,12 @@ tl::expected<PrepareInput, Finding> read_prepare_input(std::string_view name, st
     config = std::move(*loaded);
   }
   input.policy = config.policy_for(input.request.name, input.request.metadata);
-  if (input.policy.mode == Mode::off) input.skip = PrepareInput::Skip::mode_off;
+  if (input.policy.mode == Mode::off) {
+    input.skip = PrepareInput::Skip::mode_off;
+    return input;
+  }
+  // A network that cannot be read refuses the start, unless vfio-hooks is off for the domain.
+  if (!pools) return tl::unexpected(pools.error());
   return input;
 }
 

@@ -195,6 +195,16 @@ TEST_F(PoolAndNvmeCheck, AnUnreadableNetworkDefinitionRefusesInOneLine) {
             "fix: check libvirt's definition of the network (virsh net-dumpxml vfs)\n");
 }
 
+// Mode off (here the domain's metadata) reads nothing and refuses nothing, an unreadable network neither.
+TEST_F(PoolAndNvmeCheck, ModeOffIgnoresEvenAnUnreadableNetwork) {
+  std::filesystem::create_directories(fake.at("/run/libvirt/network/vfs.xml"));
+  const std::string xml = "<domain type='kvm'><name>guest</name><metadata><vfio:hooks xmlns:vfio='urn:vfio-hooks:1' "
+                          "mode='off'/></metadata><devices>" + network_interface("vfs") + "</devices></domain>\n";
+  const Outcome outcome = both("guest", xml);
+  EXPECT_EQ(outcome.status, 0);
+  EXPECT_EQ(outcome.text, "");
+}
+
 // managed='no': the hook binds the controller as it binds an unmanaged hostdev, and gives it back.
 TEST_F(PoolAndNvmeCheck, AnUnmanagedNvmeDiskIsBoundAndGivenBack) {
   const std::string xml = domain("guest", nvme_disk(kSpareNvme, "no", "vdb"));
