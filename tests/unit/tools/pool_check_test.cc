@@ -21,7 +21,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::StartsWith;
 
-constexpr const char* kSpareNvme = "0000:07:00.0";
+using topology::kSpareNvme;
 
 std::string address_xml(const char* address) {
   const auto a = addr(address);
@@ -64,16 +64,7 @@ class PoolAndNvmeCheck : public ::testing::Test {
     topology::nvme_with_root_fs(fake);
     fake.add_net(topology::kSriovVf0, "enp2s0v0");
     fake.add_route("enp2s0v0", /*is_default=*/true);  // the host's default route goes out through VF 0
-    fake.add_device({.address = kSpareNvme,
-                     .vendor = 0x144d,
-                     .device = 0xa808,
-                     .class_code = 0x010802,
-                     .iommu_group = 61,
-                     .driver = "nvme",
-                     .pcie = true,
-                     .flr = true,
-                     .pm = true});
-    fake.add_block(kSpareNvme, "nvme/nvme1/nvme1n1", "259:5");
+    topology::spare_nvme(fake);
   }
 
   void put(const std::string& absolute, const std::string& text) {

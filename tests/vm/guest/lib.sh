@@ -82,6 +82,22 @@ assert_finding() {
     fail "$what: no line 'vfio-hooks: ADDRESS: ...; fix: ...' naming $bdf and matching /$regex/ in: $text"
 }
 
+# assert_refused_as_checked DOMAIN BDF REGEX — `vfioctl check DOMAIN` and `virsh start DOMAIN` both
+# refuse it, with the same finding line about BDF matching REGEX (assert_finding); the domain stays
+# shut off and no QEMU is left. Needs VFIOCTL.
+assert_refused_as_checked() {
+    local dom=$1 bdf=$2 regex=$3 checked
+    if shown "$VFIOCTL" check "$dom"; then fail "vfioctl check passed domain $dom"; fi
+    assert_finding "$SHOWN_OUTPUT" "$bdf" "$regex" "vfioctl check refuses $dom"
+    checked=$FINDING
+    if shown virsh start "$dom"; then fail "virsh start $dom was not refused"; fi
+    assert_finding "$SHOWN_OUTPUT" "$bdf" "$regex" "virsh shows the hook's line"
+    [[ $FINDING == "$checked" ]] || fail "the hook said '$FINDING', vfioctl check '$checked'"
+    ok "the hook and vfioctl check print the same line"
+    assert_domain_state "$dom" "shut off"
+    assert_no_qemu
+}
+
 # --- PCI devices --------------------------------------------------------------------------------
 # driver_of BDF — the bound driver's name, or "none".
 driver_of() {

@@ -17,23 +17,13 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-// A second NVMe controller, nothing mounted on it: a disk a domain may have.
-constexpr const char* kSpareNvme = "0000:07:00.0";
+using topology::kSpareNvme;
 
 class NvmeDiskPlan : public PlanFixture {
  protected:
   NvmeDiskPlan() {
     topology::nvme_with_root_fs(host);
-    host.add_device({.address = kSpareNvme,
-                     .vendor = 0x144d,
-                     .device = 0xa808,
-                     .class_code = 0x010802,
-                     .iommu_group = 61,
-                     .driver = "nvme",
-                     .pcie = true,
-                     .flr = true,
-                     .pm = true});
-    host.add_block(kSpareNvme, "nvme/nvme1/nvme1n1", "259:5");
+    topology::spare_nvme(host);
   }
   static RequestedDevice nvme_disk(const char* address, bool managed) {
     RequestedDevice device = requested(address);
