@@ -65,9 +65,13 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   const Verdict verdict = assess_device(facts, config.defaults, *address, records);
   const auto held = std::find_if(records.begin(), records.end(), [&](const Record& r) { return r.address == *address; });
   std::vector<std::string> assigned_in;
+  std::vector<std::string> in_networks;
   if (auto connection = ctx.connect(ctx.options.uri, Access::read_only)) {
     auto all = domain_assignments(*connection);
     if (auto it = all.find(*address); it != all.end()) assigned_in = it->second;
+    HostSnapshot host = facts.snapshot();
+    auto pools = pool_memberships(*connection, host);
+    if (auto it = pools.find(*address); it != pools.end()) in_networks = it->second;
   }
   std::vector<PciDevice> members;
   if (device->iommu_group) {
@@ -94,13 +98,15 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"class", hex_id(device->class_code, 6)},
                              {"class_name", class_name(names, *device)},
                              {"driver", device->driver.empty() ? Json(nullptr) : Json(device->driver)},
-                             {"driver_override", override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
+                             {"driver_override",
+                              override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
                              {"locked", override_read ? Json(nullptr) : Json(override_read.error().message)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
                              {"reset", reset_json(reset)},
                              {"group_members", group},
                              {"held_by", held == records.end() ? Json(nullptr) : record_json(*held)},
                              {"assigned_in", assigned_in},
+                             {"in_networks", in_networks},
                              {"assignable", std::string(to_string(verdict.kind))},
                              {"findings", findings_json(verdict.findings)},
                              {"steps", todo},
@@ -128,6 +134,9 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   std::string in;
   for (const auto& n : assigned_in) in += (in.empty() ? "" : ", ") + n;
   out << "  assigned in:  " << (in.empty() ? "-" : in) << '\n';
+  std::string pools;
+  for (const auto& n : in_networks) pools += (pools.empty() ? "" : ", ") + n;
+  if (!pools.empty()) out << "  in networks:  " << pools << " (hostdev networks: libvirt may hand it out)\n";
   out << "  assignable:   " << to_string(verdict.kind) << '\n';
   for (const auto& finding : verdict.findings) out << "    " << finding.line() << '\n';
   if (!todo.empty()) {

@@ -104,6 +104,18 @@ TEST(VfioctlShow, AllDevForms) {
   }
 }
 
+// The hostdev networks that may hand a device out, as libvirt describes them (virNetworkGetXMLDesc).
+TEST(VfioctlShow, NamesTheHostdevNetworksADeviceIsIn) {
+  const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "show", "03:00.0"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("  in networks:  pool82574 (hostdev networks: libvirt may hand it out)\n"));
+  const auto json = run_vfioctl_process({"-q", "-c", test_host_uri(), "--json", "show", "03:00.0"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["in_networks"], nlohmann::json::array({"pool82574"}));
+  const auto other = run_vfioctl_process({"-q", "-c", test_host_uri(), "--json", "show", "02:00.0"});
+  EXPECT_EQ(nlohmann::json::parse(other.out)["in_networks"], nlohmann::json::array());
+}
+
 TEST(VfioctlHostdevXml, LibvirtLayout) {
   const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "hostdev-xml", "03:00.0", "--unmanaged"});
   ASSERT_EQ(run.status, 0) << run.err;
