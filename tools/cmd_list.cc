@@ -62,13 +62,23 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
   json["driver"] = d.driver.empty() ? Json(nullptr) : Json(d.driver);
   json["driver_override"] = override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr);
   json["locked"] = override_read ? Json(nullptr) : Json(override_read.error().message);
-  json["bridge"] = d.is_bridge();
+  json["bridge"] = bridge_json(d);
   json["reset"] = reset_json(read_reset_capability(host, d.address));
   json["assignable"] = to_string(row.verdict.kind);
   json["reason"] = row.verdict.reason;
   json["reason_code"] = row.verdict.code;
   json["reason_holder"] = row.verdict.holder.empty() ? Json(nullptr) : Json(row.verdict.holder);
-  json["findings"] = findings_json(row.verdict.findings);
+  // A group's members would each carry a group-not-viable finding for every other member on a host
+  // driver (an SR-IOV host: thousands of them, half the output): blocked_by names those members
+  // instead, and show and check give the findings.
+  Json findings = Json::array();
+  for (const auto& finding : row.verdict.findings) {
+    if (finding.code != "group-not-viable") findings.push_back(finding_json(finding));
+  }
+  json["findings"] = std::move(findings);
+  Json blocked_by = Json::array();
+  for (const auto& member : row.verdict.blocked_by) blocked_by.push_back(member.str());
+  json["blocked_by"] = std::move(blocked_by);
   json["held_by"] = nullptr;
   if (row.record) {
     json["held_by"]["domain"] = row.record->domain;

@@ -4,8 +4,9 @@
 # half-assigned group with exactly the line `virsh start` is refused with; attach --with-group
 # --config makes the domain startable, status shows what the hook holds, destroy gives both NICs
 # back; attach --live / detach --live on a running domain bind, hotplug, unplug and restore; bind,
-# restore and restore --all by hand; doctor; and the remote path over qemu+tcp://127.0.0.1/system,
-# whose facts come from node-device XML and which refuses to bind.
+# restore and restore --all by hand; doctor; the remote path over qemu+tcp://127.0.0.1/system,
+# whose facts come from node-device XML and which refuses to bind; and a function left in runtime
+# suspend, which list, show and check do not wake (the kernel's rpm_resume trace shows none).
 # Topology: bridge-group (or all). Needs --env VFIOCTL=... and VFIO_HOOKS_QEMU=...
 # shellcheck source=../guest/lib.sh
 source "$(dirname "$0")/../guest/lib.sh"
@@ -251,5 +252,46 @@ assert_contains "$SHOWN_OUTPUT" "vfioctl: bind" "the refusal names bind"
 assert_contains "$SHOWN_OUTPUT" "$LAB_TCP_URI" "the refusal names the URI"
 assert_driver "$nic" e1000e
 assert_no_hook_record "$nic"
+
+# --- a sleeping device stays asleep ---------------------------------------------------------------
+# FACTS: a read of a function's config resumes it from runtime suspend (pci_config_pm_runtime_get).
+# An unbound function whose power/control is "auto" suspends (pci_pm_runtime_suspend leaves it in
+# D0 but marks it suspended); each resume shows in the kernel's rpm_resume trace event.
+step "vfioctl list, show and check leave a function in runtime suspend asleep"
+check "$nic unbound from e1000e" sh -c "echo $nic > /sys/bus/pci/drivers/e1000e/unbind"
+echo auto >"$SYS_PCI/$nic/power/control"
+for _ in $(seq 50); do
+    [[ $(cat "$SYS_PCI/$nic/power/runtime_status") == suspended ]] && break
+    sleep 0.1
+done
+[[ $(cat "$SYS_PCI/$nic/power/runtime_status") == suspended ]] ||
+    fail "$nic did not runtime-suspend: power/runtime_status is $(cat "$SYS_PCI/$nic/power/runtime_status")"
+ok "$nic is runtime suspended (unbound, power/control auto)"
+tracing=/sys/kernel/tracing
+[[ -e $tracing/trace ]] || mount -t tracefs nodev "$tracing" || fail "cannot mount tracefs"
+echo 1 >"$tracing/events/rpm/rpm_resume/enable" || fail "no rpm_resume trace event"
+echo >"$tracing/trace"
+# resumes_of BDF — rpm_resume events of BDF since the trace was cleared.
+resumes_of() { grep -c "rpm_resume: $1 " "$tracing/trace" || true; }
+define_domain sleepcheck yes "$e1000" "$rtl"
+shown vfioctl list || fail "vfioctl list failed"
+assert_contains "$(list_row "$SHOWN_OUTPUT" "$nic")" "(none)" "vfioctl list shows $nic unbound"
+vfioctl list --json >/dev/null || fail "vfioctl list --json failed"
+shown vfioctl show "$nic" || fail "vfioctl show $nic failed"
+shown vfioctl show "$bridge" || fail "vfioctl show $bridge failed"
+assert_contains "$SHOWN_OUTPUT" ", bridge" "vfioctl show says $bridge is a bridge"
+shown vfioctl check sleepcheck || fail "vfioctl check sleepcheck refused"
+[[ $(cat "$SYS_PCI/$nic/power/runtime_status") == suspended ]] || fail "$nic is awake after vfioctl"
+[[ $(resumes_of "$nic") == 0 ]] || fail "vfioctl woke $nic: $(grep "rpm_resume: $nic " "$tracing/trace")"
+ok "no rpm_resume of $nic across list, list --json, show and check"
+head -c 64 "$SYS_PCI/$nic/config" >/dev/null
+(($(resumes_of "$nic") > 0)) || fail "reading $nic's config shows no rpm_resume: the trace cannot tell"
+ok "a read of its config does wake it (rpm_resume: $(resumes_of "$nic")): the trace tells"
+note "runtime_status after that read: $(cat "$SYS_PCI/$nic/power/runtime_status")"
+echo 0 >"$tracing/events/rpm/rpm_resume/enable"
+virsh undefine sleepcheck >/dev/null
+echo on >"$SYS_PCI/$nic/power/control"
+check "$nic bound to e1000e again" sh -c "echo $nic > /sys/bus/pci/drivers/e1000e/bind"
+assert_driver "$nic" e1000e
 
 pass
