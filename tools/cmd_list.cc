@@ -105,12 +105,19 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   std::vector<Row> rows;
   // Each device and group read once for all the plans below, and the class directories indexed.
   HostSnapshot host = facts.snapshot(HostGuard::Lookup::whole_host);
-  DeviceAssessor assessor(host, config.defaults, records.records);
+  // In IOMMU group order (no group last), each group's functions in address order: the addresses
+  // are sorted, not the rows, which are large.
+  std::vector<std::pair<unsigned, PciAddress>> order;
   for (const auto& address : list_pci_addresses(facts.paths())) {
     const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assessor.assess(address), std::nullopt, {}};
+    order.emplace_back(device->iommu_group.value_or(~0u), address);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  DeviceAssessor assessor(host, config.defaults, records.records);
+  for (const auto& [group, address] : order) {
+    Row row{*host.device(address), assessor.assess(address), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
@@ -118,9 +125,6 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
     rows.push_back(std::move(row));
   }
   if (only_group && rows.empty()) throw Failure("no IOMMU group " + std::to_string(*only_group) + " on this host");
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.device.iommu_group.value_or(~0u) < b.device.iommu_group.value_or(~0u);
-  });
 
   PciNames names;
   if (ctx.options.json) {

@@ -53,7 +53,7 @@ struct PciNames::Access {
 
 PciNames::PciNames() : access_(std::make_unique<Access>()) {
   // No pci_init() or pci_scan_bus(): its sysfs access reads every function's config space, which
-  // wakes a runtime-suspended one (FACTS). Name lookups need only the id database.
+  // wakes a runtime-suspended one or its bridge (FACTS). Name lookups need only the id database.
   access_->raw = pci_alloc();
   access_->raw->warning = ignore;
   access_->raw->debug = ignore;

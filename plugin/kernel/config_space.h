@@ -34,11 +34,13 @@ struct ConfigBytes {
   std::string bytes;    // from the offset asked for, at most the length asked for; shorter (or empty)
                         // where the kernel gives less: the first 64 bytes without CAP_SYS_ADMIN
 };
-// FACTS: reading a function's `config` resumes it from runtime suspend (pci-sysfs.c pci_read_config
-// -> pci_config_pm_runtime_get) — a laptop's idle discrete GPU powers up for it. Every config read
-// of vfio-hooks goes through here, and none is made while the function sleeps: where only config
-// space can tell, the fact is unknown until it wakes. (A function that suspends between the status
-// read and the config read is still woken: the kernel offers no read that cannot wake.)
+// FACTS: reading a function's `config` resumes the bridge above it and, from D3cold, the function
+// itself (pci-sysfs.c pci_read_config -> pci.c pci_config_pm_runtime_get): a laptop's idle discrete
+// GPU, or the root port that cut its power, powers up for it. A bridge sleeps only while every
+// function below it does (rpm_suspend), so a config read of an awake function wakes nothing. Every
+// config read of vfio-hooks goes through here, and none is made while the function sleeps: where
+// only config space can tell, the fact is unknown until it wakes. (A function that suspends between
+// the status read and the config read is still read: the kernel offers no read that cannot wake.)
 ConfigBytes read_config(const OpenDirectory& device_dir, std::size_t offset, std::size_t length);
 ConfigBytes read_config(const std::filesystem::path& device_dir, std::size_t offset, std::size_t length);
 

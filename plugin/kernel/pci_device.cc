@@ -2,7 +2,9 @@
 #include "plugin/kernel/pci_device.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/kernel/config_space.h"
@@ -16,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Whether the header type is other than 0, told by what sysfs shows rather than by config byte
-// 0x0e, whose read would wake a runtime-suspended function (FACTS).
+// 0x0e, whose read would wake a runtime-suspended function or its bridge (FACTS).
 void read_header_type(const OpenDirectory& dir, PciDevice& device) {
   // pci-sysfs.c pci_bridge_attrs_are_visible: secondary_bus_number only where pci_is_bridge (header
   // type 1 or 2), since Linux 4.13. A stat reads no attribute.
@@ -42,16 +44,26 @@ std::optional<PciAddress> address_of_link(const OpenDirectory& dir, const char* 
   return *address;
 }
 
-// pci-sysfs.c modalias_show: "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X" from the fields the
-// vendor, device and class attributes show: one read instead of three.
-bool parse_modalias(const std::string& text, PciDevice& device) {
-  unsigned vendor = 0, id = 0, base = 0, sub = 0, interface = 0;
-  if (std::sscanf(text.c_str(), "pci:v%8Xd%8Xsv%*8Xsd%*8Xbc%2Xsc%2Xi%2X", &vendor, &id, &base, &sub, &interface) != 5) {
-    return false;
-  }
-  device.vendor = static_cast<std::uint16_t>(vendor);
-  device.device = static_cast<std::uint16_t>(id);
-  device.class_code = base << 16 | sub << 8 | interface;
+// The hex number of `digits` digits at `at` in `text` after `marker`.
+std::optional<unsigned> hex_field(std::string_view text, std::size_t at, std::string_view marker, std::size_t digits) {
+  if (text.substr(at, marker.size()) != marker || at + marker.size() + digits > text.size()) return std::nullopt;
+  unsigned value = 0;
+  const char* first = text.data() + at + marker.size();
+  const auto [end, error] = std::from_chars(first, first + digits, value, 16);
+  if (error != std::errc() || end != first + digits) return std::nullopt;
+  return value;
+}
+
+// pci-sysfs.c modalias_show prints "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X" from the fields
+// the vendor, device and class attributes show: one read instead of three.
+bool parse_modalias(std::string_view text, PciDevice& device) {
+  const auto vendor = hex_field(text, 0, "pci:v", 8), id = hex_field(text, 13, "d", 8);
+  const auto base = hex_field(text, 42, "bc", 2), sub = hex_field(text, 46, "sc", 2),
+             interface = hex_field(text, 50, "i", 2);
+  if (!vendor || !id || !base || !sub || !interface) return false;
+  device.vendor = static_cast<std::uint16_t>(*vendor);
+  device.device = static_cast<std::uint16_t>(*id);
+  device.class_code = *base << 16 | *sub << 8 | *interface;
   return true;
 }
 

@@ -86,7 +86,7 @@ void read_older_kernel(const HostPaths& paths, const PciAddress& address, const 
     capability.source = ResetSource::unknown;
     capability.unknown_reason = "Linux " + release +
                                 " has no reset_method and the device is asleep (runtime suspended): only its config "
-                                "space says, and reading that would wake it";
+                                "space says, and reading that would wake it or its bridge";
     capability.unknown_fix =
         "keep it awake (echo on > " + paths.shown(dir / "power" / "control") + "), or use Linux 5.15 or later";
     return;

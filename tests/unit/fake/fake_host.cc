@@ -307,6 +307,7 @@ void FakeHost::add_device(const Device& spec) {
   write_text(dir / "config", config_space(spec));
   write_text(dir / "power" / "control", "on\n");
   write_text(dir / "power" / "runtime_status", "active\n");
+  write_text(dir / "power_state", "D0\n");  // pci-sysfs.c power_state_show
   const std::string domain = spec.address.substr(0, 4);
   const unsigned bus = static_cast<unsigned>(std::stoul(spec.address.substr(5, 2), nullptr, 16));
   if (!spec.parent.empty() && is_bridge_header(spec.parent)) set_secondary_bus(parent, domain, bus);

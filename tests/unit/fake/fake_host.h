@@ -206,17 +206,22 @@ class FakeHost : public Kernel {
 
   // ---- Runtime power management (fake_host_power.cc) -----------------------------------------
   // Every function starts awake: power/control "on" (pci_pm_init forbids runtime PM until user space
-  // allows it), power/runtime_status "active". runtime_suspend() puts one to sleep as the kernel
-  // does once "auto" is written to power/control and it is idle (an unbound function; a driver's
-  // idle device, a laptop's discrete GPU): power/control "auto", runtime_status "suspended".
-  // FACTS: a read of its `config` resumes it (pci-sysfs.c pci_read_config -> pci_config_pm_runtime_get)
-  // and lets it suspend again when done (pci_config_pm_runtime_put): each such read is a wake, and it
-  // sleeps on. Nothing else the library reads wakes a function. Binding leaves the status as it is
-  // (the kernel resumes a function to probe it; vfio-pci lets an unused one sleep again).
-  void runtime_suspend(const std::string& address);
-  // The functions a config read woke since they were put to sleep, one entry per read, oldest
-  // first. Reads by any process are seen (inotify IN_ACCESS: a read(2) that returned data; an open
-  // alone is none, as for the kernel); the fake's own reads of config space never touch the file.
+  // allows it), power/runtime_status "active", power_state "D0". runtime_suspend() puts one to sleep
+  // as the kernel does once "auto" is written to power/control and it is idle: runtime_status
+  // "suspended"; an unbound function stays in D0 (pci_pm_runtime_suspend), a bound one goes to
+  // D3hot, or to D3cold where the platform can cut its power (`d3cold`: a laptop's discrete GPU). A
+  // bridge sleeps only once every function below it does (rpm_suspend: -EBUSY while a child is
+  // active): runtime_suspend throws otherwise.
+  // FACTS (pci.c pci_config_pm_runtime_get): a read of a function's `config` resumes the bridge above
+  // it (pm_runtime_get_sync of its parent) and, from D3cold, the function itself; both sleep again
+  // once the read is done (pci_config_pm_runtime_put). Nothing else the library reads wakes a
+  // function. Binding leaves the status as it is (the kernel resumes a function to probe it; vfio-pci
+  // lets an unused one sleep again).
+  void runtime_suspend(const std::string& address, bool d3cold = false);
+  // The functions a config read woke, one entry per read (inotify merges back-to-back reads of one
+  // file), oldest first. Reads by any process are seen (inotify IN_ACCESS: a read(2) that returned
+  // data; an open alone is none, as for the kernel); the fake's own reads of config space never
+  // touch the file.
   std::vector<std::string> wakes();
 
   // Host-wide switches.

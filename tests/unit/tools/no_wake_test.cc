@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// No command and no hook run wakes a sleeping device (FACTS: a config read resumes a function from
-// runtime suspend): vfioctl list, show, check and doctor, and the hook's prepare of a domain that
-// does not ask for it, on a fake kernel host whose config reads of a sleeping function count as wakes.
+// No command and no hook run wakes a sleeping device (FACTS: a config read resumes the bridge above
+// the function, and the function itself from D3cold): vfioctl list, show, check and doctor, and the
+// hook's prepare of a domain that does not ask for it, on a fake kernel host that counts those wakes.
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -23,17 +23,22 @@ namespace topo = topology;
 
 class NoWakeTest : public ::testing::Test {
  protected:
-  // The laptop's case: its discrete GPU and audio asleep (nouveau and snd_hda_intel let them
-  // suspend), and a bridge and an unbound VF asleep too (power/control "auto").
+  // A laptop's idle discrete GPU: GPU (D3cold), audio and their root port asleep. Also asleep: both
+  // NICs behind the PCI bridge and then the bridge, and an unbound VF (power/control "auto").
   void build_host() {
     topo::gpu_with_audio(fake);
     topo::bridge_with_two_nics(fake);
     topo::lone_nic(fake);
     topo::sriov_nic(fake);
     ASSERT_TRUE(fake.write_attribute(fake.at("/sys/bus/pci/drivers/igbvf/unbind"), topo::kSriovVf1));
-    for (const char* address : {topo::kGpu, topo::kGpuAudio, topo::kPciBridge, topo::kSriovVf1}) {
+    fake.runtime_suspend(topo::kGpu, true);
+    for (const char* address : {topo::kGpuAudio, topo::kGpuRootPort, topo::kBridgeE1000, topo::kBridgeRtl,
+                                topo::kPciBridge, topo::kSriovVf1}) {
       fake.runtime_suspend(address);
     }
+  }
+  void read_config_of(const std::string& address) {
+    std::ifstream(fake.at("/sys/bus/pci/devices/" + address + "/config")).get();
   }
 
   RunResult vfioctl(const std::vector<std::string>& args) {
@@ -73,13 +78,19 @@ class NoWakeTest : public ::testing::Test {
   RecordingLog log;
 };
 
-TEST_F(NoWakeTest, TheFakeCountsAConfigReadOfASleepingFunctionAsAWake) {
-  topo::lone_nic(fake);
-  fake.runtime_suspend(topo::kLoneNic);
-  std::ifstream(fake.at("/sys/bus/pci/devices/0000:03:00.0/power/runtime_status")).get();
-  EXPECT_THAT(fake.wakes(), IsEmpty()) << "its status is no wake";
-  std::ifstream(fake.at("/sys/bus/pci/devices/0000:03:00.0/config")).get();
-  EXPECT_EQ(fake.wakes(), std::vector<std::string>{topo::kLoneNic});
+TEST_F(NoWakeTest, TheFakeWakesWhatTheKernelWakesForAConfigRead) {
+  build_host();
+  std::ifstream(fake.at("/sys/bus/pci/devices/0000:01:00.0/power/runtime_status")).get();
+  read_config_of(topo::kSriovVf1);
+  EXPECT_THAT(fake.wakes(), IsEmpty()) << "its status is no wake, nor a D0 function's config on an awake bus";
+  read_config_of(topo::kGpuAudio);
+  EXPECT_EQ(fake.wakes(), std::vector<std::string>{topo::kGpuRootPort});
+  read_config_of(topo::kGpu);
+  EXPECT_EQ(fake.wakes(), (std::vector<std::string>{topo::kGpuRootPort, topo::kGpuRootPort, topo::kGpu}));
+  read_config_of(topo::kBridgeRtl);
+  EXPECT_EQ(fake.wakes().back(), topo::kPciBridge);
+  EXPECT_THROW(fake.runtime_suspend("0000:00:1c.0"), std::logic_error)
+      << "the lone NIC's root port does not sleep while the NIC is awake";
 }
 
 TEST_F(NoWakeTest, ListShowCheckAndDoctorWakeNothing) {
@@ -127,11 +138,12 @@ TEST_F(NoWakeTest, AnOlderKernelsResetFactsAreUnknownWhileItSleeps) {
   fake.set_kernel_release("5.10.0-28-amd64");
   build_host();
   const auto check = vfioctl({"check", "--xml", domain_file({topo::kGpu, topo::kGpuAudio})});
-  EXPECT_THAT(check.out, HasSubstr("vfio-hooks: 0000:01:00.0: warning: cannot tell whether it can be reset: Linux "
-                                   "5.10.0-28-amd64 has no reset_method and the device is asleep (runtime "
-                                   "suspended): only its config space says, and reading that would wake it; fix: "
-                                   "keep it awake (echo on > /sys/bus/pci/devices/0000:01:00.0/power/control), or "
-                                   "use Linux 5.15 or later\n"));
+  EXPECT_THAT(check.out,
+              HasSubstr("vfio-hooks: 0000:01:00.0: warning: cannot tell whether it can be reset: Linux "
+                        "5.10.0-28-amd64 has no reset_method and the device is asleep (runtime "
+                        "suspended): only its config space says, and reading that would wake it or its bridge; fix: "
+                        "keep it awake (echo on > /sys/bus/pci/devices/0000:01:00.0/power/control), or "
+                        "use Linux 5.15 or later\n"));
   EXPECT_THAT(vfioctl({"show", topo::kGpu}).out, HasSubstr("reset:        unknown: Linux 5.10.0-28-amd64 has no"));
   EXPECT_THAT(vfioctl({"show", topo::kLoneNic}).out, HasSubstr("reset:        flr pm bus (from config space)"));
   EXPECT_THAT(fake.wakes(), IsEmpty());
@@ -142,8 +154,9 @@ TEST_F(NoWakeTest, AnOlderKernelsResetFactsAreUnknownWhileItSleeps) {
 TEST_F(NoWakeTest, BeforeLinux413ASleepingBridgesHeaderIsUnknown) {
   fake.set_kernel_release("4.9.0-19-amd64");
   build_host();
-  EXPECT_EQ(row_of(topo::kGpuRootPort)["bridge"], true) << "awake: its header type read";
+  EXPECT_EQ(row_of("0000:00:1c.0")["bridge"], true) << "the lone NIC's root port, awake: its header type read";
   EXPECT_EQ(row_of(topo::kPciBridge)["bridge"], nullptr);
+  EXPECT_EQ(row_of(topo::kGpuRootPort)["bridge"], nullptr);
   EXPECT_THAT(vfioctl({"show", topo::kPciBridge}).out, HasSubstr("bridge or not: unknown while asleep"));
   EXPECT_EQ(row_of(topo::kLoneNic)["bridge"], false);
   EXPECT_THAT(fake.wakes(), IsEmpty());
