@@ -88,8 +88,10 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   if (ctx.options.json) {
     Json group = Json::array();
     for (const auto& m : members) {
-      group.push_back(Json{{"address", m.address.str()}, {"driver", m.driver.empty() ? Json(nullptr) : Json(m.driver)},
-                           {"bridge", m.is_bridge()}, {"blocks_group", !is_viable_member(m) && m.address != *address}});
+      group.push_back(Json{{"address", m.address.str()},
+                           {"driver", m.driver.empty() ? Json(nullptr) : Json(m.driver)},
+                           {"bridge", bridge_json(m)},
+                           {"blocks_group", !is_viable_member(m) && m.address != *address}});
     }
     print_json(ctx.out, Json{{"address", address->str()},
                              {"vendor_id", hex_id(device->vendor, 4)},
@@ -117,7 +119,8 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   auto& out = ctx.out;
   out << address->str() << "  " << device_name(names, facts, *device) << " [" << device->ids() << "]\n";
   out << "  class:        " << class_name(names, *device) << " (0x" << hex_id(device->class_code, 6) << ")"
-      << (device->is_bridge() ? ", bridge" : "") << '\n';
+      << (device->is_bridge() ? ", bridge" : "")
+      << (device->header_unknown ? ", bridge or not: unknown while asleep" : "") << '\n';
   out << "  driver:       " << driver_text(*device)
       << (override_read && !override_read->empty() ? " (driver_override " + *override_read + ")" : "") << '\n';
   out << "  reset:        " << reset_text(reset) << '\n';

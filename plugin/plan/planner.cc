@@ -107,8 +107,7 @@ class Planner {
 
     check_identity(requested, device);
     if (device.is_bridge()) {
-      plan_.findings.push_back(error("bridge", subject, "is a PCI bridge (header type " + std::to_string(device.header_type & 0x7f) +
-                                                  "); vfio-pci only takes endpoints",
+      plan_.findings.push_back(error("bridge", subject, "is a PCI bridge; vfio-pci only takes endpoints",
                                      "assign the devices behind the bridge instead"));
     }
     if (requested.kind == HostdevKind::interface && !device.physfn) {
@@ -314,6 +313,7 @@ class Planner {
         continue;
       }
       if (!reported_members_.insert(address).second) continue;
+      plan_.group_blockers.push_back(address);
       plan_.findings.push_back(
           error("group-not-viable", subject,
                 "IOMMU group " + std::to_string(group) + " is not viable: " + address.str() +

@@ -26,6 +26,9 @@ struct Plan {
   std::vector<Finding> findings;       // most important first
   // The host consoles to hand over before binding (console = release), one per GPU that carries one.
   std::vector<ConsoleHandover> consoles;
+  // The group members whose host drivers make a requested device's group not viable, each named by a
+  // group-not-viable finding, in the order found.
+  std::vector<PciAddress> group_blockers;
   bool refused() const { return has_errors(findings); }
 };
 

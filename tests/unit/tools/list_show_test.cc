@@ -57,6 +57,10 @@ TEST(VfioctlList, LocalFactsShowDriversAndGroupVerdicts) {
   EXPECT_EQ(by_address["0000:05:01.0"]["assignable"], "with-group");
   EXPECT_THAT(by_address["0000:05:01.0"]["reason"].get<std::string>(),
               HasSubstr("IOMMU group 7 is not viable: 0000:05:02.0 is bound to host driver 8139cp"));
+  // Its group-not-viable findings are given as the members that block it, whose drivers their own rows show.
+  EXPECT_EQ(by_address["0000:05:01.0"]["blocked_by"], nlohmann::json::array({"0000:05:02.0"}));
+  EXPECT_EQ(by_address["0000:05:01.0"]["findings"], nlohmann::json::array());
+  EXPECT_EQ(by_address["0000:05:02.0"]["driver"], "8139cp");
 }
 
 // list --json prints its rows one at a time; the text is what printing the whole value gives.
