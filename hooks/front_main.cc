@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // vfio-hooks-qemu: libvirt's qemu hook, the front (hooks/front.h). See docs/HOOK.md and
 // vfio-hooks-qemu(8). Plain libc on purpose: what it costs is what every domain's every operation pays.
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "hooks/front.h"
 #include "hooks/prefilter.h"
+#include "plugin/base/libvirt_files.h"
 #include "plugin/records/state_index.h"
 
 namespace {
@@ -53,21 +57,49 @@ void warning(std::string_view subject, const std::string& problem, std::string_v
   say(LOG_WARNING, subject, problem, fix);
 }
 
-// All of stdin, up to kMaxXmlInput and a byte (the engine refuses what is longer). A read error
-// ends the input early: the engine's reader then reports what it got.
-std::string read_stdin() {
-  std::string xml;
-  xml.resize(std::size_t{64} << 10);
+// All of `fd`, up to kMaxXmlInput and a byte (the engine refuses what is longer); false on a read
+// error, with what was read so far in `text`.
+bool read_all(int fd, std::string& text, std::size_t first_buffer) {
+  text.resize(first_buffer);
   std::size_t size = 0;
+  bool ok = true;
   while (size <= vfiohooks::kMaxXmlInput) {
-    if (size == xml.size()) xml.resize(xml.size() * 2);
-    const ssize_t n = ::read(STDIN_FILENO, xml.data() + size, xml.size() - size);
+    if (size == text.size()) text.resize(text.size() * 2);
+    const ssize_t n = ::read(fd, text.data() + size, text.size() - size);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
     if (n <= 0) break;
     size += static_cast<std::size_t>(n);
   }
-  xml.resize(size);
+  text.resize(size);
+  return ok;
+}
+
+// All of stdin. A read error ends the input early: the engine's reader then reports what it got.
+std::string read_stdin() {
+  std::string xml;
+  read_all(STDIN_FILENO, xml, std::size_t{64} << 10);
   return xml;
+}
+
+// Whether network `name` may be a hostdev pool, from the files the engine reads
+// (xml/network_source.h): a running network's status file, else its config. No such file: no such
+// network (libvirt refuses the start itself). Anything unread is a yes: the engine then decides.
+bool network_may_be_pool(std::string_view name, void*) {
+  if (name.empty() || name.find('/') != std::string_view::npos) return false;  // no network has such a name
+  for (const char* dir : {vfiohooks::kLibvirtNetworkStatusDir, vfiohooks::kLibvirtNetworkConfigDir}) {
+    const std::string path = std::string(dir) + "/" + std::string(name) + ".xml";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return true;
+    }
+    std::string xml;
+    const bool read = read_all(fd, xml, std::size_t{16} << 10);
+    ::close(fd);
+    return !read || xml.size() > vfiohooks::kMaxXmlInput || vfiohooks::network_may_be_hostdev_pool(xml);
+  }
+  return false;
 }
 
 // The engine sits beside the front, as the package installs both; /proc/self/exe is the front's
@@ -150,7 +182,7 @@ int main(int argc, char** argv) {
       return 0;
     case FrontStep::prepare: {
       const std::string xml = read_stdin();
-      if (!vfiohooks::may_assign_pci_device(xml)) return 0;
+      if (!vfiohooks::may_assign_pci_device(xml, network_may_be_pool, nullptr)) return 0;
       return hand_over(argv, step, &xml);
     }
     case FrontStep::release:

@@ -56,7 +56,8 @@ class HookRun {
 
   // prepare begin: plan, then refuse or bind every planned device, all or nothing.
   int prepare(std::istream& in) {
-    auto input = read_prepare_input(domain_, read_input(in), [&] { return env_.paths.config_file(); });
+    LibvirtNetworkFiles networks(env_.paths);
+    auto input = read_prepare_input(domain_, read_input(in), networks, [&] { return env_.paths.config_file(); });
     if (!input) return report(err_, env_.log, input.error());
     if (input->skip != PrepareInput::Skip::no) return 0;
     const Policy& policy = input->policy;

@@ -106,15 +106,58 @@ bool hostdev_may_be_pci(Attributes attributes) {
   return (!has_mode || mode_may_be_subsystem) && type_may_be_pci;
 }
 
-// <interface>: only type='hostdev' can be a PCI assignment (classify_interface).
-bool interface_may_be_hostdev(Attributes attributes) {
-  bool type_may_be_hostdev = false;
+// <interface>: type='hostdev' is a PCI assignment (classify_interface); type='network' may draw from
+// a hostdev pool, which only the network's definition says.
+struct InterfaceType {
+  bool may_be_hostdev = false;
+  bool may_be_network = false;
+};
+InterfaceType interface_type(Attributes attributes) {
+  InterfaceType type;
+  string_view name, value;
+  while (attributes.next(name, value)) {
+    if (is_prefixed(name, "type")) return {true, true};
+    if (name != "type") continue;
+    type.may_be_hostdev |= value_is(value, "hostdev") != Match::no;
+    type.may_be_network |= value_is(value, "network") != Match::no;
+  }
+  if (!attributes.ok()) return {true, true};
+  return type;
+}
+
+// <disk> and <backingStore>: type='nvme' takes the controller of its source (domain_hostdevs.cc).
+bool storage_may_be_nvme(Attributes attributes) {
+  bool type_may_be_nvme = false;
   string_view name, value;
   while (attributes.next(name, value)) {
     if (is_prefixed(name, "type")) return true;
-    if (name == "type") type_may_be_hostdev |= value_is(value, "hostdev") != Match::no;
+    if (name == "type") type_may_be_nvme |= value_is(value, "nvme") != Match::no;
   }
-  return !attributes.ok() || type_may_be_hostdev;
+  return !attributes.ok() || type_may_be_nvme;
+}
+
+// A <source> tag's network attribute, for `may_be_pool`. The reader sees the value with its
+// whitespace normalized and its references expanded: such a value is not judged here.
+bool source_may_name_a_pool(Attributes attributes, NetworkProbe may_be_pool, void* context) {
+  string_view name, value;
+  while (attributes.next(name, value)) {
+    if (is_prefixed(name, "network")) return true;
+    if (name != "network") continue;
+    if (value.find_first_of("&\t\r\n") != string_view::npos || may_be_pool == nullptr) return true;
+    if (may_be_pool(value, context)) return true;
+  }
+  return !attributes.ok();
+}
+
+// <forward> in a network definition: mode='hostdev' makes it a pool (xml/network_reader.cc).
+bool forward_may_be_hostdev(Attributes attributes) {
+  bool mode_may_be_hostdev = false;
+  string_view name, value;
+  while (attributes.next(name, value)) {
+    if (is_prefixed(name, "mode")) return true;
+    if (name == "mode") mode_may_be_hostdev |= value_is(value, "hostdev") != Match::no;
+  }
+  return !attributes.ok() || mode_may_be_hostdev;
 }
 
 // The XML declaration decides the encoding libxml2 decodes with. The tags can be found in the bytes
@@ -152,21 +195,47 @@ std::size_t plain_document_start(string_view xml) {
   return first;
 }
 
-}  // namespace
-
-bool may_assign_pci_device(string_view xml) {
-  const std::size_t start = plain_document_start(xml);
-  if (start == string_view::npos) return true;
-  // Every '<' that opens a start tag named hostdev or interface, whatever its prefix and wherever it
-  // is: an element name is never a reference, so a real one is always these bytes.
+// Calls `visit(local name, position after it)` for every '<' that opens a start tag, whatever its
+// prefix and wherever it is: an element name is never a reference, so a real one is always these
+// bytes. Stops at the first true.
+template <typename Visit>
+bool any_start_tag(string_view xml, std::size_t start, Visit visit) {
   for (std::size_t open = xml.find('<', start); open != string_view::npos; open = xml.find('<', open + 1)) {
     const std::size_t name_end = std::min(xml.find_first_of(" \t\r\n/>", open + 1), xml.size());
     string_view name = xml.substr(open + 1, name_end - open - 1);
     if (const std::size_t colon = name.rfind(':'); colon != string_view::npos) name.remove_prefix(colon + 1);
-    if (name == "hostdev" && hostdev_may_be_pci(Attributes(xml, name_end))) return true;
-    if (name == "interface" && interface_may_be_hostdev(Attributes(xml, name_end))) return true;
+    if (visit(name, name_end)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool may_assign_pci_device(string_view xml, NetworkProbe may_be_pool, void* context) {
+  const std::size_t start = plain_document_start(xml);
+  if (start == string_view::npos) return true;
+  bool network_interface = false;
+  const bool assigns = any_start_tag(xml, start, [&](string_view name, std::size_t end) {
+    if (name == "hostdev") return hostdev_may_be_pci(Attributes(xml, end));
+    if (name == "disk" || name == "backingStore") return storage_may_be_nvme(Attributes(xml, end));
+    if (name != "interface") return false;
+    const InterfaceType type = interface_type(Attributes(xml, end));
+    network_interface |= type.may_be_network;
+    return type.may_be_hostdev;
+  });
+  if (assigns) return true;
+  if (!network_interface) return false;
+  return any_start_tag(xml, start, [&](string_view name, std::size_t end) {
+    return name == "source" && source_may_name_a_pool(Attributes(xml, end), may_be_pool, context);
+  });
+}
+
+bool network_may_be_hostdev_pool(string_view network_xml) {
+  const std::size_t start = plain_document_start(network_xml);
+  if (start == string_view::npos) return true;
+  return any_start_tag(network_xml, start, [&](string_view name, std::size_t end) {
+    return name == "forward" && forward_may_be_hostdev(Attributes(network_xml, end));
+  });
 }
 
 }  // namespace vfiohooks

@@ -10,6 +10,7 @@
 #include "tools/domain_devices.h"
 #include "tools/echoed.h"
 #include "tools/failure.h"
+#include "tools/network_lookup.h"
 #include "tools/output.h"
 #include "xml/prepare_input.h"
 
@@ -86,6 +87,10 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
       print_consoles(ctx.out, "with console = release it would hand over", verdict.with_release);
     } else if (!verdict.note.empty()) {
       ctx.out << "domain " << verdict.domain << ": " << verdict.note << '\n';
+    } else if (verdict.to_bind.empty()) {
+      ctx.out << "domain " << verdict.domain
+              << ": the hook would let it start and bind nothing (libvirt binds what a hostdev network hands out, "
+                 "and a managed NVMe disk, itself)\n";
     } else {
       print_consoles(ctx.out, "domain " + verdict.domain + ": the hook would first hand over", verdict.consoles);
       ctx.out << "domain " << verdict.domain << ": the hook would bind";
@@ -127,7 +132,8 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
     if (facts->is_local()) return ctx.paths.config_file();
     return std::nullopt;
   };
-  auto read = read_prepare_input(name, xml, config_file);
+  NetworkLookup networks(ctx);
+  auto read = read_prepare_input(name, xml, networks, config_file);
   if (!read && from_file && read.error().code == "domain-xml") {
     const std::string file = file_name(vm["xml"].as<std::string>());
     verdict.domain = "in " + file;

@@ -62,13 +62,23 @@ Json row_json(const Row& row, const PciNames& names, const HostFacts& facts, Hos
   json["driver"] = d.driver.empty() ? Json(nullptr) : Json(d.driver);
   json["driver_override"] = override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr);
   json["locked"] = override_read ? Json(nullptr) : Json(override_read.error().message);
-  json["bridge"] = d.is_bridge();
+  json["bridge"] = bridge_json(d);
   json["reset"] = reset_json(read_reset_capability(host, d.address));
   json["assignable"] = to_string(row.verdict.kind);
   json["reason"] = row.verdict.reason;
   json["reason_code"] = row.verdict.code;
   json["reason_holder"] = row.verdict.holder.empty() ? Json(nullptr) : Json(row.verdict.holder);
-  json["findings"] = findings_json(row.verdict.findings);
+  // A group's members would each carry a group-not-viable finding for every other member on a host
+  // driver (an SR-IOV host: thousands of them, half the output): blocked_by names those members
+  // instead, and show and check give the findings.
+  Json findings = Json::array();
+  for (const auto& finding : row.verdict.findings) {
+    if (finding.code != "group-not-viable") findings.push_back(finding_json(finding));
+  }
+  json["findings"] = std::move(findings);
+  Json blocked_by = Json::array();
+  for (const auto& member : row.verdict.blocked_by) blocked_by.push_back(member.str());
+  json["blocked_by"] = std::move(blocked_by);
   json["held_by"] = nullptr;
   if (row.record) {
     json["held_by"]["domain"] = row.record->domain;
@@ -97,12 +107,19 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
   std::vector<Row> rows;
   // Each device and group read once for all the plans below, and the class directories indexed.
   HostSnapshot host = facts.snapshot(HostGuard::Lookup::whole_host);
-  DeviceAssessor assessor(host, config.defaults, records.records);
+  // In IOMMU group order (no group last), each group's functions in address order: the addresses
+  // are sorted, not the rows, which are large.
+  std::vector<std::pair<unsigned, PciAddress>> order;
   for (const auto& address : list_pci_addresses(facts.paths())) {
     const auto& device = host.device(address);
     if (!device) continue;
     if (only_group && device->iommu_group != only_group) continue;
-    Row row{*device, assessor.assess(address), std::nullopt, {}};
+    order.emplace_back(device->iommu_group.value_or(~0u), address);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  DeviceAssessor assessor(host, config.defaults, records.records);
+  for (const auto& [group, address] : order) {
+    Row row{*host.device(address), assessor.assess(address), std::nullopt, {}};
     for (const auto& record : records.records) {
       if (record.address == address) row.record = record;
     }
@@ -110,9 +127,6 @@ int run_list(Context& ctx, const po::variables_map& vm, const Operands&) {
     rows.push_back(std::move(row));
   }
   if (only_group && rows.empty()) throw Failure("no IOMMU group " + std::to_string(*only_group) + " on this host");
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.device.iommu_group.value_or(~0u) < b.device.iommu_group.value_or(~0u);
-  });
 
   PciNames names;
   if (ctx.options.json) {

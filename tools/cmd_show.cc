@@ -65,9 +65,13 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   const Verdict verdict = assess_device(facts, config.defaults, *address, records);
   const auto held = std::find_if(records.begin(), records.end(), [&](const Record& r) { return r.address == *address; });
   std::vector<std::string> assigned_in;
+  std::vector<std::string> in_networks;
   if (auto connection = ctx.connect(ctx.options.uri, Access::read_only)) {
     auto all = domain_assignments(*connection);
     if (auto it = all.find(*address); it != all.end()) assigned_in = it->second;
+    HostSnapshot host = facts.snapshot();
+    auto pools = pool_memberships(*connection, host);
+    if (auto it = pools.find(*address); it != pools.end()) in_networks = it->second;
   }
   std::vector<PciDevice> members;
   if (device->iommu_group) {
@@ -84,8 +88,10 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   if (ctx.options.json) {
     Json group = Json::array();
     for (const auto& m : members) {
-      group.push_back(Json{{"address", m.address.str()}, {"driver", m.driver.empty() ? Json(nullptr) : Json(m.driver)},
-                           {"bridge", m.is_bridge()}, {"blocks_group", !is_viable_member(m) && m.address != *address}});
+      group.push_back(Json{{"address", m.address.str()},
+                           {"driver", m.driver.empty() ? Json(nullptr) : Json(m.driver)},
+                           {"bridge", bridge_json(m)},
+                           {"blocks_group", !is_viable_member(m) && m.address != *address}});
     }
     print_json(ctx.out, Json{{"address", address->str()},
                              {"vendor_id", hex_id(device->vendor, 4)},
@@ -94,13 +100,15 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
                              {"class", hex_id(device->class_code, 6)},
                              {"class_name", class_name(names, *device)},
                              {"driver", device->driver.empty() ? Json(nullptr) : Json(device->driver)},
-                             {"driver_override", override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
+                             {"driver_override",
+                              override_read && !override_read->empty() ? Json(*override_read) : Json(nullptr)},
                              {"locked", override_read ? Json(nullptr) : Json(override_read.error().message)},
                              {"iommu_group", device->iommu_group ? Json(*device->iommu_group) : Json(nullptr)},
                              {"reset", reset_json(reset)},
                              {"group_members", group},
                              {"held_by", held == records.end() ? Json(nullptr) : record_json(*held)},
                              {"assigned_in", assigned_in},
+                             {"in_networks", in_networks},
                              {"assignable", std::string(to_string(verdict.kind))},
                              {"findings", findings_json(verdict.findings)},
                              {"steps", todo},
@@ -111,7 +119,8 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   auto& out = ctx.out;
   out << address->str() << "  " << device_name(names, facts, *device) << " [" << device->ids() << "]\n";
   out << "  class:        " << class_name(names, *device) << " (0x" << hex_id(device->class_code, 6) << ")"
-      << (device->is_bridge() ? ", bridge" : "") << '\n';
+      << (device->is_bridge() ? ", bridge" : "")
+      << (device->header_unknown ? ", bridge or not: unknown while asleep" : "") << '\n';
   out << "  driver:       " << driver_text(*device)
       << (override_read && !override_read->empty() ? " (driver_override " + *override_read + ")" : "") << '\n';
   out << "  reset:        " << reset_text(reset) << '\n';
@@ -128,6 +137,9 @@ int run_show(Context& ctx, const po::variables_map&, const Operands& operands) {
   std::string in;
   for (const auto& n : assigned_in) in += (in.empty() ? "" : ", ") + n;
   out << "  assigned in:  " << (in.empty() ? "-" : in) << '\n';
+  std::string pools;
+  for (const auto& n : in_networks) pools += (pools.empty() ? "" : ", ") + n;
+  if (!pools.empty()) out << "  in networks:  " << pools << " (hostdev networks: libvirt may hand it out)\n";
   out << "  assignable:   " << to_string(verdict.kind) << '\n';
   for (const auto& finding : verdict.findings) out << "    " << finding.line() << '\n';
   if (!todo.empty()) {

@@ -75,8 +75,8 @@ const std::vector<CommandSpec>& command_specs() {
        "one device in depth: group members, holder, verdict, what assigning it takes",
        "Shows DEV's ids, names, class and driver, how the kernel can reset it (its reset methods,\n"
        "and which other functions a bus reset would also reset), every member of its IOMMU group\n"
-       "and whether it blocks the group, which domain holds it or assigns it, the hook's findings\n"
-       "for a domain asking for it, and what binding it would do.",
+       "and whether it blocks the group, which domain holds it or assigns it, which hostdev networks\n"
+       "may hand it out, the hook's findings for a domain asking for it, and what binding it would do.",
        nullptr,
        1,
        1},

@@ -66,6 +66,7 @@ Verdict DeviceAssessor::assess(const PciAddress& address) {
   Verdict verdict;
   const Plan single = plan_for(host_, policy_, {address}, held_);
   verdict.findings = single.findings;
+  verdict.blocked_by = single.group_blockers;
   if (!single.refused()) {
     verdict.kind = Verdict::Kind::yes;
     return verdict;

@@ -19,10 +19,11 @@ namespace vfiohooks::vfioctl {
 // viable, for one that asks for its whole group.
 struct Verdict {
   enum class Kind { yes, with_group, no } kind = Kind::no;
-  std::string reason;             // the first error's problem; empty when yes
-  std::string code;               // the first error's Finding::code; empty when yes
-  std::string holder;             // the first error's Finding::holder ("/", "Xorg (pid 1234)")
-  std::vector<Finding> findings;  // of the single-device plan
+  std::string reason;                  // the first error's problem; empty when yes
+  std::string code;                    // the first error's Finding::code; empty when yes
+  std::string holder;                  // the first error's Finding::holder ("/", "Xorg (pid 1234)")
+  std::vector<Finding> findings;       // of the single-device plan
+  std::vector<PciAddress> blocked_by;  // its group-not-viable findings' members (Plan::group_blockers)
 };
 
 // Decides for `address` on the host `facts`, with the config's default policy (mode bind) and

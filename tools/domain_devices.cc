@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "plugin/plan/hostdev_pool.h"
 #include "xml/domain_reader.h"
+#include "xml/network_reader.h"
 
 namespace vfiohooks::vfioctl {
 
@@ -37,6 +39,20 @@ std::map<PciAddress, std::vector<std::string>> domain_assignments(const Connecti
     }
   }
   return assigned;
+}
+
+std::map<PciAddress, std::vector<std::string>> pool_memberships(const Connection& connection, HostSnapshot& host) {
+  std::map<PciAddress, std::vector<std::string>> pools;
+  auto names = connection.network_names();
+  if (!names) return pools;
+  for (const auto& name : *names) {
+    auto network = connection.network(name);
+    if (!network || !*network) continue;
+    auto pool = read_hostdev_network((*network)->first);
+    if (!pool || !*pool) continue;
+    for (const auto& address : pool_devices(host, **pool)) pools[address].push_back(name);
+  }
+  return pools;
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "plugin/base/error.h"
+#include "plugin/guard/host_snapshot.h"
 #include "plugin/records/pci_address.h"
 #include "tools/libvirt_client.h"
 
@@ -25,5 +26,10 @@ Expected<DomainXml> read_domain(const Connection& connection, const std::string&
 // Which domains' XML (persistent or live) assign each PCI address, for `list` and `show`.
 // Domains whose XML the reader refuses are skipped.
 std::map<PciAddress, std::vector<std::string>> domain_assignments(const Connection& connection);
+
+// Which hostdev networks (<forward mode='hostdev'>) may hand out each PCI address, as libvirt
+// describes its networks (virNetworkGetXMLDesc) and `host` lists a PF's VFs, for `show`. Networks
+// libvirt cannot describe are skipped.
+std::map<PciAddress, std::vector<std::string>> pool_memberships(const Connection& connection, HostSnapshot& host);
 
 }  // namespace vfiohooks::vfioctl

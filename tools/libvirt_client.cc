@@ -125,6 +125,66 @@ Expected<std::vector<std::string>> Connection::pci_node_device_xmls() const {
   return xmls;
 }
 
+Expected<std::optional<std::pair<std::string, bool>>> Connection::network(const std::string& name) const {
+  virNetworkPtr raw = virNetworkLookupByName(raw_, name.c_str());
+  if (raw == nullptr) {
+    if (virGetLastErrorCode() == VIR_ERR_NO_NETWORK) {
+      virResetLastError();
+      return std::nullopt;
+    }
+    return tl::unexpected(libvirt_error("cannot look up network " + name));
+  }
+  std::unique_ptr<char, FreeString> xml(virNetworkGetXMLDesc(raw, 0));
+  std::optional<Error> error;
+  if (!xml) error = libvirt_error("cannot read the XML of network " + name);
+  const bool active = virNetworkIsActive(raw) == 1;
+  virNetworkFree(raw);
+  if (error) return tl::unexpected(*error);
+  return std::pair<std::string, bool>(xml.get(), active);
+}
+
+Expected<std::vector<std::string>> Connection::network_ports(const std::string& name) const {
+  std::vector<std::string> xmls;
+  virNetworkPtr raw = virNetworkLookupByName(raw_, name.c_str());
+  if (raw == nullptr) return tl::unexpected(libvirt_error("cannot look up network " + name));
+  virNetworkPortPtr* ports = nullptr;
+  const int count = virNetworkListAllPorts(raw, &ports, 0);
+  if (count < 0) {
+    const bool unsupported = virGetLastErrorCode() == VIR_ERR_NO_SUPPORT;
+    auto error = libvirt_error("cannot list the ports of network " + name);
+    virNetworkFree(raw);
+    if (unsupported) return xmls;
+    return tl::unexpected(error);
+  }
+  std::optional<Error> error;
+  for (int i = 0; i < count; ++i) {
+    std::unique_ptr<char, FreeString> xml(virNetworkPortGetXMLDesc(ports[i], 0));
+    if (xml) {
+      xmls.emplace_back(xml.get());
+    } else if (!error) {
+      error = libvirt_error("cannot read a port of network " + name);
+    }
+    virNetworkPortFree(ports[i]);
+  }
+  std::free(ports);
+  virNetworkFree(raw);
+  if (error) return tl::unexpected(*error);
+  return xmls;
+}
+
+Expected<std::vector<std::string>> Connection::network_names() const {
+  virNetworkPtr* raws = nullptr;
+  const int count = virConnectListAllNetworks(raw_, &raws, 0);
+  if (count < 0) return tl::unexpected(libvirt_error("cannot list networks"));
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) {
+    if (const char* name = virNetworkGetName(raws[i])) names.emplace_back(name);
+    virNetworkFree(raws[i]);
+  }
+  std::free(raws);
+  return names;
+}
+
 // ---- Domain ----------------------------------------------------------------------------------
 
 Domain::Domain(Domain&& other) noexcept : raw_(std::exchange(other.raw_, nullptr)) {}

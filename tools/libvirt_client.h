@@ -4,11 +4,13 @@
 // The libvirt C API behind small RAII handles; every failure becomes an Error carrying libvirt's own
 // message (libvirt's default printing to stderr is switched off, so errors stay one line).
 
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-
-#include <string>
-#include <vector>
 
 #include "plugin/base/error.h"
 
@@ -39,6 +41,14 @@ class Connection {
   Expected<std::vector<Domain>> all_domains() const;
   // The XML (virNodeDeviceGetXMLDesc) of every PCI node device.
   Expected<std::vector<std::string>> pci_node_device_xmls() const;
+  // Network `name`'s live definition (virNetworkGetXMLDesc) and whether it runs; nullopt when
+  // libvirt has no such network.
+  Expected<std::optional<std::pair<std::string, bool>>> network(const std::string& name) const;
+  // The XML of each port of network `name` (virNetworkListAllPorts): what it handed out. Empty
+  // when the driver keeps no ports (the test driver).
+  Expected<std::vector<std::string>> network_ports(const std::string& name) const;
+  // The names of every network, defined or running.
+  Expected<std::vector<std::string>> network_names() const;
 
  private:
   virConnectPtr raw_ = nullptr;

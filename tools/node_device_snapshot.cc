@@ -20,17 +20,20 @@ std::string hex(unsigned value, int width) {
   return buffer;
 }
 
+// What the readers take vendor, device and class from (pci-sysfs.c modalias_show).
+std::string modalias(const NodeDevice& node) {
+  const unsigned class_code = node.class_code.value_or(0);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "pci:v%08Xd%08Xsv00000000sd00000000bc%02Xsc%02Xi%02X\n",
+                unsigned{node.vendor_id.value_or(0)}, unsigned{node.product_id.value_or(0)}, class_code >> 16,
+                (class_code >> 8) & 0xff, class_code & 0xff);
+  return buffer;
+}
+
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
   if (!out) throw fs::filesystem_error("cannot write", path, std::make_error_code(std::errc::io_error));
-}
-
-// Config space as far as the readers look: header type at 0x0e (FACTS: bridge = type 1).
-void write_config(const fs::path& path, bool bridge) {
-  std::string bytes(0x40, '\0');
-  bytes[0x0e] = bridge ? '\x01' : '\x00';
-  write_text(path, bytes);
 }
 
 void lay_out(const HostPaths& paths, const NodeDevice& node) {
@@ -39,7 +42,10 @@ void lay_out(const HostPaths& paths, const NodeDevice& node) {
   write_text(dir / "vendor", hex(node.vendor_id.value_or(0), 4) + "\n");
   write_text(dir / "device", hex(node.product_id.value_or(0), 4) + "\n");
   write_text(dir / "class", hex(node.class_code.value_or(0), 6) + "\n");
-  write_config(dir / "config", node.is_bridge);
+  write_text(dir / "modalias", modalias(node));
+  // What the readers take a bridge by: sysfs shows secondary_bus_number only on a bridge (pci-sysfs.c
+  // pci_bridge_attrs_are_visible). libvirt does not give the number: nothing reads it.
+  if (node.is_bridge) write_text(dir / "secondary_bus_number", "0\n");
   if (node.driver) {
     const fs::path driver_dir = paths.pci_driver(*node.driver);
     fs::create_directories(driver_dir);

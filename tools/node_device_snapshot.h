@@ -10,7 +10,7 @@
 namespace vfiohooks::vfioctl {
 
 // Lays libvirt's node devices out as a sysfs-shaped tree under `root` (an empty temp dir): device
-// dirs with vendor/device/class/config (header type byte), `driver` and `iommu_group` links,
+// dirs with vendor/device/class (and a bridge's secondary_bus_number), `driver` and `iommu_group` links,
 // SR-IOV physfn/virtfnN links, and /sys/kernel/iommu_groups/N/devices. The library's readers, and
 // so make_plan itself, then see a remote host's devices exactly as they see local ones: one
 // decision, whichever host it is about. Facts libvirt does not report are laid out as "ready"

@@ -69,6 +69,8 @@ Json finding_json(const Finding& finding) {
   return json;
 }
 
+Json bridge_json(const PciDevice& device) { return device.header_unknown ? Json(nullptr) : Json(device.is_bridge()); }
+
 Json findings_json(const std::vector<Finding>& findings) {
   Json list = Json::array();
   for (const auto& finding : findings) list.push_back(finding_json(finding));

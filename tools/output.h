@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plugin/base/finding.h"
+#include "plugin/kernel/pci_device.h"
 #include "plugin/records/console_record.h"
 #include "plugin/records/state_store.h"
 #include "tools/context.h"
@@ -39,6 +40,8 @@ void print_findings(std::ostream& out, const std::vector<Finding>& findings);
 // is not repeated: "vfio-hooks: SUBJECT: [warning: ]PROBLEM; fix: FIX".
 Json finding_json(const Finding& finding);
 Json findings_json(const std::vector<Finding>& findings);
+// Whether it is a bridge: true, false, or null when that cannot be told while it sleeps.
+Json bridge_json(const PciDevice& device);
 // {"device","domain","original_driver","original_override","iommu_group","companion","phase","since"}.
 Json record_json(const Record& record);
 // {"gpu","domain","released":[{"kind","name","where"}],"since"} — a host console handed over.

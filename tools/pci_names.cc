@@ -8,6 +8,8 @@ extern "C" {
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <tuple>
 
 namespace vfiohooks::vfioctl {
 
@@ -39,10 +41,19 @@ std::string lookup(pci_access* access, int flags, unsigned a, unsigned b) {
 
 struct PciNames::Access {
   pci_access* raw = nullptr;
+  // Each name looked up once: an SR-IOV host lists thousands of functions with the same ids.
+  std::map<std::tuple<int, unsigned, unsigned>, std::string> known;
+
+  std::string name(int flags, unsigned a, unsigned b) {
+    auto found = known.find({flags, a, b});
+    if (found == known.end()) found = known.emplace(std::tuple{flags, a, b}, lookup(raw, flags, a, b)).first;
+    return found->second;
+  }
 };
 
 PciNames::PciNames() : access_(std::make_unique<Access>()) {
-  // No pci_init(): that would open the bus; name lookups need only the id database.
+  // No pci_init() or pci_scan_bus(): its sysfs access reads every function's config space, which
+  // wakes a runtime-suspended one or its bridge (FACTS). Name lookups need only the id database.
   access_->raw = pci_alloc();
   access_->raw->warning = ignore;
   access_->raw->debug = ignore;
@@ -56,14 +67,14 @@ PciNames::PciNames() : access_(std::make_unique<Access>()) {
 
 PciNames::~PciNames() { pci_cleanup(access_->raw); }
 
-std::string PciNames::vendor(std::uint16_t vendor) const { return lookup(access_->raw, PCI_LOOKUP_VENDOR, vendor, 0); }
+std::string PciNames::vendor(std::uint16_t vendor) const { return access_->name(PCI_LOOKUP_VENDOR, vendor, 0); }
 
 std::string PciNames::device(std::uint16_t vendor, std::uint16_t device) const {
-  return lookup(access_->raw, PCI_LOOKUP_DEVICE, vendor, device);
+  return access_->name(PCI_LOOKUP_DEVICE, vendor, device);
 }
 
 std::string PciNames::class_name(std::uint32_t class_code) const {
-  return lookup(access_->raw, PCI_LOOKUP_CLASS, class_code >> 8, 0);
+  return access_->name(PCI_LOOKUP_CLASS, class_code >> 8, 0);
 }
 
 }  // namespace vfiohooks::vfioctl

@@ -33,6 +33,73 @@ Assignment classify_interface(const xmlNode* interface, const xmlNode* address) 
   return *type == "pci" ? Assignment::pci : Assignment::none;
 }
 
+class Finder {
+ public:
+  explicit Finder(std::string_view name) : name_(name) {}
+
+  Expected<void> element(xmlNode* element) {
+    if (is_element(element, "disk")) return disk_chain(element);
+    const bool hostdev = is_element(element, "hostdev");
+    if (!hostdev && !is_element(element, "interface")) return {};
+    const xmlNode* source = child_element(element, "source");
+    if (!hostdev && attribute(element, "type") == "network") {
+      // virDomainNetDefParseXML reads ./source/@network; without it libvirt refuses the domain.
+      if (auto network = source ? attribute(source, "network") : std::nullopt) found_.networks.push_back(*network);
+      return {};
+    }
+    const xmlNode* address = source ? child_element(source, "address") : nullptr;
+    const std::string_view tag = hostdev ? "<hostdev type='pci'>" : "<interface type='hostdev'>";
+    const Assignment assignment =
+        hostdev ? (is_pci_hostdev(element) ? Assignment::pci : Assignment::none) : classify_interface(element, address);
+    if (assignment == Assignment::none) return {};
+    if (assignment == Assignment::broken || address == nullptr) {
+      return fail(where(name_, element, tag) + " has no <source><address type='pci' .../>");
+    }
+    return add(element, address, tag, hostdev ? HostdevKind::hostdev : HostdevKind::interface,
+               attribute(element, "managed") == "yes");
+  }
+
+  DomainAssignments take() { return std::move(found_); }
+
+ private:
+  // <disk type='nvme'> and every <backingStore type='nvme'> below it: libvirt detaches the
+  // controller of each NVMe source in a disk's chain (virhostdev.c virHostdevGetNVMeDeviceList).
+  // virDomainDiskSourceNVMeParse wants <source type='pci'> with an <address>; `managed` is a
+  // tristate that virDomainDiskDefPostParse turns from absent into yes.
+  Expected<void> disk_chain(xmlNode* disk) {
+    for (xmlNode* layer = disk; layer != nullptr; layer = child_element(layer, "backingStore")) {
+      if (attribute(layer, "type") != "nvme") continue;
+      xmlNode* source = child_element(layer, "source");
+      if (source == nullptr) continue;  // an empty drive: nothing to detach
+      constexpr std::string_view tag = "<disk type='nvme'>";
+      const xmlNode* address = child_element(source, "address");
+      if (attribute(source, "type") != "pci" || address == nullptr) {
+        return fail(where(name_, layer, tag) + " has no <source type='pci'><address .../>");
+      }
+      auto added = add(layer, address, tag, HostdevKind::nvme, attribute(source, "managed") != "no");
+      if (!added) return added;
+    }
+    return {};
+  }
+
+  Expected<void> add(xmlNode* element, const xmlNode* address, std::string_view tag, HostdevKind kind, bool managed) {
+    auto pci = read_pci_address_element(address);
+    if (!pci) return fail(where(name_, address, tag) + ": " + pci.error().message);
+    for (const PciHostdevElement& earlier : found_.devices) {
+      if (earlier.address != *pci) continue;
+      // One controller, one disk per namespace: libvirt detaches it once (the first disk's managed).
+      if (earlier.kind == HostdevKind::nvme && kind == HostdevKind::nvme) return {};
+      return fail(where(name_, element, tag) + ": " + pci->str() + " is assigned twice (first at line " +
+                  std::to_string(line_of(earlier.element)) + ")");
+    }
+    found_.devices.push_back({element, *pci, kind, managed});
+    return {};
+  }
+
+  std::string_view name_;
+  DomainAssignments found_;
+};
+
 }  // namespace
 
 Expected<std::string> domain_name(xmlDoc* doc) {
@@ -47,36 +114,15 @@ Expected<std::string> domain_name(xmlDoc* doc) {
   return printable(text, 64);
 }
 
-Expected<std::vector<PciHostdevElement>> find_pci_hostdevs(xmlDoc* doc, std::string_view name) {
-  std::vector<PciHostdevElement> found;
+Expected<DomainAssignments> find_pci_hostdevs(xmlDoc* doc, std::string_view name) {
+  Finder finder(name);
   const xmlNode* devices = child_element(xmlDocGetRootElement(doc), "devices");
-  if (devices == nullptr) return found;
+  if (devices == nullptr) return finder.take();
   for (xmlNode* element = devices->children; element != nullptr; element = element->next) {
-    const bool hostdev = is_element(element, "hostdev");
-    if (!hostdev && !is_element(element, "interface")) continue;
-    const xmlNode* source = child_element(element, "source");
-    const xmlNode* address = source ? child_element(source, "address") : nullptr;
-    const std::string_view tag = hostdev ? "<hostdev type='pci'>" : "<interface type='hostdev'>";
-
-    const Assignment assignment = hostdev ? (is_pci_hostdev(element) ? Assignment::pci
-                                                                     : Assignment::none)
-                                          : classify_interface(element, address);
-    if (assignment == Assignment::none) continue;
-    if (assignment == Assignment::broken || address == nullptr) {
-      return fail(where(name, element, tag) + " has no <source><address type='pci' .../>");
-    }
-    auto pci = read_pci_address_element(address);
-    if (!pci) return fail(where(name, address, tag) + ": " + pci.error().message);
-    for (const PciHostdevElement& earlier : found) {
-      if (earlier.address == *pci) {
-        return fail(where(name, element, tag) + ": " + pci->str() + " is assigned twice (first at line " +
-                    std::to_string(line_of(earlier.element)) + ")");
-      }
-    }
-    found.push_back({element, *pci, hostdev ? HostdevKind::hostdev : HostdevKind::interface,
-                     attribute(element, "managed") == "yes"});
+    auto found = finder.element(element);
+    if (!found) return tl::unexpected(found.error());
   }
-  return found;
+  return finder.take();
 }
 
 }  // namespace vfiohooks

@@ -12,7 +12,8 @@ namespace {
 bool named(const xmlChar* name, std::string_view expected) { return expected == reinterpret_cast<const char*>(name); }
 
 // What read_domain_xml looks at, and so all the tree it needs: <name>, <uuid>, <devices>' <hostdev>
-// and <interface>, <metadata>'s elements in our namespace, each with everything inside it.
+// and <interface>, of its <disk>s the <source> and <backingStore> chain only, <metadata>'s elements
+// in our namespace, each with everything inside it.
 bool domain_reader_keeps(const xmlNode* parent, const xmlChar* name, const xmlChar* uri) {
   const xmlNode* grandparent = parent->parent;
   if (grandparent == nullptr || grandparent->type != XML_ELEMENT_NODE) {  // parent is the root
@@ -20,8 +21,14 @@ bool domain_reader_keeps(const xmlNode* parent, const xmlChar* name, const xmlCh
            (named(name, "name") || named(name, "uuid") || named(name, "devices") || named(name, "metadata"));
   }
   if (grandparent->parent == nullptr || grandparent->parent->type != XML_ELEMENT_NODE) {  // below the root
-    if (is_element(parent, "devices")) return uri == nullptr && (named(name, "hostdev") || named(name, "interface"));
+    if (is_element(parent, "devices")) {
+      return uri == nullptr && (named(name, "hostdev") || named(name, "interface") || named(name, "disk"));
+    }
     if (is_element(parent, "metadata")) return uri != nullptr && named(uri, kMetadataNamespace);
+  }
+  // A disk is kept for its NVMe sources: a domain's many disks cost two elements each.
+  if (is_element(parent, "disk") || is_element(parent, "backingStore")) {
+    return uri == nullptr && (named(name, "source") || named(name, "backingStore"));
   }
   return true;
 }
@@ -43,7 +50,8 @@ Expected<DomainRequest> read_domain_xml(std::string_view xml) {
   request.name = text_content(child_element(root, "name"));
   if (const xmlNode* uuid = child_element(root, "uuid")) request.uuid = text_content(uuid);
   request.metadata = metadata->overrides;
-  for (const PciHostdevElement& hostdev : *hostdevs) {
+  request.networks = std::move(hostdevs->networks);
+  for (const PciHostdevElement& hostdev : hostdevs->devices) {
     RequestedDevice device;
     device.address = hostdev.address;
     device.kind = hostdev.kind;

@@ -14,8 +14,10 @@ inline constexpr std::string_view kMetadataPrefix = "vfio";
 
 // Reads what vfio-hooks needs from a libvirt domain XML (the hook's stdin, or GetXMLDesc): name,
 // uuid (empty when absent), every PCI assignment in <devices> (<hostdev mode='subsystem'
-// type='pci'> and <interface type='hostdev'>; other hostdevs are ignored) with its numbers read
-// exactly as libvirt reads them, and <metadata><vfio:hooks> merged into the devices it names.
+// type='pci'>, <interface type='hostdev'> and the controllers of <disk type='nvme'>; other
+// hostdevs are ignored) with its numbers read exactly as libvirt reads them, the networks of
+// <interface type='network'> (hostdev pools are found by read_prepare_input, which reads the
+// networks), and <metadata><vfio:hooks> merged into the devices it names.
 // Fails with one line naming the domain and line: untrusted-input limits (size, <!DOCTYPE>),
 // malformed XML, a root other than <domain>, no <name>, a PCI hostdev without a valid source
 // address, an address assigned twice, or bad metadata. Metadata naming an address the domain does not

@@ -158,7 +158,7 @@ Expected<ParsedDomain> parse_domain(std::string_view domain_xml) {
   if (!name) return tl::unexpected(name.error());
   auto hostdevs = find_pci_hostdevs(doc->get(), *name);
   if (!hostdevs) return tl::unexpected(hostdevs.error());
-  return ParsedDomain{std::move(*doc), std::move(*name), std::move(*hostdevs)};
+  return ParsedDomain{std::move(*doc), std::move(*name), std::move(hostdevs->devices)};
 }
 
 Expected<std::string> add_hostdevs(std::string_view domain_xml, const std::vector<HostdevSpec>& specs) {
@@ -205,7 +205,8 @@ Expected<std::string> remove_hostdevs(std::string_view domain_xml,
   for (const PciAddress& address : addresses) {
     xmlNode* element = nullptr;
     for (const PciHostdevElement& hostdev : existing) {
-      if (hostdev.address == address) element = hostdev.element;
+      // An NVMe disk is a disk: vfioctl detach takes only what vfioctl attach adds.
+      if (hostdev.address == address && hostdev.kind != HostdevKind::nvme) element = hostdev.element;
     }
     if (element == nullptr) {
       missing += (missing.empty() ? "" : ", ") + address.str();

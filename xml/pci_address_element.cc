@@ -8,12 +8,9 @@
 namespace vfiohooks {
 namespace {
 
-Expected<unsigned long> read_number(const xmlNode* address, const char* name, bool required) {
+Expected<unsigned long> read_number(const xmlNode* address, const char* name) {
   const auto text = attribute(address, name);
-  if (!text) {
-    if (required) return fail(std::string("<address> has no '") + name + "' attribute");
-    return 0UL;
-  }
+  if (!text) return 0UL;
   const auto value = parse_c_unsigned(*text, 0);
   if (!value) {
     return fail(std::string("<address ") + name + "='" + printable(*text, 32) +
@@ -25,13 +22,13 @@ Expected<unsigned long> read_number(const xmlNode* address, const char* name, bo
 }  // namespace
 
 Expected<PciAddress> read_pci_address_element(const xmlNode* address) {
-  const auto domain = read_number(address, "domain", false);
+  const auto domain = read_number(address, "domain");
   if (!domain) return tl::unexpected(domain.error());
-  const auto bus = read_number(address, "bus", true);
+  const auto bus = read_number(address, "bus");
   if (!bus) return tl::unexpected(bus.error());
-  const auto slot = read_number(address, "slot", true);
+  const auto slot = read_number(address, "slot");
   if (!slot) return tl::unexpected(slot.error());
-  const auto function = read_number(address, "function", true);
+  const auto function = read_number(address, "function");
   if (!function) return tl::unexpected(function.error());
   auto result = make_pci_address(*domain, *bus, *slot, *function);
   if (!result) {

@@ -9,10 +9,10 @@
 namespace vfiohooks {
 
 // Reads `<address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>` as libvirt's
-// virPCIDeviceAddressParseXML does: each number via parse_c_unsigned(.., 0) (so "010" is 8, " 3"
-// is 3, "0x1g" and "-1" are refused), a missing domain is 0, then the PCI ranges. Stricter than
-// libvirt in one way: a missing bus, slot or function is an error, not 0 (libvirt always writes
-// all four). Fails with a message naming the attribute and its value, without location.
+// virPCIDeviceAddressParseXML (src/conf/device_conf.c) does: each number via
+// parse_c_unsigned(.., 0) (so "010" is 8, " 3" is 3, "0x1g" and "-1" are refused), each of the four
+// 0 when missing (virXMLPropUInt with VIR_XML_PROP_NONE leaves the zeroed field), then the PCI
+// ranges. Fails with a message naming the attribute and its value, without location.
 Expected<PciAddress> read_pci_address_element(const xmlNode* address);
 
 }  // namespace vfiohooks

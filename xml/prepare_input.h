@@ -12,6 +12,7 @@
 #include "plugin/base/finding.h"
 #include "plugin/plan/domain_request.h"
 #include "plugin/records/policy.h"
+#include "xml/network_source.h"
 
 namespace vfiohooks {
 
@@ -20,7 +21,7 @@ namespace vfiohooks {
 struct PrepareInput {
   enum class Skip {
     no,              // plan it
-    no_pci_hostdev,  // the domain assigns no PCI device: nothing to do, nothing to read
+    no_pci_hostdev,  // the domain assigns no PCI device and draws from no hostdev pool: nothing to do
     mode_off,        // the config or the domain's metadata switch vfio-hooks off for it
   };
   DomainRequest request;
@@ -33,9 +34,12 @@ struct PrepareInput {
 using ConfigLocator = std::function<std::optional<std::filesystem::path>()>;
 
 // Reads `xml` (the domain XML on the hook's stdin, or from libvirt), names the domain `name` (libvirt's
-// argv name; the XML's own name when empty), and, only when it assigns a PCI device, the config file.
-// Fails with the one finding that makes the hook refuse: unreadable domain XML or an invalid config.
+// argv name; the XML's own name when empty), reads from `networks` each network an <interface
+// type='network'> names (a hostdev pool becomes a DomainRequest::pools entry, with the ports it has
+// handed out), and, only when the domain assigns a PCI device or draws from a pool, the config file.
+// Fails with the one finding that makes the hook refuse: unreadable domain XML, a network definition
+// or port that cannot be read, or an invalid config.
 tl::expected<PrepareInput, Finding> read_prepare_input(std::string_view name, std::string_view xml,
-                                                       const ConfigLocator& config_file);
+                                                       NetworkSource& networks, const ConfigLocator& config_file);
 
 }  // namespace vfiohooks

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/kernel/config_space.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 namespace vfiohooks {
@@ -57,14 +58,28 @@ std::optional<ConfigSpaceResets> parse_config_space_resets(std::string_view byte
   return resets;
 }
 
-std::optional<ConfigSpaceResets> read_config_space_resets(const std::filesystem::path& config) {
-  std::ifstream in(config, std::ios::binary);
-  if (!in) return std::nullopt;
-  // The standard capabilities all live in the first 256 bytes.
-  std::string bytes(0x100, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  return parse_config_space_resets(bytes);
+bool runtime_suspended(const OpenDirectory& device_dir) {
+  const auto status = device_dir.attribute("power/runtime_status");
+  return status == "suspended" || status == "suspending";
+}
+
+ConfigBytes read_config(const OpenDirectory& device_dir, std::size_t offset, std::size_t length) {
+  ConfigBytes config;
+  if (runtime_suspended(device_dir)) {
+    config.asleep = true;
+    return config;
+  }
+  const int fd = ::openat(device_dir.fd(), "config", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return config;
+  config.bytes.resize(length);
+  const ssize_t got = ::pread(fd, config.bytes.data(), length, static_cast<off_t>(offset));
+  ::close(fd);
+  config.bytes.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return config;
+}
+
+ConfigBytes read_config(const std::filesystem::path& device_dir, std::size_t offset, std::size_t length) {
+  return read_config(OpenDirectory(device_dir), offset, length);
 }
 
 }  // namespace vfiohooks

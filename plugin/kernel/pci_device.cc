@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "plugin/kernel/pci_device.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <string_view>
 
 #include "plugin/base/sysfs_reader.h"
+#include "plugin/kernel/config_space.h"
 #include "plugin/kernel/process_stat.h"
 #include "plugin/records/state_store.h"
 
@@ -17,15 +17,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The header type lives at config space offset 0x0e; sysfs lets anyone read the first 64 bytes.
-// One pread of that byte: a buffered stream would read (and the kernel fetch) a page of config space.
-std::uint8_t read_header_type(const OpenDirectory& dir) {
-  const int fd = ::openat(dir.fd(), "config", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  unsigned char header = 0;
-  const bool read = ::pread(fd, &header, 1, 0x0e) == 1;
-  ::close(fd);
-  return read ? header : 0;
+// Whether the header type is other than 0, told by what sysfs shows rather than by config byte
+// 0x0e, whose read would wake a runtime-suspended function or its bridge (FACTS).
+void read_header_type(const OpenDirectory& dir, PciDevice& device) {
+  // pci-sysfs.c pci_bridge_attrs_are_visible: secondary_bus_number only where pci_is_bridge (header
+  // type 1 or 2), since Linux 4.13. A stat reads no attribute.
+  if (dir.exists("secondary_bus_number")) {
+    device.bridge = true;
+    return;
+  }
+  // A bridge's child bus is a pci_bus class device below it (probe.c pci_alloc_child_bus): without
+  // one it is an endpoint on any kernel.
+  if (!dir.exists("pci_bus")) return;
+  // A bridge on a kernel before 4.13, or an endpoint hosting a PCI domain of its own (VMD): only the
+  // header type byte tells them apart.
+  const auto config = read_config(dir, 0x0e, 1);
+  device.header_unknown = config.asleep;
+  device.bridge = config.bytes.size() == 1 && (static_cast<unsigned char>(config.bytes[0]) & 0x7f) != 0;
 }
 
 std::optional<PciAddress> address_of_link(const OpenDirectory& dir, const char* link) {
@@ -34,6 +42,29 @@ std::optional<PciAddress> address_of_link(const OpenDirectory& dir, const char* 
   auto address = parse_pci_address(*name);
   if (!address) return std::nullopt;
   return *address;
+}
+
+// The hex number of `digits` digits at `at` in `text` after `marker`.
+std::optional<unsigned> hex_field(std::string_view text, std::size_t at, std::string_view marker, std::size_t digits) {
+  if (text.substr(at, marker.size()) != marker || at + marker.size() + digits > text.size()) return std::nullopt;
+  unsigned value = 0;
+  const char* first = text.data() + at + marker.size();
+  const auto [end, error] = std::from_chars(first, first + digits, value, 16);
+  if (error != std::errc() || end != first + digits) return std::nullopt;
+  return value;
+}
+
+// pci-sysfs.c modalias_show prints "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X" from the fields
+// the vendor, device and class attributes show: one read instead of three.
+bool parse_modalias(std::string_view text, PciDevice& device) {
+  const auto vendor = hex_field(text, 0, "pci:v", 8), id = hex_field(text, 13, "d", 8);
+  const auto base = hex_field(text, 42, "bc", 2), sub = hex_field(text, 46, "sc", 2),
+             interface = hex_field(text, 50, "i", 2);
+  if (!vendor || !id || !base || !sub || !interface) return false;
+  device.vendor = static_cast<std::uint16_t>(*vendor);
+  device.device = static_cast<std::uint16_t>(*id);
+  device.class_code = *base << 16 | *sub << 8 | *interface;
+  return true;
 }
 
 std::optional<unsigned> parse_unsigned(const std::string& text) {
@@ -55,17 +86,17 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   // Opened once (resolving the /sys/bus/pci/devices link once); each attribute is read relative to it.
   const fs::path path = paths.pci_device(address);
   const OpenDirectory dir(path);
-  if (!dir.is_open()) return fail("no PCI device " + address.str() + " on this host", ENODEV);
   PciDevice device;
   device.address = address;
-  device.vendor = static_cast<std::uint16_t>(dir.number("vendor", 16).value_or(0));
-  device.device = static_cast<std::uint16_t>(dir.number("device", 16).value_or(0));
-  device.class_code = static_cast<std::uint32_t>(dir.number("class", 16).value_or(0));
-  device.header_type = read_header_type(dir);
-  // The link, vendor, class, config, iommu_group, vfio-dev, boot_vga and reset_method never take the
-  // device lock.
+  // Every PCI function shows modalias: without it the function went away while we looked.
+  const auto modalias = dir.attribute("modalias");
+  if (!modalias || !parse_modalias(*modalias, device))
+    return fail("no PCI device " + address.str() + " on this host", ENODEV);
+  read_header_type(dir, device);
+  // The link, modalias, iommu_group, vfio-dev, boot_vga and reset_method never take the device lock.
   device.driver = dir.link_name("driver").value_or("");
-  device.vfio_variant = dir.exists("vfio-dev");
+  // A vfio driver's device (class vfio-dev, 6.1) lives below the function only while it is bound.
+  device.vfio_variant = device.is_bound() && dir.exists("vfio-dev");
   if (auto group = dir.link_name("iommu_group")) device.iommu_group = parse_unsigned(*group);
   // boot_vga exists only on VGA functions (pci-sysfs.c pci_dev_attrs_are_visible: pci_is_vga, class
   // 0x0300 or the pre-2.0 VGA 0x0001).

@@ -23,7 +23,11 @@ struct PciDevice {
   std::uint16_t vendor = 0;
   std::uint16_t device = 0;
   std::uint32_t class_code = 0;    // 0xCCSSPP: class, subclass, prog-if
-  std::uint8_t header_type = 0;    // config byte 0x0e, multifunction bit included
+  // A header type other than 0 (a PCI-to-PCI or CardBus bridge): vfio-pci refuses these (FACTS: -EINVAL).
+  bool bridge = false;
+  // The header type could not be told without waking the function (a kernel before 4.13 shows it only
+  // in config space, and the function is runtime suspended): `bridge` is false then.
+  bool header_unknown = false;
   std::string driver;              // empty when unbound
   bool vfio_variant = false;       // <dev>/vfio-dev exists: bound to vfio-pci or a vfio variant driver
   std::optional<unsigned> iommu_group;
@@ -40,15 +44,15 @@ struct PciDevice {
   // nothing may be written to the device, nor its driver_override read, while this is set.
   std::optional<BlockedWrite> blocked_write;
 
-  // Header type other than 0 (bridge, CardBus): vfio-pci refuses these (FACTS: -EINVAL).
-  bool is_bridge() const { return (header_type & 0x7f) != 0; }
+  bool is_bridge() const { return bridge; }
   bool is_bound() const { return !driver.empty(); }
   // "8086:10d3"
   std::string ids() const;
 };
 
 // Reads the device at `address`; fails when sysfs has no such device. Never waits for the device's
-// lock (see plugin/records/blocked_write.h): it reads no attribute that takes it.
+// lock (see plugin/records/blocked_write.h): it reads no attribute that takes it. Never wakes it from
+// runtime suspend: it reads config space only through read_config (plugin/kernel/config_space.h).
 Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address);
 // Every PCI function on the host, in address order.
 std::vector<PciAddress> list_pci_addresses(const HostPaths& paths);

@@ -14,6 +14,7 @@
 #include "plugin/guard/host_snapshot.h"
 #include "plugin/kernel/host_readiness.h"
 #include "plugin/kernel/iommu_group.h"
+#include "plugin/plan/hostdev_pool.h"
 #include "plugin/reset/reset_readiness.h"
 
 namespace vfiohooks {
@@ -60,7 +61,8 @@ class Planner {
   }
 
   Plan run() {
-    if (active_.empty()) return {};
+    const bool pools = !domain_.pools.empty() && policy_.mode != Mode::off;
+    if (active_.empty() && !pools) return {};
     plan_.findings = check_host(host_.readiness());
     for (const auto& orphan : domain_.orphan_metadata) {
       plan_.findings.push_back({Severity::warning, orphan.str(),
@@ -73,6 +75,9 @@ class Planner {
         if (active_.contains(requested.address)) check_requested(requested);
       }
       check_resets();
+      if (pools) {
+        for (const auto& pool : domain_.pools) check_pool(pool);
+      }
     }
     // What the host is seen to do comes before what the guard could not see.
     std::stable_partition(plan_.findings.begin(), plan_.findings.end(),
@@ -100,17 +105,21 @@ class Planner {
       plan_.findings.push_back(blocked_finding(subject, device, ""));
       return;
     }
-    const Mode mode = requested.mode.value_or(policy_.mode);
+    const Mode mode = mode_of(requested);
     const std::size_t errors_before = error_count();
 
     check_identity(requested, device);
     if (device.is_bridge()) {
-      plan_.findings.push_back(error("bridge", subject, "is a PCI bridge (header type " + std::to_string(device.header_type & 0x7f) +
-                                                  "); vfio-pci only takes endpoints",
+      plan_.findings.push_back(error("bridge", subject, "is a PCI bridge; vfio-pci only takes endpoints",
                                      "assign the devices behind the bridge instead"));
     }
     if (requested.kind == HostdevKind::interface && !device.physfn) {
       plan_.findings.push_back(error("not-a-vf", subject, "is not an SR-IOV VF, but <interface type='hostdev'> takes VFs only",
+                                     "assign it with <hostdev mode='subsystem' type='pci'> instead"));
+    }
+    if (requested.kind == HostdevKind::pool && !device.physfn) {
+      plan_.findings.push_back(error("not-a-vf", subject,
+                                     "is not an SR-IOV VF, but a hostdev network hands out VFs only",
                                      "assign it with <hostdev mode='subsystem' type='pci'> instead"));
     }
     if (!device.virtfns.empty()) {
@@ -139,6 +148,58 @@ class Planner {
     if (mode != Mode::bind) return;
     add_to_bind(device, false);
     for (const auto& companion : companions) add_to_bind(companion, true);
+  }
+
+  // The hook binds what the domain names, but libvirt binds a managed NVMe disk's controller itself
+  // (its NVMe bookkeeping, virhostdev.c virHostdevPrepareOneNVMeDevice, shares one controller
+  // between disks): that one is validated only.
+  Mode mode_of(const RequestedDevice& requested) const {
+    const Mode mode = requested.mode.value_or(policy_.mode);
+    if (requested.kind == HostdevKind::nvme && requested.managed && mode == Mode::bind) return Mode::validate;
+    return mode;
+  }
+
+  // The devices a hostdev network may hand this domain. libvirt gives each of the domain's interfaces
+  // on it the first device no running domain holds, in the network's order, after this hook ran, and
+  // binds it itself (or, managed='no', wants it on vfio-pci already): the hook binds none of them. The
+  // ones the domain gets now must be safe (errors refuse); the others are warnings, since libvirt hands
+  // them out when those before them are taken.
+  void check_pool(const HostdevPool& pool) {
+    std::vector<PciAddress> free;
+    for (const auto& address : pool_devices(host_, pool)) {
+      if (std::find(pool.handed_out.begin(), pool.handed_out.end(), address) == pool.handed_out.end()) {
+        free.push_back(address);
+      }
+    }
+    const std::size_t next = std::min<std::size_t>(pool.interfaces, free.size());
+    for (std::size_t i = 0; i < next; ++i) active_.insert(free[i]);
+    for (std::size_t i = 0; i < free.size(); ++i) check_pool_device(pool, free[i], i < next);
+  }
+
+  // A pool device checked as an assignment libvirt binds (mode validate), its findings named as the
+  // pool's: errors for a device the domain gets now, warnings for the rest.
+  void check_pool_device(const HostdevPool& pool, const PciAddress& address, bool next) {
+    const std::size_t first = plan_.findings.size();
+    RequestedDevice device;
+    device.address = address;
+    device.kind = HostdevKind::pool;
+    device.managed = pool.managed;
+    device.mode = Mode::validate;
+    check_requested(device);
+    if (!resettable_checks_.empty() && resettable_checks_.back().address == address) {
+      for (auto& finding : reset_findings(host_, resettable_checks_.back(), active_, policy_.reset)) {
+        plan_.findings.push_back(std::move(finding));
+      }
+      resettable_checks_.pop_back();
+    }
+    const std::string edit = "take it out of network " + pool.network + " (virsh net-edit " + pool.network + ")";
+    for (std::size_t i = first; i < plan_.findings.size(); ++i) {
+      Finding& finding = plan_.findings[i];
+      finding.subject += " in network " + pool.network;
+      if (!next) finding.severity = Severity::warning;
+      if (is_reset_finding(finding) || finding.code == "unmanaged-on-host-driver") continue;
+      finding.fix = next ? edit + ": libvirt hands out its first free device" : edit + " before libvirt hands it out";
+    }
   }
 
   // Whether each device the domain may have can be reset between VM runs
@@ -261,6 +322,7 @@ class Planner {
         continue;
       }
       if (!reported_members_.insert(address).second) continue;
+      plan_.group_blockers.push_back(address);
       plan_.findings.push_back(
           error("group-not-viable", subject,
                 "IOMMU group " + std::to_string(group) + " is not viable: " + address.str() +

@@ -31,6 +31,9 @@ struct Plan {
   // The O_EXCL claims on the disks of the devices to bind, made by the look and held until each
   // device is unbound (take_devices releases them on every path). Shared by copies of the plan.
   std::shared_ptr<DiskClaims> claims = std::make_shared<DiskClaims>();
+  // The group members whose host drivers make a requested device's group not viable, each named by a
+  // group-not-viable finding, in the order found.
+  std::vector<PciAddress> group_blockers;
   bool refused() const { return has_errors(findings); }
 };
 

@@ -75,14 +75,28 @@ void list_bus_reset_hits(HostSnapshot& host, const PciAddress& address, ResetCap
 
 // A kernel without reset_method (< 5.15): `reset` exists only when the kernel found a method
 // (pci_create_capabilities_sysfs: dev->reset_fn); config space says which.
-void read_older_kernel(const fs::path& dir, const std::string& release, ResetCapability& capability) {
+void read_older_kernel(const HostPaths& paths, const PciAddress& address, const std::string& release,
+                       ResetCapability& capability) {
+  const fs::path dir = paths.pci_device(address);
   capability.source = ResetSource::none_listed;
   if (!path_exists(dir / "reset")) return;
-  const auto resets = read_config_space_resets(dir / "config");
+  // The standard capabilities all live in the first 256 bytes.
+  const auto config = read_config(dir, 0, 0x100);
+  if (config.asleep) {
+    capability.source = ResetSource::unknown;
+    capability.unknown_reason = "Linux " + release +
+                                " has no reset_method and the device is asleep (runtime suspended): only its config "
+                                "space says, and reading that would wake it or its bridge";
+    capability.unknown_fix =
+        "keep it awake (echo on > " + paths.shown(dir / "power" / "control") + "), or use Linux 5.15 or later";
+    return;
+  }
+  const auto resets = parse_config_space_resets(config.bytes);
   if (!resets) {
     capability.source = ResetSource::unknown;
     capability.unknown_reason =
         "Linux " + release + " has no reset_method, and config space past its first 64 bytes is readable only by root";
+    capability.unknown_fix = "run this as root (the hook does)";
     return;
   }
   capability.source = ResetSource::config_space;
@@ -118,7 +132,7 @@ void read_methods(HostSnapshot& host, const PciAddress& address, BusTopology top
     capability.source = ResetSource::none_listed;
     return;
   }
-  read_older_kernel(host.paths().pci_device(address), *release, capability);
+  read_older_kernel(host.paths(), address, *release, capability);
 }
 
 }  // namespace

@@ -30,6 +30,7 @@ struct ResetCapability {
   std::vector<std::string> methods;
   bool disabled = false;       // reset_method is empty: every method was switched off by a write to it
   std::string unknown_reason;  // for ResetSource::unknown
+  std::string unknown_fix;     // what would let it be seen
   // The bridge whose secondary bus reset would reset this function; nullopt on a root bus, where no
   // bus reset exists (pci_parent_bus_reset, pci_bus_reset: !bus->self).
   std::optional<PciAddress> upstream_bridge;

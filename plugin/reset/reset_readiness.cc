@@ -59,7 +59,7 @@ class ResetCheck {
   void check_reachable(const std::set<PciAddress>& domain_devices) {
     if (capability_.source == ResetSource::unknown) {
       finding("reset-unknown", "cannot tell whether it can be reset: " + capability_.unknown_reason,
-              "run this as root (the hook does)");
+              capability_.unknown_fix);
       return;
     }
     if (capability_.resets_alone()) return;

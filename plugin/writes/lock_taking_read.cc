@@ -48,20 +48,25 @@ bool write_all(int fd, const void* data, std::size_t size) {
     if (fd < 0) {
       answer.error = errno;
     } else {
+      // sysfs shows an attribute whole in the first read (at most a page): a read that does not
+      // fill the buffer ends it, as in read_attribute.
       for (;;) {
-        const ssize_t got = ::read(fd, text + answer.length, sizeof text - answer.length);
+        const std::size_t room = sizeof text - answer.length;
+        const ssize_t got = ::read(fd, text + answer.length, room);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) answer.error = errno;
-        if (got <= 0 || answer.length + static_cast<std::size_t>(got) == sizeof text) {
-          if (got > 0) answer.length += static_cast<std::uint32_t>(got);
-          break;
-        }
+        if (got <= 0) break;
         answer.length += static_cast<std::uint32_t>(got);
+        if (static_cast<std::size_t>(got) < room) break;
       }
       ::close(fd);
     }
     if (answer.error != 0) answer.length = 0;
-    if (!write_all(out, &answer, sizeof answer) || !write_all(out, text, answer.length)) ::_exit(EPIPE);
+    // One write per answer: its head and text.
+    static char message[sizeof(Answer) + kMaxText];
+    std::memcpy(message, &answer, sizeof answer);
+    std::memcpy(message + sizeof answer, text, answer.length);
+    if (!write_all(out, message, sizeof answer + answer.length)) ::_exit(EPIPE);
   }
   ::_exit(0);
 }

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot read %s\n", argv[2]);
     return 2;
   }
-  auto input = vfiohooks::read_prepare_input("", *xml, [] { return std::nullopt; });
+  vfiohooks::LibvirtNetworkFiles networks{vfiohooks::HostPaths(argv[1])};
+  auto input = vfiohooks::read_prepare_input("", *xml, networks, [] { return std::nullopt; });
   if (!input) {
     std::fprintf(stderr, "%s\n", input.error().line().c_str());
     return 1;

@@ -62,8 +62,9 @@ BENCHMARK(parse_pci_address);
 void read_and_plan_1mib_domain(benchmark::State& state) {
   auto& host = vfiohooks::bench::shared_sriov_host(16);
   const std::string xml = vfiohooks::bench::domain_xml_with_vfs(64, std::size_t{1} << 20);
+  vfiohooks::LibvirtNetworkFiles networks(host.paths());
   for (auto _ : state) {
-    auto input = vfiohooks::read_prepare_input("sriov", xml, [] { return std::nullopt; });
+    auto input = vfiohooks::read_prepare_input("sriov", xml, networks, [] { return std::nullopt; });
     if (!input) {
       state.SkipWithError(input.error().line().c_str());
       break;

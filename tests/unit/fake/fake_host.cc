@@ -62,6 +62,14 @@ DevNumber dev_number(const std::string& text) {
   return *number;
 }
 
+// pci-sysfs.c modalias_show (no subsystem ids here).
+std::string modalias(unsigned vendor, unsigned device, unsigned class_code) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", vendor, device, 0u, 0u,
+                class_code >> 16, (class_code >> 8) & 0xff, class_code & 0xff);
+  return buffer;
+}
+
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
@@ -131,11 +139,6 @@ std::string joined(const std::vector<std::string>& words) {
   std::string text;
   for (const auto& word : words) text += (text.empty() ? "" : " ") + word;
   return text;
-}
-
-bool release_has_reset_method(const std::string& release) {
-  unsigned major = 0, minor = 0;
-  return std::sscanf(release.c_str(), "%u.%u", &major, &minor) == 2 && (major > 5 || (major == 5 && minor >= 15));
 }
 
 Expected<void> kernel_error(int code, const fs::path& path, std::string_view value) {
@@ -210,6 +213,7 @@ FakeHost::FakeHost() {
 }
 
 FakeHost::~FakeHost() {
+  if (inotify_fd_ >= 0) ::close(inotify_fd_);
   if (::getpid() != owner_pid_) return;
   for (const auto& address : names_in(at("/.fake-kernel/locked"))) {
     try {
@@ -266,6 +270,36 @@ void FakeHost::make_driver_dir(const std::string& driver) {
   }
 }
 
+bool FakeHost::release_at_least(unsigned major, unsigned minor) const {
+  unsigned is_major = 0, is_minor = 0;
+  const std::string release = trim(read_text(at("/proc/sys/kernel/osrelease")));
+  return std::sscanf(release.c_str(), "%u.%u", &is_major, &is_minor) == 2 &&
+         (is_major > major || (is_major == major && is_minor >= minor));
+}
+
+void FakeHost::set_secondary_bus(const fs::path& bridge_dir, const std::string& domain, unsigned bus) const {
+  // pci-sysfs.c pci_bridge_attrs_are_visible: since 4.13, only on a bridge (pci_is_bridge).
+  if (release_at_least(4, 13)) {
+    write_text(bridge_dir / "secondary_bus_number", std::to_string(bus) + "\n");
+    write_text(bridge_dir / "subordinate_bus_number", std::to_string(bus) + "\n");
+  }
+  // probe.c pci_alloc_child_bus: the child bus, a pci_bus class device named DDDD:BB, below its bridge.
+  std::error_code error;
+  fs::remove_all(bridge_dir / "pci_bus", error);
+  fs::create_directories(bridge_dir / "pci_bus" / (domain + ":" + hex(bus, 2)));
+  const fs::path next = at("/.fake-kernel/next-bus");
+  if (bus + 1 > std::stoul("0" + trim(read_text(next)))) write_text(next, std::to_string(bus + 1) + "\n");
+}
+
+std::string FakeHost::hardware_config(const std::string& address) const {
+  return read_text(at("/.fake-kernel/config") / address);
+}
+
+bool FakeHost::is_bridge_header(const std::string& address) const {
+  const std::string config = hardware_config(address);
+  return config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0;
+}
+
 void FakeHost::add_device(const Device& spec) {
   const fs::path parent =
       spec.parent.empty() ? at("/sys/devices/pci" + spec.address.substr(0, 4) + ":00") : device_dir(spec.parent);
@@ -275,7 +309,20 @@ void FakeHost::add_device(const Device& spec) {
   write_text(dir / "vendor", "0x" + hex(spec.vendor, 4) + "\n");
   write_text(dir / "device", "0x" + hex(spec.device, 4) + "\n");
   write_text(dir / "class", "0x" + hex(spec.class_code, 6) + "\n");
+  write_text(dir / "modalias", modalias(spec.vendor, spec.device, spec.class_code));
+  write_text(at("/.fake-kernel/config") / spec.address, config_space(spec));
   write_text(dir / "config", config_space(spec));
+  write_text(dir / "power" / "control", "on\n");
+  write_text(dir / "power" / "runtime_status", "active\n");
+  write_text(dir / "power_state", "D0\n");  // pci-sysfs.c power_state_show
+  const std::string domain = spec.address.substr(0, 4);
+  const unsigned bus = static_cast<unsigned>(std::stoul(spec.address.substr(5, 2), nullptr, 16));
+  if (!spec.parent.empty() && is_bridge_header(spec.parent)) set_secondary_bus(parent, domain, bus);
+  if ((spec.header_type & 0x7f) != 0) {
+    // Its child bus gets the next free number until a function below it says which it is.
+    const auto next = static_cast<unsigned>(std::stoul("0" + trim(read_text(at("/.fake-kernel/next-bus")))));
+    set_secondary_bus(dir, domain, std::max(bus + 1, next));
+  }
   write_text(dir / "driver_override", spec.driver_override.empty() ? "(null)\n" : spec.driver_override + "\n");
   // pci-sysfs.c pci_dev_attrs_are_visible: boot_vga only on VGA functions (pci_is_vga: class 0x0300,
   // or the pre-2.0 "not defined, VGA" 0x0001), never on 3D or other display controllers.
@@ -295,7 +342,7 @@ void FakeHost::add_device(const Device& spec) {
   // and `reset` only when it found one (pci_dev_reset_method_attr_is_visible, pci_dev_reset_attr_is_visible).
   if (const auto methods = probe_reset_methods(spec.address); !methods.empty()) {
     write_text(dir / "reset", "");
-    if (release_has_reset_method(trim(read_text(at("/proc/sys/kernel/osrelease"))))) {
+    if (release_at_least(5, 15)) {
       write_text(dir / "reset_method", joined(methods) + "\n");
     }
   }
@@ -397,8 +444,7 @@ void FakeHost::set_kernel_release(const std::string& release) {
 
 void FakeHost::read_config_unprivileged() {
   for (const auto& address : names_in(at("/sys/bus/pci/devices"))) {
-    const fs::path config = device_dir(address) / "config";
-    write_text(config, read_text(config).substr(0, 64));
+    write_text(device_dir(address) / "config", hardware_config(address).substr(0, 64));
   }
 }
 
@@ -672,8 +718,7 @@ bool FakeHost::matches(const std::string& driver, const std::string& address) co
 int FakeHost::probe(const std::string& driver, const std::string& address) {
   if (driver != "vfio-pci") return 0;
   const fs::path dir = device_dir(address);
-  const std::string config = read_text(dir / "config");
-  if (config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0) return EINVAL;
+  if (is_bridge_header(address)) return EINVAL;
   if (fs::exists(dir / "sriov_numvfs") && trim(attribute_of(address, "sriov_numvfs")) != "0") return EBUSY;
   return 0;
 }
@@ -744,8 +789,7 @@ std::vector<std::string> FakeHost::probe_reset_methods(const std::string& addres
     if (offers(method)) methods.push_back(method);
   }
   const fs::path dir = device_dir(address);
-  const std::string config = read_text(dir / "config");
-  const bool bridge = config.size() > 0x0e && (static_cast<unsigned char>(config[0x0e]) & 0x7f) != 0;
+  const bool bridge = is_bridge_header(address);
   const fs::path bus = dir.parent_path();
   bool alone = true;
   for (const auto& name : names_in(bus)) alone = alone && (!is_pci_address(name) || name == address);

@@ -256,12 +256,33 @@ class FakeHost : public Kernel {
   std::string platform_driver_of(const std::string& device) const;  // "" when unbound
   bool platform_device_exists(const std::string& device) const;
 
+  // ---- Runtime power management (fake_host_power.cc) -----------------------------------------
+  // Every function starts awake: power/control "on" (pci_pm_init forbids runtime PM until user space
+  // allows it), power/runtime_status "active", power_state "D0". runtime_suspend() puts one to sleep
+  // as the kernel does once "auto" is written to power/control and it is idle: runtime_status
+  // "suspended"; an unbound function stays in D0 (pci_pm_runtime_suspend), a bound one goes to
+  // D3hot, or to D3cold where the platform can cut its power (`d3cold`: a laptop's discrete GPU). A
+  // bridge sleeps only once every function below it does (rpm_suspend: -EBUSY while a child is
+  // active): runtime_suspend throws otherwise.
+  // FACTS (pci.c pci_config_pm_runtime_get): a read of a function's `config` resumes the bridge above
+  // it (pm_runtime_get_sync of its parent) and, from D3cold, the function itself; both sleep again
+  // once the read is done (pci_config_pm_runtime_put). Nothing else the library reads wakes a
+  // function. Binding leaves the status as it is (the kernel resumes a function to probe it; vfio-pci
+  // lets an unused one sleep again).
+  void runtime_suspend(const std::string& address, bool d3cold = false);
+  // The functions a config read woke, one entry per read (inotify merges back-to-back reads of one
+  // file), oldest first. Reads by any process are seen (inotify IN_ACCESS: a read(2) that returned
+  // data; an open alone is none, as for the kernel); the fake's own reads of config space never
+  // touch the file.
+  std::vector<std::string> wakes();
+
   // Host-wide switches.
   void set_interrupt_remapping(bool on);
   void set_allow_unsafe_interrupts(bool allowed);
   void remove_iommu();              // no groups, no iommu_group links: the IOMMU is off
   // Boots a kernel of another release (default 6.8.0-fake): before 5.15 there is no reset_method,
-  // only `reset`. Call it before adding devices.
+  // only `reset`; before 4.13 a bridge shows no secondary_bus_number (only its pci_bus directory, and
+  // its config space, say it is one). Call it before adding devices.
   void set_kernel_release(const std::string& release);
   // Every config file shows only its first 64 bytes: what a process without CAP_SYS_ADMIN reads
   // (pci_read_config).
@@ -337,6 +358,13 @@ class FakeHost : public Kernel {
   void make_driver_dir(const std::string& driver);
   void probe_unbound_devices(const std::string& driver);  // driver registration, new_id
   std::optional<unsigned> group_of(const std::string& address) const;
+  // Config space as the device holds it (the fake's own copy: reading the sysfs file would count as
+  // a wake), and whether its header type is other than 0.
+  std::string hardware_config(const std::string& address) const;
+  bool is_bridge_header(const std::string& address) const;
+  // A bridge's secondary bus as sysfs shows it: secondary_bus_number (>= 4.13) and pci_bus/DDDD:BB.
+  void set_secondary_bus(const std::filesystem::path& bridge_dir, const std::string& domain, unsigned bus) const;
+  bool release_at_least(unsigned major, unsigned minor) const;
   std::vector<std::string> probe_reset_methods(const std::string& address) const;
   Expected<void> write_reset_method(const std::string& address, const std::filesystem::path& path, std::string value);
   bool is_vfio_driver(const std::string& driver) const;
@@ -407,6 +435,10 @@ class FakeHost : public Kernel {
   std::set<std::string> bound_namespaces_;                 // network namespaces a bind mount keeps
   unsigned next_detached_ = 1;
   int next_visitor_ = 30000;
+  // Runtime PM (fake_host_power.cc): one inotify instance watching sleeping functions' config files.
+  int inotify_fd_ = -1;
+  std::map<int, std::string> watched_;  // watch descriptor -> address
+  std::vector<std::string> wakes_;
 };
 
 }  // namespace vfiohooks::testing

@@ -31,6 +31,10 @@ bool is_master_kind(const std::string& kind) {
 void FakeHost::add_net(const std::string& address, const std::string& interface) {
   const fs::path dir = device_dir(address) / "net" / interface;
   write_text(dir / "operstate", "up\n");
+  // The netdev's parent device, as netdev_register_kobject links it: kernfs_get_target_path climbs
+  // to a common ancestor of the target's parent and names the target, "../../../0000:02:00.0".
+  const fs::path device = device_dir(address);
+  fs::create_symlink(device.parent_path().lexically_relative(dir) / device.filename(), dir / "device");
   relink(at("/sys/class/net") / interface, dir);
   net_dirs_[interface] = dir;
   network().add_link("host", {.name = interface, .parent_bus = "pci", .parent_device = address, .sysfs_dir = dir});

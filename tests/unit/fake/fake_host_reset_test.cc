@@ -24,6 +24,10 @@ class FakeHostResetTest : public ::testing::Test {
   std::string reset_method(const std::string& address) {
     return read_attribute(dev(address, "reset_method")).value_or("(absent)");
   }
+  // What a reader of its sysfs config file finds.
+  std::optional<ConfigSpaceResets> config_resets(const std::string& address) {
+    return parse_config_space_resets(read_config(host.at("/sys/bus/pci/devices/" + address), 0, 0x100).bytes);
+  }
   int code_of(const Expected<void>& result) { return result ? 0 : result.error().code; }
   FakeHost host;
 };
@@ -32,16 +36,16 @@ TEST_F(FakeHostResetTest, ConfigSpaceCarriesARealCapabilityList) {
   topo::lone_nic(host);
   topo::gpu_with_audio(host);
   topo::boot_vga_console(host);
-  const auto nic = read_config_space_resets(dev(topo::kLoneNic, "config"));
+  const auto nic = config_resets(topo::kLoneNic);
   ASSERT_TRUE(nic);
   EXPECT_TRUE(nic->flr);
   EXPECT_TRUE(nic->pm);
   EXPECT_FALSE(nic->af_flr);
-  const auto gpu = read_config_space_resets(dev(topo::kGpu, "config"));
+  const auto gpu = config_resets(topo::kGpu);
   ASSERT_TRUE(gpu);
   EXPECT_FALSE(gpu->flr);
   EXPECT_FALSE(gpu->pm);  // No_Soft_Reset
-  EXPECT_TRUE(read_config_space_resets(dev(topo::kBootVga, "config"))->af_flr);
+  EXPECT_TRUE(config_resets(topo::kBootVga)->af_flr);
   EXPECT_EQ(std::filesystem::file_size(dev(topo::kLoneNic, "config")), 4096u);  // PCI Express
 }
 
@@ -91,7 +95,7 @@ TEST_F(FakeHostResetTest, OlderKernelsHaveResetOnly) {
   EXPECT_EQ(read_attribute(host.at("/proc/sys/kernel/osrelease")), "5.10.0-28-amd64");
   host.read_config_unprivileged();
   EXPECT_EQ(std::filesystem::file_size(dev(topo::kLoneNic, "config")), 64u);
-  EXPECT_FALSE(read_config_space_resets(dev(topo::kLoneNic, "config")));
+  EXPECT_FALSE(config_resets(topo::kLoneNic));
 }
 
 }  // namespace

@@ -98,6 +98,13 @@ void nvme_with_root_fs(FakeHost& host) {
   host.add_swap("/dev/dm-1");
 }
 
+void spare_nvme(FakeHost& host) {
+  host.add_driver({"nvme", {"144d:a808"}, "nvme"});
+  host.add_device({.address = kSpareNvme, .vendor = 0x144d, .device = 0xa808, .class_code = 0x010802,
+                   .iommu_group = kSpareNvmeGroup, .driver = "nvme", .pcie = true, .flr = true, .pm = true});
+  host.add_block(kSpareNvme, "nvme/nvme1/nvme1n1", "259:5");
+}
+
 namespace {
 void route_nic(FakeHost& host) {
   host.add_driver({"e1000e", {"8086:15bb", "8086:15b8"}, "e1000e"});

@@ -42,6 +42,12 @@ inline constexpr const char* kNvme = "0000:04:00.0";
 inline constexpr unsigned kNvmeGroup = 13;
 void nvme_with_root_fs(FakeHost& host);
 
+// A second NVMe controller (144d:a808) alone in its group on the root bus, with /dev/nvme1n1 (259:5)
+// and nothing mounted: a drive a domain may have as a <disk type='nvme'>.
+inline constexpr const char* kSpareNvme = "0000:07:00.0";
+inline constexpr unsigned kSpareNvmeGroup = 61;
+void spare_nvme(FakeHost& host);
+
 // A NIC (enp6s0) carrying the default route; or the same NIC enslaved to bond0, which has the route.
 inline constexpr const char* kRouteNic = "0000:06:00.0";
 inline constexpr unsigned kRouteNicGroup = 16;

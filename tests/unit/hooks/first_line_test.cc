@@ -5,16 +5,16 @@
 // fix included, behind the prefix libvirt builds. A code without a case here fails the test: a new
 // finding must show it fits too.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
 
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "hooks/hook_runner.h"
 #include "plugin/base/deadline.h"
@@ -342,6 +342,13 @@ const std::map<std::string, Case>& cases() {
           ASSERT_TRUE(held);
           r.run(domain_xml({with({topo::kLoneNic})}));
         }}},
+      {"network-unreadable",
+       {"network sriov-pool-enp5s0f0: cannot read its definition",
+        [](HookRun& r) {
+          topo::lone_nic(r.host);
+          std::filesystem::create_directories(r.host.at("/run/libvirt/network/sriov-pool-enp5s0f0.xml"));
+          r.run(domain_xml({"<interface type='network'><source network='sriov-pool-enp5s0f0'/></interface>"}));
+        }}},
       {"left-vfio",
        {"warning: is recorded as held by domain",
         [](HookRun& r) {
@@ -378,6 +385,25 @@ TEST(FirstLine, EveryDocumentedCodeHasACase) {
     EXPECT_TRUE(cases().contains(code)) << "finding code '" << code << "' (docs/ERRORS.md) has no case in " << __FILE__
                                         << ": add one that makes it happen";
   }
+}
+
+// A device of a hostdev network is named with its network: the longest such first line, the host's
+// default route through a VF of a long-named network, still fits.
+TEST(FirstLine, AHostdevNetworksDeviceFits) {
+  HookRun run;
+  topo::sriov_nic(run.host);
+  run.host.add_route("enp2s0v0", /*is_default=*/true);
+  const std::string network = "sriov-pool-enp5s0f0";
+  std::filesystem::create_directories(run.host.at("/run/libvirt/network"));
+  std::ofstream(run.host.at("/run/libvirt/network/" + network + ".xml"))
+      << "<networkstatus><network><name>" << network << "</name><forward mode='hostdev' managed='yes'><address "
+      << "type='pci' domain='0x0000' bus='0x02' slot='0x10' function='0x0'/></forward></network></networkstatus>";
+  EXPECT_EQ(run.run(domain_xml({"<interface type='network'><source network='" + network + "'/></interface>"})), 1);
+  const std::string first = run.err.substr(0, run.err.find('\n'));
+  EXPECT_THAT(first,
+              ::testing::StartsWith("vfio-hooks: 0000:02:10.0 in network " + network + ": the host depends on it"));
+  const std::string shown = libvirt_prefix(kDomain, run.op, run.subop) + first;
+  EXPECT_LE(shown.size(), kDialogCharacters) << shown;
 }
 
 class FirstLineOfEachCode : public ::testing::TestWithParam<std::string> {};

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -78,13 +79,19 @@ class FrontProcessTest : public ::testing::Test {
   using State = std::optional<std::vector<std::string>>;
   FrontRun run(const std::vector<std::string>& args, const std::string& xml, const State& state = std::nullopt,
                uid_t uid = 0) {
+    return run_with(args, xml, state, {}, uid);
+  }
+  // The same, with these files (path under /run, content) in the run's /run too.
+  using RunFiles = std::vector<std::pair<std::string, std::string>>;
+  FrontRun run_with(const std::vector<std::string>& args, const std::string& xml, const State& state,
+                    const RunFiles& run_files, uid_t uid = 0) {
     int in[2];
     if (::pipe(in) != 0) return {};
     const fs::path out = dir_ / "stdout", err = dir_ / "stderr";
     const pid_t child = ::fork();
     if (child == 0) {
       ::close(in[1]);
-      enter_namespaces(uid, state);
+      enter_namespaces(uid, state, run_files);
       ::dup2(in[0], STDIN_FILENO);
       ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDOUT_FILENO);
       ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), STDERR_FILENO);
@@ -115,7 +122,8 @@ class FrontProcessTest : public ::testing::Test {
  private:
   // In the child: a user namespace where the test is `uid`, a mount namespace with a tmpfs of its own
   // on /run holding the given state. Exits 125 with a message when the kernel does not allow it.
-  static void enter_namespaces(uid_t uid, const std::optional<std::vector<std::string>>& state) {
+  static void enter_namespaces(uid_t uid, const std::optional<std::vector<std::string>>& state,
+                               const RunFiles& run_files) {
     const uid_t outer_uid = ::geteuid();
     const gid_t outer_gid = ::getegid();
     auto die = [](const char* what) {
@@ -131,6 +139,11 @@ class FrontProcessTest : public ::testing::Test {
     write_to("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(outer_uid) + " 1\n");
     write_to("/proc/self/gid_map", "0 " + std::to_string(outer_gid) + " 1\n");
     if (::mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") != 0) die("mount tmpfs on /run");
+    for (const auto& [path, content] : run_files) {
+      const fs::path file = "/run/" + path;
+      fs::create_directories(file.parent_path());
+      std::ofstream(file) << content;
+    }
     if (!state) return;
     fs::create_directories("/run/vfio-hooks");
     for (const auto& name : *state) {
@@ -163,6 +176,49 @@ TEST_F(FrontProcessTest, PrepareOfADomainWithoutPciAssignmentNeverStartsTheEngin
   EXPECT_FALSE(engine_ran());
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err, "");
+}
+
+// <interface type='network'>: the front reads the network's status file under /run (the tmpfs here)
+// and starts the engine only for a network whose definition may be a hostdev pool. With no status
+// file it reads the config under /etc, which has no such network on a test machine.
+TEST_F(FrontProcessTest, PrepareOfANetworkInterfaceStartsTheEngineOnlyForAHostdevPool) {
+  install_engine();
+  const auto domain = [](const std::string& network) {
+    return "<domain><name>guest</name><devices><interface type='network'><source network='" + network +
+           "'/><model type='virtio'/></interface></devices></domain>\n";
+  };
+  const RunFiles networks = {
+      {"libvirt/network/vfio-hooks-test-nat.xml",
+       "<networkstatus><class_id bitmap='0-2'/><floor sum='0'/><network><name>vfio-hooks-test-nat</name><forward "
+       "mode='nat'/><bridge name='virbr9'/></network></networkstatus>\n"},
+      {"libvirt/network/vfio-hooks-test-pool.xml",
+       "<networkstatus><class_id bitmap='0-2'/><floor sum='0'/><network><name>vfio-hooks-test-pool</name><forward "
+       "mode='hostdev' managed='yes'><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x1'/>"
+       "</forward></network></networkstatus>\n"},
+  };
+  for (const std::string network : {"vfio-hooks-test-nat", "vfio-hooks-test-undefined"}) {
+    const FrontRun result = run_with({"guest", "prepare", "begin", "-"}, domain(network), std::nullopt, networks);
+    EXPECT_EQ(result.status, 0) << network << ": " << result.err;
+    EXPECT_EQ(result.err, "") << network;
+    EXPECT_FALSE(engine_ran()) << network;
+  }
+  const FrontRun pool =
+      run_with({"guest", "prepare", "begin", "-"}, domain("vfio-hooks-test-pool"), std::nullopt, networks);
+  EXPECT_EQ(pool.status, 7) << pool.err;
+  EXPECT_EQ(engine_stdin(), domain("vfio-hooks-test-pool"));
+}
+
+// A network file the front cannot read is for the engine to judge (it refuses what it cannot read).
+TEST_F(FrontProcessTest, AnUnreadableNetworkDefinitionStartsTheEngine) {
+  install_engine();
+  const std::string xml =
+      "<domain><name>guest</name><devices><interface type='network'><source "
+      "network='vfio-hooks-test-dir'/></interface></devices></domain>\n";
+  // A directory where the file should be: open(2) succeeds, read(2) fails with EISDIR.
+  const FrontRun result = run_with({"guest", "prepare", "begin", "-"}, xml, std::nullopt,
+                                   {{"libvirt/network/vfio-hooks-test-dir.xml/x", ""}});
+  EXPECT_EQ(result.status, 7) << result.err;
+  EXPECT_TRUE(engine_ran());
 }
 
 TEST_F(FrontProcessTest, AMissingEngineRefusesTheStartInOneLine) {

@@ -312,7 +312,7 @@ TEST_F(VfioctlOnFakeKernel, ForceBindsTheAskedDeviceAloneButNeverABridge) {
 
   const auto bridge = vfioctl({"bind", "--force", "00:1e.0"});
   EXPECT_EQ(bridge.status, 1);
-  EXPECT_THAT(bridge.out, StartsWith("vfio-hooks: 0000:00:1e.0: is a PCI bridge (header type 1); vfio-pci only takes "
+  EXPECT_THAT(bridge.out, StartsWith("vfio-hooks: 0000:00:1e.0: is a PCI bridge; vfio-pci only takes "
                                      "endpoints; fix: assign the devices behind the bridge instead\n"));
   EXPECT_EQ(bridge.err, "vfioctl: nothing bound: --force never takes a device the host depends on, another domain holds, or vfio-pci cannot take\n");
   EXPECT_EQ(fake.snapshot(), before);

@@ -118,6 +118,16 @@ TEST(VfioctlCheck, UnreadableXmlNamesTheFile) {
   EXPECT_THAT(from_file.out, Not(HasSubstr("virsh edit")));
 }
 
+// On a test:/// (or remote) URI the network comes from libvirt, not from this machine's files.
+TEST(VfioctlCheck, AHostdevNetworkOfAnotherHostIsReadThroughLibvirt) {
+  const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "check", "poolvm"});
+  EXPECT_EQ(run.status, 1) << run.err;
+  EXPECT_EQ(run.out,
+            "vfio-hooks: 0000:03:00.0 in network pool82574: is not an SR-IOV VF, but a hostdev network hands out VFs "
+            "only; fix: take it out of network pool82574 (virsh net-edit pool82574): libvirt hands out its first free "
+            "device\n");
+}
+
 TEST(VfioctlCheck, NoSuchDomain) {
   const auto run = run_vfioctl_process({"-c", test_host_uri(), "check", "nope"});
   EXPECT_EQ(run.status, 1);

@@ -71,9 +71,18 @@ void FakeSysfs::add_device(const std::string& address, std::uint16_t vendor, std
   write(dir + "/vendor", hex(vendor, 4));
   write(dir + "/device", hex(device, 4));
   write(dir + "/class", hex(class_code, 6));
+  char modalias[64];  // pci-sysfs.c modalias_show
+  std::snprintf(modalias, sizeof modalias, "pci:v%08Xd%08Xsv00000000sd00000000bc%02Xsc%02Xi%02X\n", unsigned{vendor},
+                unsigned{device}, class_code >> 16, (class_code >> 8) & 0xff, class_code & 0xff);
+  write(dir + "/modalias", modalias);
   std::string config(0x40, '\0');
   config[0x0e] = static_cast<char>(header_type);
   write(dir + "/config", config);
+  // pci-sysfs.c pci_bridge_attrs_are_visible: only a bridge (header type 1 or 2) shows these.
+  if ((header_type & 0x7f) != 0) {
+    write(dir + "/secondary_bus_number", "0\n");
+    write(dir + "/subordinate_bus_number", "0\n");
+  }
   write(dir + "/driver_override", "(null)\n");
   const fs::path group_dir = root_ / "sys/kernel/iommu_groups" / std::to_string(group);
   fs::create_directories(group_dir / "devices");

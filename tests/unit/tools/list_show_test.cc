@@ -57,6 +57,10 @@ TEST(VfioctlList, LocalFactsShowDriversAndGroupVerdicts) {
   EXPECT_EQ(by_address["0000:05:01.0"]["assignable"], "with-group");
   EXPECT_THAT(by_address["0000:05:01.0"]["reason"].get<std::string>(),
               HasSubstr("IOMMU group 7 is not viable: 0000:05:02.0 is bound to host driver 8139cp"));
+  // Its group-not-viable findings are given as the members that block it, whose drivers their own rows show.
+  EXPECT_EQ(by_address["0000:05:01.0"]["blocked_by"], nlohmann::json::array({"0000:05:02.0"}));
+  EXPECT_EQ(by_address["0000:05:01.0"]["findings"], nlohmann::json::array());
+  EXPECT_EQ(by_address["0000:05:02.0"]["driver"], "8139cp");
 }
 
 // list --json prints its rows one at a time; the text is what printing the whole value gives.
@@ -102,6 +106,18 @@ TEST(VfioctlShow, AllDevForms) {
     ASSERT_EQ(run.status, 0) << dev << run.err;
     EXPECT_EQ(nlohmann::json::parse(run.out)["address"], "0000:00:19.0") << dev;
   }
+}
+
+// The hostdev networks that may hand a device out, as libvirt describes them (virNetworkGetXMLDesc).
+TEST(VfioctlShow, NamesTheHostdevNetworksADeviceIsIn) {
+  const auto run = run_vfioctl_process({"-q", "-c", test_host_uri(), "show", "03:00.0"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("  in networks:  pool82574 (hostdev networks: libvirt may hand it out)\n"));
+  const auto json = run_vfioctl_process({"-q", "-c", test_host_uri(), "--json", "show", "03:00.0"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["in_networks"], nlohmann::json::array({"pool82574"}));
+  const auto other = run_vfioctl_process({"-q", "-c", test_host_uri(), "--json", "show", "02:00.0"});
+  EXPECT_EQ(nlohmann::json::parse(other.out)["in_networks"], nlohmann::json::array());
 }
 
 TEST(VfioctlHostdevXml, LibvirtLayout) {

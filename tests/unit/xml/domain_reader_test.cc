@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "xml/domain_reader.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
+#include <utility>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "tests/unit/xml/domain_fixtures.h"
 #include "tests/unit/xml/error_matchers.h"
@@ -113,10 +115,21 @@ TEST(DomainReader, PciHostdevWithoutSourceAddressFailsNamingDomainAndElement) {
               FailsWith("domain 'vm': line 6: <hostdev type='pci'> has no <source><address"));
   EXPECT_THAT(read_domain_xml(small_domain("    <hostdev mode='subsystem' type='pci'/>\n")),
               FailsWith("<hostdev type='pci'> has no <source><address"));
-  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' slot='0x00' function='0x0'")),
-              FailsWith("domain 'vm': line 6: <hostdev type='pci'>: <address> has no 'bus' attribute"));
-  EXPECT_THAT(read_domain_xml(domain_with_source_address("domain='0x0000' bus='0x03' slot='0x00'")),
-              FailsWith("has no 'function' attribute"));
+}
+
+// virPCIDeviceAddressParseXML zeroes the address and reads each attribute only when present.
+TEST(DomainReader, AMissingAddressNumberIsZeroAsLibvirtReadsIt) {
+  for (const auto& [attributes, expected] :
+       std::vector<std::pair<const char*, const char*>>{{"domain='0x0000' bus='0x03' slot='0x00'", "0000:03:00.0"},
+                                                        {"bus='0x03' slot='0x02'", "0000:03:02.0"},
+                                                        {"domain='0x0000' slot='0x1f' function='0x7'", "0000:00:1f.7"},
+                                                        {"bus='0x05'", "0000:05:00.0"},
+                                                        {"function='0x3'", "0000:00:00.3"}}) {
+    const auto request = read_domain_xml(domain_with_source_address(attributes));
+    ASSERT_TRUE(request) << attributes << ": " << request.error().message;
+    ASSERT_EQ(request->devices.size(), 1u) << attributes;
+    EXPECT_EQ(request->devices[0].address.str(), expected) << attributes;
+  }
 }
 
 TEST(DomainReader, TheSameAddressTwiceFails) {
@@ -241,6 +254,71 @@ TEST(DomainReader, MetadataForADeviceNoLongerAssignedIsKeptAsAnOrphan) {
   ASSERT_TRUE(request) << request.error().message;
   ASSERT_EQ(request->orphan_metadata.size(), 1u);
   EXPECT_EQ(request->orphan_metadata[0].str(), "0000:0d:00.0");
+}
+
+// virDomainDiskSourceNVMeParse: <source type='pci' managed=... namespace=...><address .../>; an
+// absent managed is yes (virDomainDiskDefPostParse). libvirt detaches the controller of every NVMe
+// source in a disk's backing chain (virHostdevGetNVMeDeviceList), once per controller.
+TEST(DomainReader, ReadsNvmeDisksAsTheirControllers) {
+  const auto request = read_domain_xml(small_domain(
+      "<disk type='nvme' device='disk'><driver name='qemu' type='raw'/>"
+      "<source type='pci' managed='no' namespace='1'><address domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>"
+      "</source><target dev='vdb' bus='virtio'/></disk>\n"
+      "<disk type='nvme' device='disk'><source type='pci' namespace='2'><address domain='0x0000' bus='0x04' "
+      "slot='0x00' function='0x0'/></source><target dev='vdc'/></disk>\n"
+      "<disk type='nvme' device='disk'><source type='pci' namespace='1'><address bus='0x07'/></source></disk>\n"
+      "<disk type='file' device='disk'><source file='/top.qcow2'/><backingStore type='file'><source "
+      "file='/mid.qcow2'/><backingStore type='nvme'><format type='raw'/><source type='pci' managed='yes' "
+      "namespace='1'><address domain='0x0000' bus='0x08' slot='0x00' function='0x0'/></source></backingStore>"
+      "</backingStore><target dev='vdd'/></disk>\n"
+      "<disk type='block' device='disk'><source dev='/dev/nvme1n1'/><target dev='vde'/></disk>\n"));
+  ASSERT_TRUE(request) << request.error().message;
+  ASSERT_EQ(request->devices.size(), 3u);
+  EXPECT_EQ(request->devices[0].address.str(), "0000:04:00.0");
+  EXPECT_EQ(request->devices[0].kind, HostdevKind::nvme);
+  EXPECT_FALSE(request->devices[0].managed);  // the first disk on the controller says
+  EXPECT_EQ(request->devices[1].address.str(), "0000:07:00.0");
+  EXPECT_TRUE(request->devices[1].managed);
+  EXPECT_EQ(request->devices[2].address.str(), "0000:08:00.0");
+  EXPECT_EQ(request->devices[2].kind, HostdevKind::nvme);
+  EXPECT_TRUE(request->devices[2].managed);
+}
+
+TEST(DomainReader, AnNvmeDiskNeedsAPciSourceAddress) {
+  EXPECT_THAT(read_domain_xml(small_domain("<disk type='nvme'><source type='pci' namespace='1'/></disk>\n")),
+              FailsWith("domain 'vm': line 6: <disk type='nvme'> has no <source type='pci'><address .../>"));
+  EXPECT_THAT(read_domain_xml(small_domain(
+                  "<disk type='nvme'><source type='usb' namespace='1'><address bus='4'/></source></disk>\n")),
+              FailsWith("<disk type='nvme'> has no <source type='pci'>"));
+  EXPECT_THAT(
+      read_domain_xml(
+          small_domain("<disk type='nvme'><source type='pci' namespace='1'><address bus='0x100'/></source></disk>\n")),
+      FailsWith("<disk type='nvme'>: <address domain=0x0 bus=0x100 slot=0x0 function=0x0> PCI address out of range"));
+  // An empty drive (no source) takes nothing.
+  const auto empty = read_domain_xml(small_domain("<disk type='nvme' device='disk'><target dev='vdb'/></disk>\n"));
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_THAT(empty->devices, IsEmpty());
+}
+
+TEST(DomainReader, AnNvmeControllerAlsoAssignedAsAHostdevIsAssignedTwice) {
+  EXPECT_THAT(
+      read_domain_xml(small_domain(
+          "<hostdev mode='subsystem' type='pci'><source><address bus='4' slot='0' function='0'/></source></hostdev>\n"
+          "<disk type='nvme'><source type='pci' namespace='1'><address bus='4'/></source></disk>\n")),
+      FailsWith("<disk type='nvme'>: 0000:04:00.0 is assigned twice (first at line 6)"));
+}
+
+// Which network each <interface type='network'> draws from: any may be a hostdev pool.
+TEST(DomainReader, ListsTheNetworksOfNetworkInterfaces) {
+  const auto request = read_domain_xml(small_domain(
+      "<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>\n"
+      "<interface type='network'><source network='pool' portgroup='vlan7'/></interface>\n"
+      "<interface type='bridge'><source bridge='br0'/></interface>\n"
+      "<interface type='network'><source network='pool'/></interface>\n"
+      "<interface type='network'><model type='virtio'/></interface>\n"));
+  ASSERT_TRUE(request) << request.error().message;
+  EXPECT_THAT(request->networks, ElementsAre("default", "pool", "pool"));
+  EXPECT_THAT(request->devices, IsEmpty());
 }
 
 TEST(DomainReader, IsReentrant) {

@@ -68,7 +68,7 @@ assert_not_contains() {
 FINDING=''
 assert_finding() {
     local text=$1 bdf=$2 regex=$3 what=$4 line
-    local format='^vfio-hooks: [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: .+; fix: .+'
+    local format='^vfio-hooks: [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]( in network [^:]+)?: .+; fix: .+'
     while IFS= read -r line; do
         [[ $line == *"vfio-hooks: "* ]] || continue
         line="vfio-hooks: ${line#*vfio-hooks: }"
@@ -80,6 +80,22 @@ assert_finding() {
         return 0
     done <<<"$text"
     fail "$what: no line 'vfio-hooks: ADDRESS: ...; fix: ...' naming $bdf and matching /$regex/ in: $text"
+}
+
+# assert_refused_as_checked DOMAIN BDF REGEX — `vfioctl check DOMAIN` and `virsh start DOMAIN` both
+# refuse it, with the same finding line about BDF matching REGEX (assert_finding); the domain stays
+# shut off and no QEMU is left. Needs VFIOCTL.
+assert_refused_as_checked() {
+    local dom=$1 bdf=$2 regex=$3 checked
+    if shown "$VFIOCTL" check "$dom"; then fail "vfioctl check passed domain $dom"; fi
+    assert_finding "$SHOWN_OUTPUT" "$bdf" "$regex" "vfioctl check refuses $dom"
+    checked=$FINDING
+    if shown virsh start "$dom"; then fail "virsh start $dom was not refused"; fi
+    assert_finding "$SHOWN_OUTPUT" "$bdf" "$regex" "virsh shows the hook's line"
+    [[ $FINDING == "$checked" ]] || fail "the hook said '$FINDING', vfioctl check '$checked'"
+    ok "the hook and vfioctl check print the same line"
+    assert_domain_state "$dom" "shut off"
+    assert_no_qemu
 }
 
 # --- PCI devices --------------------------------------------------------------------------------
@@ -479,6 +495,47 @@ XML
   </devices>
 </domain>
 XML
+}
+
+# define_hostdev_network NAME BDF... — defines and starts a hostdev network (<forward mode='hostdev'
+# managed='yes'>) handing out the devices in this order; its XML stays in /tmp/NAME-network.xml.
+define_hostdev_network() {
+    local name=$1 bdf rest
+    shift
+    {
+        echo "<network><name>$name</name><forward mode='hostdev' managed='yes'><driver name='vfio'/>"
+        for bdf in "$@"; do
+            rest=${bdf#*:}
+            printf "<address type='pci' domain='0x%s' bus='0x%s' slot='0x%s' function='0x%s'/>\n" \
+                "${bdf%%:*}" "${rest%%:*}" "$(cut -d: -f2 <<<"$rest" | cut -d. -f1)" "${bdf##*.}"
+        done
+        echo "</forward></network>"
+    } >"/tmp/$name-network.xml"
+    virsh net-define "/tmp/$name-network.xml" >/dev/null || fail "virsh net-define $name failed"
+    virsh net-start "$name" >/dev/null || fail "virsh net-start $name failed"
+    ok "hostdev network $name started ($*)"
+}
+
+# define_network_domain NAME NETWORK — a domain like domain_xml's with one <interface type='network'>
+# on NETWORK and no hostdev; the XML stays in /tmp/NAME.xml.
+define_network_domain() {
+    domain_xml "$1" yes |
+        sed "s|<memballoon|<interface type='network'><source network='$2'/></interface>\n    <memballoon|" >"/tmp/$1.xml"
+    virsh define "/tmp/$1.xml" >/dev/null || fail "virsh define $1 failed"
+    ok "domain $1 defined (an interface on network $2)"
+}
+
+# nvme_namespace_of BDF — the block device of namespace 1 below NVMe controller BDF (nvme0n1), once
+# the kernel has registered it (up to 20 s); fails when it does not.
+nvme_namespace_of() {
+    local i dir
+    for ((i = 0; i < 100; i++)); do
+        for dir in "$SYS_PCI/$1"/nvme/nvme*/nvme*n1; do
+            [[ -e $dir/dev ]] && { basename "$dir"; return 0; }
+        done
+        sleep 0.2
+    done
+    fail "no namespace block device below $1 within 20 s"
 }
 
 # define_domain NAME MANAGED BDF... — defines it in libvirt; the XML stays in /tmp/NAME.xml.

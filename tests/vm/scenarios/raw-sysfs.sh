@@ -51,6 +51,12 @@ bridge=$(bridge_of "$behind")
 [[ -n $bridge ]] || fail "$behind is not behind a bridge in this topology"
 header=$(od -An -tx1 -j14 -N1 "$SYS_PCI/$bridge/config" | tr -d ' ')
 check "$bridge has header type 1 (config byte 0x0e = 0x$header)" test $((0x$header & 0x7f)) -eq 1
+# What vfio-hooks reads instead of that byte, which would wake a runtime-suspended function: sysfs
+# shows secondary_bus_number only on a bridge (pci-sysfs.c pci_bridge_attrs_are_visible).
+check "$bridge shows secondary_bus_number" test -e "$SYS_PCI/$bridge/secondary_bus_number"
+for endpoint in "$behind" "$nic"; do
+    check "$endpoint (an endpoint) shows no secondary_bus_number" test ! -e "$SYS_PCI/$endpoint/secondary_bus_number"
+done
 assert_driver "$bridge" none
 echo vfio-pci >"$SYS_PCI/$bridge/driver_override"
 check "the drivers_probe write for the bridge returns success" bash -c "echo $bridge >/sys/bus/pci/drivers_probe"

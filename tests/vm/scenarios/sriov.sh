@@ -13,7 +13,18 @@
 #     with driver_override nvme, its controller registered again;
 #   - VF 1 as <interface type='hostdev'>: what libvirt makes of an NVMe VF there, and that it ends
 #     as it was;
+#   - hostdev networks (<forward mode='hostdev'>) of these VFs: one whose only VF carries a namespace
+#     the host has mounted is refused by the hook before libvirt binds anything (vfioctl check
+#     says the same line first); one with the free VF 1 passes the hook, and libvirt's own answer
+#     for an NVMe VF as a network interface is shown;
 #   - with the VFs disabled again, the same PF binds and comes back (by hand).
+# Namespace 1 of the subsystem (topology robustness: detached at boot) is attached to VF 0's
+# controller. nvme_core is loaded with multipath=N: with native multipath (the default, Y) a
+# namespace of an NVM subsystem whose controllers may be several (QEMU sets CMIC for an nvme-subsys)
+# is one head node under /sys/devices/virtual/nvme-subsystem, below no PCI device, and the host
+# guard does not follow it to the controller that carries it (seen here: vfioctl show called VF 0
+# "assignable: yes" with its namespace mounted). With multipath=N the namespace is VF 0's own
+# block device, as a single-controller drive's is.
 # Needs VFIO_HOOKS_QEMU, VFIOCTL and nvme-cli.
 # shellcheck source=../guest/lib.sh
 source "$(dirname "$0")/../guest/lib.sh"
@@ -21,6 +32,8 @@ require_hook
 require_vfioctl
 command -v nvme >/dev/null || fail "nvme-cli is not installed (tests/install-deps installs it)"
 
+modprobe nvme_core multipath=N || fail "modprobe nvme_core multipath=N failed"
+[[ $(cat /sys/module/nvme_core/parameters/multipath) == N ]] || fail "nvme_core was loaded already, with multipath=Y"
 modprobe nvme || fail "modprobe nvme failed"
 pf=''
 for dir in "$SYS_PCI"/*; do
@@ -56,13 +69,15 @@ for controller in 1 2; do
     nvme virt-mgmt "$ctrl" --cntlid=$controller --rt=0 --act=9 --nr=0 >/dev/null || fail "cannot bring controller $controller online"
 done
 shown_sh "nvme list-secondary $ctrl | grep -E 'SCID|SCS|VFN'"
+shown nvme attach-ns "$ctrl" --namespace-id=1 --controllers=1 || fail "cannot attach namespace 1 to VF 0's controller"
 assert_driver "$vf0" none
 assert_driver "$vf1" none
 echo nvme >"$SYS_PCI/$vf0/driver_override"
 echo "$vf0" >/sys/bus/pci/drivers_probe
 assert_driver "$vf0" nvme
 wait_for_controller "$vf0"
-note "VF 0 $vf0: nvme controller /dev/$(controller_of "$vf0"); VF 1 $vf1 unbound"
+vf0_ns=$(nvme_namespace_of "$vf0")
+note "VF 0 $vf0: nvme controller /dev/$(controller_of "$vf0"), namespace /dev/$vf0_ns; VF 1 $vf1 unbound"
 links=$(find "$SYS_PCI/$pf/" -maxdepth 1 -name 'virtfn*' | wc -l)
 [[ $links == "$(cat "$SYS_PCI/$pf/sriov_numvfs")" ]] || fail "$links virtfn links, but sriov_numvfs says $(cat "$SYS_PCI/$pf/sriov_numvfs")"
 ok "the PF has as many virtfn links as sriov_numvfs says ($links): what vfio-hooks counts without the device lock"
@@ -123,6 +138,50 @@ fi
 assert_driver "$vf1" none
 assert_no_override "$vf1"
 assert_no_hook_record "$vf1"
+
+step "a hostdev network whose only VF carries a namespace the host has mounted: refused by the hook"
+vf0_ns=$(nvme_namespace_of "$vf0")  # registered again since VF 0 came back from its domain
+mkfs.ext4 -q -F "/dev/$vf0_ns" || fail "mkfs.ext4 /dev/$vf0_ns failed"
+mkdir -p /mnt/vf0ns
+mount "/dev/$vf0_ns" /mnt/vf0ns || fail "cannot mount /dev/$vf0_ns"
+define_hostdev_network nvme-vf0 "$vf0"
+shown cat /run/libvirt/network/nvme-vf0.xml || fail "libvirt wrote no status file for the running network"
+define_network_domain pool-vf0 nvme-vf0
+assert_refused_as_checked pool-vf0 "$vf0 in network nvme-vf0" "the host depends on it: backs the filesystem at /mnt/vf0ns"
+assert_driver "$vf0" nvme
+mountpoint -q /mnt/vf0ns || fail "/mnt/vf0ns is no longer mounted"
+ok "/mnt/vf0ns is still mounted on /dev/$vf0_ns"
+assert_no_hook_record "$vf0"
+umount /mnt/vf0ns
+
+step "a hostdev network with the free VF 1: the hook lets it start (it binds nothing)"
+define_hostdev_network nvme-vf1 "$vf1"
+define_network_domain pool-vf1 nvme-vf1
+shown "$VFIOCTL" check pool-vf1 || fail "vfioctl check refused a network whose VF is free"
+hook pool-vf1 prepare begin || fail "the hook refused a network whose VF is free"
+[[ -z $SHOWN_OUTPUT ]] || fail "the hook printed something for a free VF: $SHOWN_OUTPUT"
+assert_driver "$vf1" none
+assert_no_hook_record "$vf1"
+if shown virsh start pool-vf1; then
+    note "libvirt started a domain with an NVMe VF from a hostdev network"
+    assert_driver "$vf1" vfio-pci
+    assert_holds_vfio_group "$(qemu_pid_of pool-vf1)" "$(iommu_group_of "$vf1")"
+    shown virsh destroy pool-vf1 || fail "virsh destroy pool-vf1 failed"
+else
+    assert_not_contains "$SHOWN_OUTPUT" "Hook script execution failed" "libvirt, not the hook, refused it"
+    note "libvirt refused an NVMe VF from a hostdev network (above): it sets a VF's MAC address through its PF's network device"
+    assert_domain_state pool-vf1 "shut off"
+    assert_no_qemu
+fi
+assert_driver "$vf1" none
+assert_no_override "$vf1"
+assert_no_hook_record "$vf1"
+virsh undefine pool-vf0 >/dev/null
+virsh undefine pool-vf1 >/dev/null
+for network in nvme-vf0 nvme-vf1; do
+    virsh net-destroy "$network" >/dev/null
+    virsh net-undefine "$network" >/dev/null
+done
 
 step "with the VFs disabled, the PF binds and comes back (the hook by hand)"
 echo 0 >"$SYS_PCI/$pf/sriov_numvfs" || fail "disabling the VFs failed"

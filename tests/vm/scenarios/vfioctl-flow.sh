@@ -4,8 +4,9 @@
 # half-assigned group with exactly the line `virsh start` is refused with; attach --with-group
 # --config makes the domain startable, status shows what the hook holds, destroy gives both NICs
 # back; attach --live / detach --live on a running domain bind, hotplug, unplug and restore; bind,
-# restore and restore --all by hand; doctor; and the remote path over qemu+tcp://127.0.0.1/system,
-# whose facts come from node-device XML and which refuses to bind.
+# restore and restore --all by hand; doctor; the remote path over qemu+tcp://127.0.0.1/system,
+# whose facts come from node-device XML and which refuses to bind; and the bridge group left in
+# runtime suspend, which list, show and check do not wake (the kernel's rpm_resume trace shows none).
 # Topology: bridge-group (or all). Needs --env VFIOCTL=... and VFIO_HOOKS_QEMU=...
 # shellcheck source=../guest/lib.sh
 source "$(dirname "$0")/../guest/lib.sh"
@@ -251,5 +252,62 @@ assert_contains "$SHOWN_OUTPUT" "vfioctl: bind" "the refusal names bind"
 assert_contains "$SHOWN_OUTPUT" "$LAB_TCP_URI" "the refusal names the URI"
 assert_driver "$nic" e1000e
 assert_no_hook_record "$nic"
+
+# --- sleeping devices stay asleep -----------------------------------------------------------------
+# FACTS (pci.c pci_config_pm_runtime_get): a read of a function's config resumes the bridge above it
+# (pm_runtime_get_sync of its parent) and, from D3cold, the function itself. QEMU has no D3cold, but
+# an unbound function with power/control "auto" suspends (pci_pm_runtime_suspend leaves it in D0),
+# and so does the pci-bridge once both NICs below it sleep: a config read of either wakes it, and
+# the kernel's rpm_resume trace event shows each resume.
+step "vfioctl list, show and check wake neither the sleeping NICs nor their sleeping bridge"
+check "$e1000 unbound from e1000" sh -c "echo $e1000 > /sys/bus/pci/drivers/e1000/unbind"
+check "$rtl unbound from 8139cp" sh -c "echo $rtl > /sys/bus/pci/drivers/8139cp/unbind"
+sleepers=("$e1000" "$rtl" "$bridge")
+for bdf in "${sleepers[@]}"; do echo auto >"$SYS_PCI/$bdf/power/control"; done
+# asleep BDF — power/runtime_status is suspended.
+asleep() { [[ $(cat "$SYS_PCI/$1/power/runtime_status") == suspended ]]; }
+for _ in $(seq 50); do
+    asleep "$bridge" && break
+    sleep 0.1
+done
+for bdf in "${sleepers[@]}"; do
+    asleep "$bdf" || fail "$bdf did not runtime-suspend: $(cat "$SYS_PCI/$bdf/power/runtime_status")"
+done
+ok "${sleepers[*]} are runtime suspended (unbound, power/control auto)"
+# libvirt reads a PCI hostdev's config when it defines a domain (whether it is PCI Express, for the
+# guest address): before the trace starts.
+define_domain sleepcheck yes "$e1000" "$rtl"
+tracing=/sys/kernel/tracing
+[[ -e $tracing/trace ]] || mount -t tracefs nodev "$tracing" || fail "cannot mount tracefs"
+echo 1 >"$tracing/events/rpm/rpm_resume/enable" || fail "no rpm_resume trace event"
+# resumes — the trace's rpm_resume events of the sleepers since it was cleared.
+resumes() { grep -E "rpm_resume: ($e1000|$rtl|$bridge) " "$tracing/trace" || true; }
+# asleep_after COMMAND... — runs it, shown; fails when it failed or any sleeper resumed meanwhile.
+asleep_after() {
+    echo >"$tracing/trace"
+    shown "$@" || fail "$* failed"
+    [[ -z $(resumes) ]] || fail "$* woke a sleeper: $(resumes)"
+}
+asleep_after vfioctl list
+assert_contains "$(list_row "$SHOWN_OUTPUT" "$rtl")" "(none)" "vfioctl list shows $rtl unbound"
+assert_contains "$(list_row "$SHOWN_OUTPUT" "$bridge")" "bridge" "vfioctl list tells the sleeping $bridge is a bridge"
+asleep_after sh -c "$VFIOCTL list --json | wc -c"
+asleep_after vfioctl show "$rtl"
+asleep_after vfioctl show "$bridge"
+assert_contains "$SHOWN_OUTPUT" ", bridge" "vfioctl show tells the sleeping $bridge is a bridge"
+asleep_after vfioctl check sleepcheck
+for bdf in "${sleepers[@]}"; do asleep "$bdf" || fail "$bdf is awake after vfioctl"; done
+ok "no rpm_resume of ${sleepers[*]} across list, list --json, show and check; all three still suspended"
+echo >"$tracing/trace"
+head -c 64 "$SYS_PCI/$rtl/config" >/dev/null
+grep -q "rpm_resume: $bridge " "$tracing/trace" || fail "reading $rtl's config shows no rpm_resume of $bridge: $(resumes)"
+ok "a read of $rtl's config wakes $bridge (rpm_resume in the trace): the trace tells"
+echo 0 >"$tracing/events/rpm/rpm_resume/enable"
+virsh undefine sleepcheck >/dev/null
+for bdf in "$bridge" "$e1000" "$rtl"; do echo on >"$SYS_PCI/$bdf/power/control"; done
+check "$e1000 bound to e1000 again" sh -c "echo $e1000 > /sys/bus/pci/drivers/e1000/bind"
+check "$rtl bound to 8139cp again" sh -c "echo $rtl > /sys/bus/pci/drivers/8139cp/bind"
+assert_driver "$e1000" e1000
+assert_driver "$rtl" 8139cp
 
 pass

@@ -110,7 +110,7 @@ TEST_F(PlannerTest, Bridge) {
   topo::bridge_with_two_nics(host);
   const Plan result = plan({requested(topo::kPciBridge)});
   EXPECT_TRUE(result.refused());
-  EXPECT_THAT(lines(result), Contains("vfio-hooks: 0000:00:1e.0: is a PCI bridge (header type 1); vfio-pci only takes "
+  EXPECT_THAT(lines(result), Contains("vfio-hooks: 0000:00:1e.0: is a PCI bridge; vfio-pci only takes "
                                       "endpoints; fix: assign the devices behind the bridge instead"));
 }
 
