@@ -68,15 +68,16 @@ HostGuard::HostGuard(const HostPaths& paths, Lookup lookup, Sight sight, Deadlin
 HostGuard::~HostGuard() = default;
 HostGuard::HostGuard(HostGuard&&) noexcept = default;
 
-Expected<std::vector<std::string>> HostGuard::entries_below(const fs::path& class_dir,
-                                                            const fs::path& device_dir) const {
-  if (index_) return index_->entries_below(class_dir, device_dir);
-  return class_entries_below(paths_.view(), class_dir, device_dir);
+Expected<std::vector<std::vector<std::string>>> HostGuard::entries_below(const std::vector<fs::path>& class_dirs,
+                                                                         const fs::path& device_dir) const {
+  if (!index_) return class_entries_below(paths_.view(), class_dirs, device_dir);
+  std::vector<std::vector<std::string>> names;
+  for (const auto& class_dir : class_dirs) names.push_back(index_->entries_below(class_dir, device_dir));
+  return names;
 }
 
-Expected<std::vector<std::string>> HostGuard::nvme_heads(const fs::path& device_dir) const {
-  const auto controllers = entries_below(paths_.under("/sys/class/nvme"), device_dir);
-  if (!controllers || controllers->empty()) return controllers;
+Expected<std::vector<std::string>> HostGuard::nvme_heads(const std::vector<std::string>& controllers) const {
+  if (controllers.empty()) return controllers;
   // FACTS (drivers/nvme/host/core.c, nvme_init_subsystem): each subsystem's directory links to
   // its controllers by name; with native multipath its disks (the heads) are its children.
   const fs::path subsystems = paths_.under("/sys/class/nvme-subsystem");
@@ -91,7 +92,7 @@ Expected<std::vector<std::string>> HostGuard::nvme_heads(const fs::path& device_
   for (const auto& name : *names) {
     const auto dir = resolve(subsystems / name);
     if (!dir) continue;
-    const bool ours = std::any_of(controllers->begin(), controllers->end(),
+    const bool ours = std::any_of(controllers.begin(), controllers.end(),
                                   [&](const std::string& controller) { return path_exists(*dir / controller); });
     if (!ours) continue;
     auto entries = paths_.view().list_entries(dir->string());
@@ -207,14 +208,22 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   Snapshot& snap = snapshot();
   // What the device's own sysfs subtree could not show is a blind spot whatever its class.
   std::vector<std::string> device_blind;
-  auto walked = [&](Expected<std::vector<std::string>> names) {
-    if (names) return std::move(*names);
-    device_blind.push_back(names.error().message);
-    return std::vector<std::string>{};
-  };
-  auto blocks_below = walked(entries_below(paths_.under("/sys/class/block"), *device_dir));
-  for (auto& head : walked(nvme_heads(*device_dir))) blocks_below.push_back(std::move(head));
-  const auto virtios_below = walked(entries_below(paths_.under("/sys/bus/virtio/devices"), *device_dir));
+  // Its disks, NVMe controllers and virtio devices, in one walk of its subtree.
+  std::vector<std::vector<std::string>> below(3);
+  if (auto walked = entries_below({paths_.under("/sys/class/block"), paths_.under("/sys/class/nvme"),
+                                   paths_.under("/sys/bus/virtio/devices")},
+                                  *device_dir)) {
+    below = std::move(*walked);
+  } else {
+    device_blind.push_back(walked.error().message);
+  }
+  auto& blocks_below = below[0];
+  const auto& virtios_below = below[2];
+  if (auto heads = nvme_heads(below[1])) {
+    blocks_below.insert(blocks_below.end(), heads->begin(), heads->end());
+  } else {
+    device_blind.push_back(heads.error().message);
+  }
   const bool storage = is_storage(paths_, device, blocks_below, virtios_below) || !device_blind.empty();
   const DeviceNodes nodes =
       nodes_of(char_nodes_, device, *device_dir, held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);

@@ -82,11 +82,12 @@ class HostGuard {
   std::vector<HostUse> input_uses(const PciDevice& device, const std::vector<FunctionNode>& input);
   std::vector<HostUse> kernel_holds(const PciDevice& device, const std::vector<std::string>& blocks,
                                     bool already_explained);
-  Expected<std::vector<std::string>> entries_below(const std::filesystem::path& class_dir,
-                                                   const std::filesystem::path& device_dir) const;
-  // The disks of the NVMe subsystems the controllers below `device_dir` are in (native multipath:
+  // The entries of each class directory below `device_dir`: a list for each, in their order.
+  Expected<std::vector<std::vector<std::string>>> entries_below(const std::vector<std::filesystem::path>& class_dirs,
+                                                                const std::filesystem::path& device_dir) const;
+  // The disks of the NVMe subsystems `controllers` (nvme0, ...) are in (native multipath:
   // /sys/devices/virtual/nvme-subsystem/nvme-subsysN/nvmeXnY, outside the controller's subtree).
-  Expected<std::vector<std::string>> nvme_heads(const std::filesystem::path& device_dir) const;
+  Expected<std::vector<std::string>> nvme_heads(const std::vector<std::string>& controllers) const;
 
   HostPaths paths_;
   Sight sight_;

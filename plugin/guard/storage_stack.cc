@@ -38,12 +38,13 @@ std::string reason(const Error& error) {
 
 }  // namespace
 
-Expected<std::vector<std::string>> class_entries_below(const KernelView& view, const fs::path& class_dir,
-                                                       const fs::path& device_dir) {
+Expected<std::vector<std::vector<std::string>>> class_entries_below(const KernelView& view,
+                                                                    const std::vector<fs::path>& class_dirs,
+                                                                    const fs::path& device_dir) {
   // sysfs puts a class device's directory below its parent device's and names the class entry
   // after it, so walking the device's own subtree finds them at a cost that grows with the device,
   // not with the host (an SR-IOV host has thousands of netdevs in /sys/class/net).
-  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> names(class_dirs.size());
   std::vector<fs::path> pending{device_dir};
   while (!pending.empty()) {
     const fs::path dir = std::move(pending.back());
@@ -55,13 +56,22 @@ Expected<std::vector<std::string>> class_entries_below(const KernelView& view, c
       if (!entry.is_directory) continue;  // never follows links
       const fs::path below = dir / entry.name;
       pending.push_back(below);
-      const fs::path class_entry = class_dir / entry.name;
-      if (!path_exists(class_entry)) continue;
-      if (const auto target = resolve(class_entry); target && *target == below) names.push_back(entry.name);
+      for (std::size_t i = 0; i < class_dirs.size(); ++i) {
+        const fs::path class_entry = class_dirs[i] / entry.name;
+        if (!path_exists(class_entry)) continue;
+        if (const auto target = resolve(class_entry); target && *target == below) names[i].push_back(entry.name);
+      }
     }
   }
-  std::sort(names.begin(), names.end());
+  for (auto& list : names) std::sort(list.begin(), list.end());
   return names;
+}
+
+Expected<std::vector<std::string>> class_entries_below(const KernelView& view, const fs::path& class_dir,
+                                                       const fs::path& device_dir) {
+  auto names = class_entries_below(view, std::vector<fs::path>{class_dir}, device_dir);
+  if (!names) return tl::unexpected(names.error());
+  return std::move(names->front());
 }
 
 StorageStack::StorageStack(const HostPaths& paths, const MountNamespaces& namespaces, const Deadline& deadline)

@@ -107,5 +107,9 @@ class StorageStack {
 // with the first error of the walk (a subtree not seen whole may hide a disk).
 Expected<std::vector<std::string>> class_entries_below(const KernelView& view, const std::filesystem::path& class_dir,
                                                        const std::filesystem::path& device_dir);
+// The same for several class directories in one walk: a list for each, in their order.
+Expected<std::vector<std::vector<std::string>>> class_entries_below(
+    const KernelView& view, const std::vector<std::filesystem::path>& class_dirs,
+    const std::filesystem::path& device_dir);
 
 }  // namespace vfiohooks

@@ -26,5 +26,7 @@ int main(int argc, char** argv) {
   }
   const auto plan = vfiohooks::make_plan(vfiohooks::HostPaths(argv[1]), input->request, input->policy, {});
   std::printf("%zu devices to bind, %zu findings\n", plan.to_bind.size(), plan.findings.size());
-  return plan.refused() ? 1 : 0;
+  if (!plan.refused()) return 0;
+  std::fprintf(stderr, "refused: %s\n", plan.findings.front().line().c_str());
+  return 1;
 }

@@ -103,6 +103,7 @@ const std::vector<std::string>& FakeKernelView::calls() const {
 }
 
 std::optional<int> FakeKernelView::fault(const std::string& op, const std::string& path) const {
+  if (!recording_ && call_faults_.empty()) return std::nullopt;  // the common case, without a string built
   std::string shown = path;
   if (shown.starts_with(root_.string() + "/")) shown = shown.substr(root_.string().size());
   const std::string call = op + " " + shown;
