@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -291,6 +292,11 @@ Expected<unsigned> FakeKernelView::mount_id(const std::string& key) const {
 Expected<std::vector<OpenFile>> FakeKernelView::open_files(const std::string& fd_dir) const {
   auto names = list(fd_dir);
   if (!names) return tl::unexpected(names.error());
+  // FACTS (fs/proc/fd.c, proc_readfd_common): /proc/PID/fd lists the descriptors in ascending
+  // order, whatever order the fake tree's directory lists them in.
+  std::sort(names->begin(), names->end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
   std::vector<OpenFile> files;
   for (auto& name : *names) {
     const std::string link = fd_dir + "/" + name;
