@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 #include <thread>
 
 #include <sys/prctl.h>
@@ -24,6 +26,37 @@ int detach_child(pid_t parent, int keep) {
   }
   ::close_range(keep >= 0 ? kKept + 1 : kKept, ~0U, 0);
   return keep >= 0 ? kKept : -1;
+}
+
+Expected<DetachedChild> start_detached(const std::function<void(int out)>& work) {
+  int pipe[2];
+  if (::pipe2(pipe, O_CLOEXEC) != 0) return fail(std::string("cannot make a pipe: ") + std::strerror(errno), errno);
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child < 0) {
+    const int code = errno;
+    ::close(pipe[0]);
+    ::close(pipe[1]);
+    return fail(std::string("cannot fork: ") + std::strerror(code), code);
+  }
+  if (child == 0) {
+    work(detach_child(parent, pipe[1]));
+    ::_exit(0);
+  }
+  ::close(pipe[1]);
+  return DetachedChild{child, pipe[0]};
+}
+
+bool write_all(int fd, const void* data, std::size_t size) {
+  const char* at = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t done = ::write(fd, at, size);
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) return false;
+    at += done;
+    size -= static_cast<std::size_t>(done);
+  }
+  return true;
 }
 
 bool reap_within(pid_t child, std::chrono::milliseconds grace) {

@@ -4,6 +4,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
+#include <functional>
+
+#include "plugin/base/error.h"
 
 namespace vfiohooks {
 
@@ -20,6 +24,20 @@ namespace vfiohooks {
 // the hook has exited; one holding the state lock (flock belongs to the open file, which fork
 // shares) would stop every later run. Exits the child when a step fails.
 int detach_child(pid_t parent, int keep = -1);
+
+// A child started by start_detached: its pid, and the read end of the pipe it answers on.
+struct DetachedChild {
+  pid_t pid = -1;
+  int output = -1;
+};
+
+// Forks a child that follows these rules and runs `work` with the write end of a pipe (descriptor
+// 3), then exits 0. The caller reads the answers from `output`, closes it, and reaps the child or
+// leaves it behind (reap_within). Fails with the errno of pipe2(2) or fork(2).
+Expected<DetachedChild> start_detached(const std::function<void(int out)>& work);
+
+// Writes `size` bytes to `fd` whatever short writes and EINTR it meets; false when it cannot.
+bool write_all(int fd, const void* data, std::size_t size);
 
 // Waits up to `grace` for `child` to end; true when it was reaped (or is not ours to reap).
 bool reap_within(pid_t child, std::chrono::milliseconds grace);

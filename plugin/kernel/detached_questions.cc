@@ -52,18 +52,6 @@ Expected<FileIdentity> identity_of(const Answer& answer, const FileQuestion& que
   return id;
 }
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const char* at = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t done = ::write(fd, at, size);
-    if (done < 0 && errno == EINTR) continue;
-    if (done <= 0) return false;
-    at += done;
-    size -= static_cast<std::size_t>(done);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<Expected<FileIdentity>> ask_detached(const KernelView& view, const std::vector<FileQuestion>& questions,
@@ -74,37 +62,25 @@ std::vector<Expected<FileIdentity>> ask_detached(const KernelView& view, const s
     while (answers.size() < questions.size()) answers.push_back(fail(why, code));
     return answers;
   };
-  int pipe[2];
-  if (::pipe2(pipe, O_CLOEXEC) != 0) return all_fail(std::string("cannot make a pipe: ") + std::strerror(errno), errno);
-  const pid_t parent = ::getpid();
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const int code = errno;
-    ::close(pipe[0]);
-    ::close(pipe[1]);
-    return all_fail(std::string("cannot fork: ") + std::strerror(code), code);
-  }
-  if (child == 0) {
-    const int out = detach_child(parent, pipe[1]);
+  const auto child = start_detached([&](int out) {
     for (const auto& question : questions) {
       const Answer answer =
           answer_of(question.kind == FileQuestion::Kind::stat ? view.stat(question.path)
                                                               : view.loop_backing(question.path, question.rdev));
       if (!write_all(out, &answer, sizeof answer)) ::_exit(EIO);
     }
-    ::_exit(0);
-  }
-  ::close(pipe[1]);
+  });
+  if (!child) return all_fail(child.error().message, child.error().code);
   Answer answer;
   std::size_t filled = 0;
   while (answers.size() < questions.size()) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd ready{pipe[0], POLLIN, 0};
+    pollfd ready{child->output, POLLIN, 0};
     const int polled = ::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
     if (polled < 0 && errno == EINTR) continue;
     if (polled <= 0) break;  // the deadline passed
-    const ssize_t got = ::read(pipe[0], reinterpret_cast<char*>(&answer) + filled, sizeof answer - filled);
+    const ssize_t got = ::read(child->output, reinterpret_cast<char*>(&answer) + filled, sizeof answer - filled);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // the child died
     filled += static_cast<std::size_t>(got);
@@ -112,10 +88,10 @@ std::vector<Expected<FileIdentity>> ask_detached(const KernelView& view, const s
     answers.push_back(identity_of(answer, questions[answers.size()]));
     filled = 0;
   }
-  ::close(pipe[0]);
+  ::close(child->output);
   const bool done = answers.size() == questions.size();
-  if (!done) ::kill(child, SIGKILL);
-  reap_within(child, done ? std::chrono::milliseconds(1000) : kKillGrace);
+  if (!done) ::kill(child->pid, SIGKILL);
+  reap_within(child->pid, done ? std::chrono::milliseconds(1000) : kKillGrace);
   while (answers.size() < questions.size()) {
     const auto& question = questions[answers.size()];
     answers.push_back(fail(question.path + " did not answer in time (its filesystem may not answer)", ETIMEDOUT));

@@ -23,19 +23,7 @@ struct Header {
   std::uint32_t size = 0;
 };
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const char* at = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t done = ::write(fd, at, size);
-    if (done < 0 && errno == EINTR) continue;
-    if (done <= 0) return false;
-    at += done;
-    size -= static_cast<std::size_t>(done);
-  }
-  return true;
-}
-
-[[noreturn]] void answer_all(const KernelView& view, const std::vector<std::string>& paths,
+void answer_all(const KernelView& view, const std::vector<std::string>& paths,
                              const std::function<std::string(std::string_view)>& keep, int out) {
   for (const auto& path : paths) {
     const auto text = view.read(path);
@@ -49,7 +37,6 @@ bool write_all(int fd, const void* data, std::size_t size) {
     }
     if (!write_all(out, &header, sizeof header) || !write_all(out, kept.data(), kept.size())) ::_exit(EIO);
   }
-  ::_exit(0);
 }
 
 }  // namespace
@@ -63,18 +50,8 @@ std::vector<Expected<std::string>> read_detached(const KernelView& view, const s
     while (answers.size() < paths.size()) answers.push_back(fail(why, code));
     return answers;
   };
-  int pipe[2];
-  if (::pipe2(pipe, O_CLOEXEC) != 0) return all_fail(std::string("cannot make a pipe: ") + std::strerror(errno), errno);
-  const pid_t parent = ::getpid();
-  const pid_t child = ::fork();
-  if (child < 0) {
-    const int code = errno;
-    ::close(pipe[0]);
-    ::close(pipe[1]);
-    return all_fail(std::string("cannot fork: ") + std::strerror(code), code);
-  }
-  if (child == 0) answer_all(view, paths, keep, detach_child(parent, pipe[1]));
-  ::close(pipe[1]);
+  const auto child = start_detached([&](int out) { answer_all(view, paths, keep, out); });
+  if (!child) return all_fail(child.error().message, child.error().code);
   std::string received;
   char buffer[16384];
   while (answers.size() < paths.size()) {
@@ -94,19 +71,19 @@ std::vector<Expected<std::string>> read_detached(const KernelView& view, const s
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd ready{pipe[0], POLLIN, 0};
+    pollfd ready{child->output, POLLIN, 0};
     const int polled = ::poll(&ready, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT32_MAX)));
     if (polled < 0 && errno == EINTR) continue;
     if (polled <= 0) break;  // the deadline passed
-    const ssize_t got = ::read(pipe[0], buffer, sizeof buffer);
+    const ssize_t got = ::read(child->output, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // the child died
     received.append(buffer, static_cast<std::size_t>(got));
   }
-  ::close(pipe[0]);
+  ::close(child->output);
   const bool done = answers.size() == paths.size();
-  if (!done) ::kill(child, SIGKILL);
-  reap_within(child, done ? std::chrono::milliseconds(1000) : kKillGrace);
+  if (!done) ::kill(child->pid, SIGKILL);
+  reap_within(child->pid, done ? std::chrono::milliseconds(1000) : kKillGrace);
   while (answers.size() < paths.size()) {
     answers.push_back(fail(paths[answers.size()] + " did not answer in time", ETIMEDOUT));
   }

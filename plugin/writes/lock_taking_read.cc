@@ -26,18 +26,6 @@ struct Answer {
 // Larger than any sysfs attribute (the kernel's show fills one page).
 constexpr std::size_t kMaxText = 8192;
 
-bool write_all(int fd, const void* data, std::size_t size) {
-  const auto* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, bytes, size);
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    bytes += written;
-    size -= static_cast<std::size_t>(written);
-  }
-  return true;
-}
-
 // The child: reads paths[first..] in order and answers each. Only system calls from here on (the
 // parent may have threads: vfioctl's libvirt client).
 [[noreturn]] void read_in_child(const std::vector<std::string>& paths, std::size_t first, int out) {
