@@ -44,7 +44,7 @@ class Reader {
       if (const auto read = read_table(found->second, process->pid)) {
         roots_read_.insert(key);
         failed_.erase(key);
-      } else if (read.error().code != ENOENT && read.error().code != ESRCH) {  // else it went away
+      } else if (!process_vanished(read.error().code)) {
         failed_.try_emplace(key,
                             "cannot read the mount table of " + process->label(paths_) + ": " + read.error().message);
       }

@@ -23,7 +23,6 @@ namespace {
 std::string why(const Error& error) { return error.code != 0 ? std::strerror(error.code) : error.message; }
 
 // The process is gone (ENOENT, ESRCH): nothing to see, nothing missed.
-bool vanished(const Error& error) { return error.code == ENOENT || error.code == ESRCH; }
 
 // One namespace to read: the files that lead into it, tried in order until one opens.
 struct Candidate {
@@ -42,7 +41,7 @@ class Reader {
     for (const auto& file : candidate.files) {
       auto entered = view_.open_network_namespace(file);
       if (!entered) {
-        if (!ns.by_mount && vanished(entered.error())) continue;
+        if (!ns.by_mount && process_vanished(entered.error().code)) continue;
         unseen("cannot enter " + ns.name() + ": " + why(entered.error()));
         return true;
       }
@@ -213,7 +212,7 @@ NetworkNamespaces read_network_namespaces(const HostPaths& paths, const ProcessS
     const std::string file = proc + "/" + std::to_string(process.pid) + "/ns/net";
     auto id = view.read_link(file);
     if (!id) {
-      if (!vanished(id.error())) {
+      if (!process_vanished(id.error().code)) {
         result.unseen.push_back("cannot read the network namespace of " + process.label(paths) + ": " +
                                 why(id.error()));
       }

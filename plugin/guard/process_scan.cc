@@ -30,9 +30,6 @@ bool could_belong_to_a_device(const FileIdentity& id) {
   return (id.type == Type::regular || id.type == Type::directory) && !id.device.is_anonymous();
 }
 
-// The process is gone (ENOENT, ESRCH) or was never there: nothing to see, nothing missed.
-bool vanished(int code) { return code == ENOENT || code == ESRCH; }
-
 // Filesystems whose getattr never leaves the machine or waits for a daemon, and that can hold the
 // device nodes a process opens: stat(2) of a file there is safe and says whether it is a node.
 // Anything else (FUSE, NFS, CIFS, 9p, Ceph, overlay over any of them) may not answer.
@@ -89,7 +86,7 @@ class Scanner {
     info.pid = pid;
     if (auto ns = view_.read_link(dir + "ns/mnt")) {
       info.mount_ns = std::move(*ns);
-    } else if (vanished(ns.error().code)) {
+    } else if (process_vanished(ns.error().code)) {
       return;
     } else {
       unseen(info, "the mount namespace", ns.error().code);
@@ -102,7 +99,7 @@ class Scanner {
     if (root && root_mount) {
       info.root_path = std::move(*root);
       info.root_mount = *root_mount;
-    } else if (vanished(root_mount.error().code)) {
+    } else if (process_vanished(root_mount.error().code)) {
       return;
     } else {
       unseen(info, "the root directory", root_mount.error().code);
@@ -114,18 +111,18 @@ class Scanner {
     if (info.root_mount) scan_.held.push_back({index, dir + "root", info.root_path, info.root_mount, std::nullopt});
     if (auto cwd = view_.mount_id(dir + "cwd")) {
       scan_.held.push_back({index, dir + "cwd", "", *cwd, std::nullopt});
-    } else if (!vanished(cwd.error().code)) {
+    } else if (!process_vanished(cwd.error().code)) {
       unseen(info, "the working directory", cwd.error().code);
     }
     const std::string fd_dir = dir + "fd";
     auto files = view_.open_files(fd_dir);
     if (!files) {
-      if (!vanished(files.error().code)) unseen(info, "the open files", files.error().code);
+      if (!process_vanished(files.error().code)) unseen(info, "the open files", files.error().code);
       return;
     }
     for (auto& file : *files) {
       if (file.error != 0) {
-        if (!vanished(file.error)) unseen(info, "open file " + file.fd, file.error);
+        if (!process_vanished(file.error)) unseen(info, "open file " + file.fd, file.error);
       } else if (file.mount) {  // else a socket, a pipe, an anonymous inode: no file of a filesystem
         scan_.held.push_back({index, fd_dir + "/" + file.fd, "", *file.mount, std::nullopt});
       }
@@ -167,7 +164,7 @@ void identify_held_files(const HostPaths& paths, ProcessScan& scan, const MountN
   std::vector<std::size_t> asked;
   std::vector<FileQuestion> questions;
   auto cannot_tell = [&](const HeldFile& file, const Error& error) {
-    if (vanished(error.code)) return;
+    if (process_vanished(error.code)) return;
     // The link's text names it as the process does; reading it asks nothing of its filesystem.
     std::string what = file.shown;
     if (what.empty()) what = view.read_link(file.link).value_or(file.link.substr(file.link.rfind('/') + 1));

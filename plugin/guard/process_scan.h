@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <cerrno>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@
 namespace vfiohooks {
 
 struct MountNamespaces;
+
+// A read about one process failed because the process is gone (ENOENT, ESRCH), or was never there:
+// nothing to see, nothing missed. Any other error is a blind spot.
+inline bool process_vanished(int code) { return code == ENOENT || code == ESRCH; }
 
 struct ProcessInfo {
   int pid = 0;

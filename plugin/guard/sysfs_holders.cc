@@ -13,7 +13,6 @@ namespace {
 
 std::string why(const Error& error) { return error.code != 0 ? std::strerror(error.code) : error.message; }
 
-bool vanished(const Error& error) { return error.code == ENOENT || error.code == ESRCH; }
 
 // FACTS (drivers/pci/pci-sysfs.c): a function's registers are the binary attributes resourceN and
 // resourceN_wc (its BARs, mmap-able), config and rom.
@@ -70,7 +69,7 @@ SysfsHolds find_sysfs_holds(const HostPaths& paths, const ProcessScan& scan, con
       if (file.identity->type != FileIdentity::Type::regular || file.identity->device != sysfs->device) continue;
       const auto path = view.read_link(file.link);
       if (!path) {
-        if (!vanished(path.error())) {
+        if (!process_vanished(path.error().code)) {
           found.unseen.push_back("cannot name a sysfs file " + scan.processes[file.process].label(paths) +
                                  " holds: " + why(path.error()));
         }
@@ -97,7 +96,7 @@ SysfsHolds find_sysfs_holds(const HostPaths& paths, const ProcessScan& scan, con
     if (!answers[k]) {
       if (answers[k].error().code == ETIMEDOUT) continue;  // counted below
       ++answered;
-      if (!vanished(answers[k].error())) {
+      if (!process_vanished(answers[k].error().code)) {
         found.unseen.push_back("cannot read the memory maps of " + process.label(paths) + ": " +
                                why(answers[k].error()));
       }

@@ -106,7 +106,8 @@ TEST_P(EveryFailedRead, MakesTheDeviceBlindNeverUnused) {
     view.fail_call(call, error);
     view.record_calls(true);
     const auto uses = uses_of(address);
-    const bool made = std::find(view.calls().begin(), view.calls().end(), call) != view.calls().end();
+    const auto& made_calls = view.calls();
+    const bool made = std::find(made_calls.begin(), made_calls.end(), call) != made_calls.end();
     view.record_calls(false);
     view.clear_call_faults();
     if (made) {
