@@ -10,6 +10,7 @@
 
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/guard/mount_namespaces.h"
+#include "plugin/guard/process_unit.h"
 #include "plugin/kernel/detached_questions.h"
 
 namespace vfiohooks {
@@ -150,8 +151,12 @@ class Scanner {
 }  // namespace
 
 std::string ProcessInfo::label(const HostPaths& paths) const {
-  const auto comm = read_attribute(paths.proc() / std::to_string(pid) / "comm");
-  return comm ? *comm + " (pid " + std::to_string(pid) + ")" : "pid " + std::to_string(pid);
+  const std::filesystem::path dir = paths.proc() / std::to_string(pid);
+  const auto comm = read_attribute(dir / "comm");
+  if (!comm) return "pid " + std::to_string(pid);
+  const auto cgroup = read_file(dir / "cgroup");
+  const auto unit = cgroup ? unit_from_cgroup(*cgroup) : std::nullopt;
+  return *comm + " (pid " + std::to_string(pid) + (unit ? ", " + unit->describe() : "") + ")";
 }
 
 ProcessScan scan_processes(const HostPaths& paths, const Deadline& deadline) { return Scanner(paths, deadline).run(); }

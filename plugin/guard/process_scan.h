@@ -24,8 +24,9 @@ struct ProcessInfo {
   std::string root_path;               // readlink of /proc/PID/root: "/" unless it is chrooted
   std::optional<unsigned> root_mount;  // the mount id of its root; nullopt when unreadable
 
-  // "Xorg (pid 1234)", as findings name a process: its comm, read now (only the few processes a
-  // finding names are worth the read); "pid 1234" once it has exited.
+  // "Xorg (pid 1234, unit gdm.service)", as findings name a process: its comm and systemd unit
+  // (process_unit.h), read now (only the few processes a finding names are worth the read);
+  // "pid 1234" once it has exited.
   std::string label(const HostPaths& paths) const;
 };
 

@@ -181,6 +181,7 @@ class FakeHost : public Kernel {
     std::vector<std::string> open;  // files it has open, as paths in its namespace ("/dev/dri/card1")
     std::string cwd = "/";
     std::string net = "host";  // its network namespace
+    std::string cgroup = "/";  // its cgroup in the unified hierarchy: "/system.slice/gdm.service"
   };
   void add_process(const Process& process);
   // It exits: its /proc entry goes, with its open files; the last process of a network namespace

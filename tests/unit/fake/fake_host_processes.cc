@@ -172,6 +172,7 @@ void FakeHost::add_process(const Process& process) {
   }
   const fs::path dir = at("/proc") / std::to_string(process.pid);
   write_text(dir / "comm", process.comm + "\n");
+  write_text(dir / "cgroup", "0::" + process.cgroup + "\n");
   symlink_to(dir / "ns" / "mnt", lines_of(read_text(root_ / ".fake-kernel" / "ns" / process.ns / "id")).at(0));
   symlink_to(dir / "ns" / "pid", kInitPidNamespace);
   symlink_to(dir / "ns" / "net", view_->network().ns(process.net).id);

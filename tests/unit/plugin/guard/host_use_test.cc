@@ -243,6 +243,18 @@ TEST_F(HostUseTest, TheAudioFunctionHeldByPipewire) {
                           "stop it and start the domain again"));
 }
 
+TEST_F(HostUseTest, AHolderIsNamedWithItsSystemdUnitSoTheFixCanStopIt) {
+  topo::gpu_with_audio(host);
+  host.add_process({.pid = 2100, .comm = "aplay", .open = {"/dev/snd/pcmC1D3p"}, .cgroup = "/system.slice/audio-session.service"});
+  host.add_process({.pid = 2200, .comm = "pipewire", .open = {"/dev/snd/controlC1"},
+                    .cgroup = "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service"});
+  EXPECT_THAT(lines(plan({requested(topo::kGpu), requested(topo::kGpuAudio)})),
+              ElementsAre("vfio-hooks: 0000:01:00.1: in use by aplay (pid 2100, unit audio-session.service) through "
+                          "/dev/snd/pcmC1D3p; fix: stop it and start the domain again",
+                          "vfio-hooks: 0000:01:00.1: in use by pipewire (pid 2200, user unit pipewire.service of "
+                          "user@1000.service) through /dev/snd/controlC1; fix: stop it and start the domain again"));
+}
+
 TEST_F(HostUseTest, ACompanionHeldByAProcessIsNamedWithItsAddress) {
   topo::gpu_with_audio(host);
   host.add_process({.pid = 2100, .comm = "pipewire", .open = {"/dev/snd/pcmC1D3p"}});
