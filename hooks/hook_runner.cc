@@ -136,7 +136,10 @@ class HookRun {
 
   ServiceManager& services() {
     if (env_.services != nullptr) return *env_.services;
-    if (!systemctl_) systemctl_.emplace(env_.paths, kUnitTimeLimit);
+    if (!systemctl_) {
+      auto config = load_config(env_.paths.config_file());
+      systemctl_.emplace(env_.paths, config ? config->defaults.unit_timeout : Policy{}.unit_timeout);
+    }
     return *systemctl_;
   }
 

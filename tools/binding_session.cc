@@ -57,7 +57,7 @@ Plan BindingSession::plan(const std::string& domain, const std::vector<PciAddres
 }
 
 ConsoleEnv BindingSession::console_env(Host& host) {
-  if (ctx_.services == nullptr && !systemctl_) systemctl_.emplace(ctx_.paths, kUnitTimeLimit);
+  if (ctx_.services == nullptr && !systemctl_) systemctl_.emplace(ctx_.paths, config_.defaults.unit_timeout);
   return ConsoleEnv{host, consoles_, ctx_.services != nullptr ? *ctx_.services : *systemctl_};
 }
 

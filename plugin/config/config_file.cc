@@ -68,6 +68,12 @@ Expected<void> apply_global(Config& config, PolicyOverrides& globals, const std:
     config.defaults.unbind_timeout = *limit;
     return {};
   }
+  if (key == "unit_timeout_ms") {
+    auto limit = milliseconds_from(key, value, 100, 600000);
+    if (!limit) return tl::unexpected(limit.error());
+    config.defaults.unit_timeout = *limit;
+    return {};
+  }
   if (key == "guard_timeout_ms") {
     auto limit = milliseconds_from(key, value, 1, 600000);
     if (!limit) return tl::unexpected(limit.error());

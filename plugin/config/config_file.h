@@ -12,7 +12,7 @@ namespace vfiohooks {
 // Reads /etc/vfio-hooks/vfio-hooks.conf (Boost.Program_options config-file syntax):
 //   mode = bind|validate|off          companions = refuse|bind        unbind_timeout_ms = 10000
 //   console = keep|release            stop_units = UNIT...  (a repeated key adds to the list)
-//   guard_timeout_ms = 5000
+//   guard_timeout_ms = 5000           unit_timeout_ms = 30000
 //   [domain.NAME]  mode = ...  companions = ...  console = ...  stop_units = ...
 // A missing file gives the defaults. Fails with "FILE: ..." naming the key or value on an unknown
 // key, a bad value or a syntax error (Boost reports no line numbers).

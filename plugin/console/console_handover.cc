@@ -215,10 +215,28 @@ class Handover {
     if (!active) return with_context(tl::unexpected(active.error()), "asking systemd about " + unit);
     if (!*active) return {};  // nothing to stop, and so nothing to start again
     if (auto saved = record({ConsoleStep::Kind::unit, unit, ""}); !saved) return saved;
-    if (auto stopped = env_.services.stop(unit); !stopped) return with_context(std::move(stopped), "stopping " + unit);
+    if (auto stopped = env_.services.stop(unit); !stopped) {
+      if (stopped.error().code == ETIMEDOUT) return stop_timed_out(unit, stopped.error());
+      return with_context(std::move(stopped), "stopping " + unit);
+    }
     auto still = env_.services.is_active(unit);
     if (still && *still) return fail("stopping " + unit + ": it is still active", EBUSY);
     return {};
+  }
+
+  // systemd goes on with a stop the limit cut short (a unit that ignores SIGTERM is killed at its
+  // TimeoutStopSec): a start queued behind it brings the unit back when it ends, so the hand-back
+  // does not wait for it too. Its step leaves the record unless the start could not be queued.
+  Expected<void> stop_timed_out(const std::string& unit, const Error& error) {
+    std::string then = "systemd starts it again once its stop ends";
+    if (auto queued = env_.services.queue_start(unit); queued) {
+      record_.steps.pop_back();
+      if (auto saved = env_.store.save(record_); !saved) env_.host.log.error(saved.error().message);
+    } else {
+      then = "queueing its start failed (" + queued.error().message + ")";
+    }
+    env_.host.log.warning(unit + " did not stop in time; " + then);
+    return fail("stopping " + unit + ": " + error.message + "; " + then, ETIMEDOUT);
   }
 
   ConsoleEnv& env_;
@@ -265,10 +283,26 @@ class Handback {
     if (retry != nullptr) left_.push_back(*retry);
   }
 
-  bool has_own(const std::string& kind) const { return !list_directory(paths_.pci_device(record_.gpu) / kind).empty(); }
+  // "drm" below the GPU, or "0000:01:00.1/sound" below another function of its card.
+  bool has_own(const std::string& kind) const {
+    const auto slash = kind.find('/');
+    if (slash == std::string::npos) return !list_directory(paths_.pci_device(record_.gpu) / kind).empty();
+    const auto function = parse_pci_address(kind.substr(0, slash));
+    return function && !list_directory(paths_.pci_device(*function) / kind.substr(slash + 1)).empty();
+  }
+
+  static std::string own_device_name(const std::string& kind) {
+    if (kind == "graphics") return "framebuffer (fbdev)";
+    if (kind == "drm") return "DRM device";
+    const auto slash = kind.find('/');
+    if (slash != std::string::npos && kind.substr(slash + 1) == "sound") return "sound card on " + kind.substr(0, slash);
+    return kind;
+  }
 
   // The GPU's driver makes its DRM and fbdev devices while it probes, some of it asynchronously:
-  // the console can only come back on them once they are there.
+  // the console can only come back on them once they are there, and a display manager or sound
+  // server started before its card's sound card is registered (snd_hda_intel probes its codecs in
+  // a work item, azx_probe_work) fails.
   void wait_for_gpu() {
     if (record_.wait_for.empty() || !path_exists(paths_.pci_device(record_.gpu))) return;
     const auto deadline = std::chrono::steady_clock::now() + env_.device_wait;
@@ -282,7 +316,7 @@ class Handback {
     const auto driver = link_name(paths_.pci_device(record_.gpu) / "driver");
     std::vector<std::string> missing;
     for (const auto& kind : record_.wait_for) {
-      if (!has_own(kind)) missing.push_back(kind == "graphics" ? "framebuffer (fbdev)" : kind == "drm" ? "DRM device" : kind);
+      if (!has_own(kind)) missing.push_back(own_device_name(kind));
     }
     report({Severity::error, gpu_,
             "its " + join(missing, " and ") + " did not come back within " +
@@ -456,6 +490,13 @@ std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevi
   console.framebuffers = firmware_framebuffers_on(paths, device);
   for (const char* kind : {"drm", "graphics"}) {
     if (!list_directory(paths.pci_device(device.address) / kind).empty()) console.own_devices.emplace_back(kind);
+  }
+  // The card's other functions in its slot: its HDMI/DP audio's sound card.
+  for (std::uint8_t function = 0; function < 8; ++function) {
+    PciAddress other = device.address;
+    other.function = function;
+    if (other == device.address) continue;
+    if (!list_directory(paths.pci_device(other) / "sound").empty()) console.own_devices.push_back(other.str() + "/sound");
   }
   std::vector<VtConsole> fbcon;
   for (const auto& vt : read_vtconsoles(paths)) {

@@ -39,7 +39,9 @@ struct GpuConsole {
   PciAddress gpu;
   std::vector<VtConsole> vtconsoles;              // bound to a frame buffer: fbcon
   std::vector<FirmwareFramebuffer> framebuffers;  // bound, on the GPU's memory
-  std::vector<std::string> own_devices;           // what its own driver shows: "drm", "graphics" (fbdev)
+  // What its own driver shows ("drm", "graphics": fbdev) and its card's sound cards
+  // ("0000:01:00.1/sound"): waited for when it comes back.
+  std::vector<std::string> own_devices;
 
   // "fbcon on vtcon1, efi-framebuffer.0 (efi-framebuffer) on its memory".
   std::string describe() const;

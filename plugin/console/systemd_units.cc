@@ -23,10 +23,10 @@ bool systemd_running(const HostPaths& paths) { return path_exists(paths.under("/
 
 bool Systemctl::available() const { return systemd_running(paths_); }
 
-Expected<int> Systemctl::run(std::string_view verb, std::string_view unit, bool quiet) {
+Expected<int> Systemctl::run(std::string_view verb, std::string_view unit, std::vector<const char*> options) {
   const std::string verb_text(verb), unit_text(unit);
   std::vector<const char*> argv = {"systemctl", "--no-ask-password", verb_text.c_str()};
-  if (quiet) argv.push_back("--quiet");
+  argv.insert(argv.end(), options.begin(), options.end());
   argv.insert(argv.end(), {"--", unit_text.c_str(), nullptr});
   // A fixed environment: nothing from libvirt's or the caller's reaches systemctl (no pager, no
   // colour, no SYSTEMCTL_* overrides).
@@ -66,23 +66,24 @@ Expected<int> Systemctl::run(std::string_view verb, std::string_view unit, bool 
 Expected<bool> Systemctl::is_active(std::string_view unit) {
   // is-active exits 0 for an active unit and non-zero for every other state (inactive, failed,
   // unknown); systemctl(1).
-  auto status = run("is-active", unit, true);
+  auto status = run("is-active", unit, {"--quiet"});
   if (!status) return tl::unexpected(status.error());
   return *status == 0;
 }
 
-Expected<void> Systemctl::stop(std::string_view unit) {
-  auto status = run("stop", unit, false);
+Expected<void> Systemctl::run_job(std::string_view verb, std::string_view unit, std::vector<const char*> options) {
+  auto status = run(verb, unit, std::move(options));
   if (!status) return tl::unexpected(status.error());
-  if (*status != 0) return fail("systemctl stop " + std::string(unit) + " exited with status " + std::to_string(*status), EIO);
+  if (*status != 0) {
+    return fail("systemctl " + std::string(verb) + " " + std::string(unit) + " exited with status " + std::to_string(*status), EIO);
+  }
   return {};
 }
 
-Expected<void> Systemctl::start(std::string_view unit) {
-  auto status = run("start", unit, false);
-  if (!status) return tl::unexpected(status.error());
-  if (*status != 0) return fail("systemctl start " + std::string(unit) + " exited with status " + std::to_string(*status), EIO);
-  return {};
-}
+Expected<void> Systemctl::stop(std::string_view unit) { return run_job("stop", unit); }
+
+Expected<void> Systemctl::start(std::string_view unit) { return run_job("start", unit); }
+
+Expected<void> Systemctl::queue_start(std::string_view unit) { return run_job("start", unit, {"--no-block"}); }
 
 }  // namespace vfiohooks

@@ -5,14 +5,12 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "plugin/base/error.h"
 #include "plugin/kernel/host_paths.h"
 
 namespace vfiohooks {
-
-// How long one systemctl stop or start may take: a display manager ends its sessions first.
-inline constexpr std::chrono::milliseconds kUnitTimeLimit{30000};
 
 // True when systemd runs the host under `paths` (sd_booted(3): /run/systemd/system exists).
 bool systemd_running(const HostPaths& paths);
@@ -29,6 +27,9 @@ class ServiceManager {
   // Stops (starts) the unit and waits for the job; fails naming the unit and why.
   virtual Expected<void> stop(std::string_view unit) = 0;
   virtual Expected<void> start(std::string_view unit) = 0;
+  // Queues a start without waiting for it: after a stop that did not finish in time, systemd runs
+  // it once the stop ends.
+  virtual Expected<void> queue_start(std::string_view unit) = 0;
 };
 
 // systemd through systemctl: a fixed argv (`systemctl --no-ask-password stop -- UNIT`) and
@@ -42,10 +43,13 @@ class Systemctl : public ServiceManager {
   Expected<bool> is_active(std::string_view unit) override;
   Expected<void> stop(std::string_view unit) override;
   Expected<void> start(std::string_view unit) override;
+  Expected<void> queue_start(std::string_view unit) override;
 
  private:
-  // Runs systemctl with `verb` on `unit`; returns its exit status.
-  Expected<int> run(std::string_view verb, std::string_view unit, bool quiet);
+  // Runs systemctl with `verb` and `options` on `unit`; returns its exit status.
+  Expected<int> run(std::string_view verb, std::string_view unit, std::vector<const char*> options);
+  // Runs `verb` on `unit`; fails naming its exit status unless it is 0.
+  Expected<void> run_job(std::string_view verb, std::string_view unit, std::vector<const char*> options = {});
 
   HostPaths paths_;
   std::chrono::milliseconds limit_;

@@ -2,6 +2,7 @@
 #include "plugin/plan/assignment.h"
 
 #include <algorithm>
+#include <set>
 
 #include "plugin/plan/binder.h"
 #include "plugin/plan/restorer.h"
@@ -19,6 +20,21 @@ std::vector<Finding> undo_consoles(ConsoleEnv& env, StateStore& store, const std
     if (auto record = env.store.find(gpu)) records.push_back(std::move(*record));
   }
   return give_back(env, store, {}, std::move(records));
+}
+
+// The devices of the plan in the IOMMU group of a GPU whose console was handed over: its card.
+std::vector<PlannedDevice> on_cards(const Plan& plan, const std::vector<PciAddress>& gpus) {
+  std::set<unsigned> groups;
+  for (const auto& planned : plan.to_bind) {
+    const bool gpu = std::find(gpus.begin(), gpus.end(), planned.device.address) != gpus.end();
+    if (gpu && planned.device.iommu_group) groups.insert(*planned.device.iommu_group);
+  }
+  std::vector<PlannedDevice> card;
+  for (const auto& planned : plan.to_bind) {
+    const bool on_card = planned.device.iommu_group && groups.contains(*planned.device.iommu_group);
+    if (on_card || std::find(gpus.begin(), gpus.end(), planned.device.address) != gpus.end()) card.push_back(planned);
+  }
+  return card;
 }
 
 }  // namespace
@@ -48,18 +64,19 @@ std::vector<Finding> take_devices(ConsoleEnv& env, StateStore& store, const Hold
                     "console-handover-failed"}});
     }
   }
-  // 2. With the console and the display manager gone, nothing may hold the GPU any more: the kernel
-  // would unbind its driver under a compositor's open files (FACTS).
+  // 2. With the console and the display manager gone, nothing may hold the card any more (the GPU
+  // and every function in its IOMMU group, its audio too): the kernel would unbind their drivers
+  // under a compositor's or a sound server's open files (FACTS).
   if (holders) {
     std::vector<Finding> in_use;
-    for (const auto& gpu : handed) {
-      auto device = read_pci_device(env.host.paths, gpu);
+    for (const auto& planned : on_cards(plan, handed)) {
+      auto device = read_pci_device(env.host.paths, planned.device.address);
       if (!device) continue;
       auto found = holders(*device);
       in_use.insert(in_use.end(), found.begin(), found.end());
     }
     if (!in_use.empty()) {
-      env.host.log.error("a process still holds a GPU whose console was handed over for domain " + domain +
+      env.host.log.error("a process still holds a card whose console was handed over for domain " + domain +
                          "; giving the console back");
       return undo(std::move(in_use));
     }

@@ -130,7 +130,9 @@ class Planner {
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
     }
     auto console = find_gpu_console(host_.paths(), device);
-    if (!requested.allow_host_critical) check_host_use(subject, device, hands_over(console, mode));
+    if (!requested.allow_host_critical) {
+      check_host_use(subject, device, hands_over(console, mode) || on_handed_over_card(device, mode));
+    }
     check_console(subject, device, std::move(console), mode, requested.allow_host_critical);
     check_holder(subject, device.address, "is");
     if (!device.iommu_group) {
@@ -229,10 +231,23 @@ class Planner {
     return console && policy_.console == Console::release && mode == Mode::bind;
   }
 
+  // Whether `device` shares its IOMMU group with a GPU whose console this plan hands over: a card's
+  // audio function, whose sound server ends with the session the display manager's stop ends.
+  bool on_handed_over_card(const PciDevice& device, Mode mode) {
+    if (policy_.console != Console::release || mode != Mode::bind || !device.iommu_group) return false;
+    for (const auto& address : host_.group_members(*device.iommu_group)) {
+      if (address == device.address) continue;
+      const auto& member = host_.device(address);
+      if (member && find_gpu_console(host_.paths(), *member)) return true;
+    }
+    return false;
+  }
+
   // One finding per way the host uses the device, the most important first: the first line is what
-  // virt-manager's dialog shows without "Details". `after_handover`: the GPU's console is handed
-  // over first, which stops the display manager (stop_units) that holds its nodes now, so its
-  // process uses are checked after the hand-over instead (take_devices' HolderCheck).
+  // virt-manager's dialog shows without "Details". `after_handover`: the device is a GPU whose
+  // console is handed over first, or shares its group (its card) with one, and the hand-over stops
+  // the display manager (stop_units) whose session holds its nodes now, so its process uses are
+  // checked after the hand-over instead (take_devices' HolderCheck).
   void check_host_use(const std::string& subject, const PciDevice& device, bool after_handover) {
     const std::string companion = subject == device.address.str() ? "" : device.address.str() + " ";
     const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
@@ -316,7 +331,7 @@ class Planner {
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
         auto console = find_gpu_console(host_.paths(), *member);
-        check_host_use(subject, *member, hands_over(console, mode));
+        check_host_use(subject, *member, hands_over(console, mode) || on_handed_over_card(*member, mode));
         check_console(subject, *member, std::move(console), mode, false);
         companions.push_back(*member);
         continue;

@@ -37,8 +37,9 @@ struct ConsoleStep {
 struct ConsoleRecord {
   PciAddress gpu;
   std::string domain;
-  // What the GPU's own driver showed before ("drm", "graphics"): waited for after it comes back,
-  // before the console is rebound on it.
+  // What the GPU's own driver showed before ("drm", "graphics") and its card's sound cards
+  // ("0000:01:00.1/sound"): waited for after it comes back, before the console is rebound on it
+  // and the units start.
   std::vector<std::string> wait_for;
   std::vector<ConsoleStep> steps;
   std::int64_t since = 0;  // seconds since the epoch

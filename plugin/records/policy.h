@@ -57,6 +57,9 @@ struct Policy {
   std::chrono::milliseconds unbind_timeout{10000};
   // How long the host guard's look at what the host uses may take (HostGuard's deadline).
   std::chrono::milliseconds guard_timeout{5000};
+  // How long one systemctl stop or start of a stop_units unit may take (a display manager ends its
+  // sessions first).
+  std::chrono::milliseconds unit_timeout{30000};
 
   void apply(const PolicyOverrides& overrides);
 };

@@ -19,6 +19,7 @@ class FakeServices : public ServiceManager {
   std::set<std::string> failing_stop;  // stop fails (a unit that times out, a job that fails)
   std::set<std::string> failing_start;
   std::set<std::string> stop_is_ignored;  // stop "succeeds" but the unit stays active
+  std::set<std::string> queued;        // starts queued without waiting (after a stop past the limit)
   std::vector<std::string> calls;      // "stop gdm.service", in order
 
   bool available() const override { return running; }
@@ -35,6 +36,12 @@ class FakeServices : public ServiceManager {
     calls.push_back("start " + name);
     if (failing_start.contains(name)) return fail("systemctl start " + name + " exited with status 1", EIO);
     active.insert(name);
+    return {};
+  }
+  Expected<void> queue_start(std::string_view unit) override {
+    const std::string name(unit);
+    calls.push_back("queue start " + name);
+    queued.insert(name);
     return {};
   }
 };

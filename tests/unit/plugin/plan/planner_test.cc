@@ -325,6 +325,19 @@ TEST_F(PlannerTest, AProcessOnAGpuWhoseConsoleIsHandedOverWaitsForTheHandOver) {
   EXPECT_THAT(codes(plan({requested(topo::kBochsGpu)})), UnorderedElementsAre("in-use", "host-console"));
 }
 
+// The card's audio function too: the sound server ends with the session the hand-over stops.
+TEST_F(PlannerTest, AProcessOnTheAudioOfACardWhoseConsoleIsHandedOverWaitsForTheHandOver) {
+  topo::nvidia_gpu_on_efifb(host);
+  host.add_char_device(topo::kNvidiaAudio, "sound", "sound/card1/pcmC1D3p", "116:35", "/dev/snd/pcmC1D3p");
+  host.add_process({.pid = 2100, .comm = "pipewire", .open = {"/dev/snd/pcmC1D3p"}});
+  policy.console = Console::release;
+  const Plan released = plan({requested(topo::kNvidiaGpu), requested(topo::kNvidiaAudio)});
+  EXPECT_FALSE(released.refused());
+  EXPECT_THAT(codes(released), Not(Contains("in-use")));
+  policy.console = Console::keep;
+  EXPECT_THAT(codes(plan({requested(topo::kNvidiaGpu), requested(topo::kNvidiaAudio)})), Contains("in-use"));
+}
+
 TEST_F(PlannerTest, AProcessOnAGpuWithoutTheConsoleIsRefusedEvenWithConsoleRelease) {
   topo::secondary_gpu(host);
   host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card1"}});
