@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "plugin/base/install_layout.h"
+#include "plugin/base/printable.h"
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/config/config_file.h"
 #include "plugin/guard/host_snapshot.h"
@@ -152,15 +153,20 @@ std::vector<Check> run_checks(const Context& ctx) {
   // A console released for a domain that holds its GPU is in use; one whose GPU no record holds was
   // left by a hook that died before its bind (or a hand-back that failed).
   const auto consoles = ConsoleStore(paths.state_dir()).load();
-  std::size_t stranded = 0;
+  std::vector<std::string> stranded;  // "0000:01:00.0: fbcon on vtcon1, gdm.service"
   for (const auto& console : consoles.records) {
     const bool held = std::any_of(state.records.begin(), state.records.end(),
                                   [&](const Record& r) { return r.address == console.gpu; });
-    stranded += held ? 0 : 1;
+    if (held) continue;
+    std::string left;
+    for (const auto& step : console.steps) left += (left.empty() ? "" : ", ") + step.describe();
+    stranded.push_back(console.gpu.str() + ": " + left);
   }
-  checks.push_back({"consoles", consoles.corrupt.empty() && stranded == 0,
-                    std::to_string(consoles.records.size()) + " released, " + std::to_string(stranded) +
-                        " left released with no device held, " + std::to_string(consoles.corrupt.size()) + " unreadable",
+  std::string stranded_text = std::to_string(stranded.size()) + " left released with no device held";
+  if (!stranded.empty()) stranded_text += " (" + join(stranded, "; ") + ")";
+  checks.push_back({"consoles", consoles.corrupt.empty() && stranded.empty(),
+                    std::to_string(consoles.records.size()) + " released, " + stranded_text + ", " +
+                        std::to_string(consoles.corrupt.size()) + " unreadable",
                     "vfioctl restore --all gives them back; vfioctl status lists them"});
   return checks;
 }

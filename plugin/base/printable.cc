@@ -20,4 +20,13 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
 
 bool is_printable(std::string_view text) { return std::none_of(text.begin(), text.end(), is_control); }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
 }  // namespace vfiohooks

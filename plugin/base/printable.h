@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vfiohooks {
 
@@ -12,5 +13,7 @@ namespace vfiohooks {
 std::string printable(std::string_view text, std::size_t max_bytes = 64);
 // True when `text` holds no control character.
 bool is_printable(std::string_view text);
+// The items with `separator` between them: join({"a", "b"}, ", ") is "a, b".
+std::string join(const std::vector<std::string>& items, std::string_view separator);
 
 }  // namespace vfiohooks

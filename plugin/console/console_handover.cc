@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "plugin/base/printable.h"
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/kernel/iomem.h"
 #include "plugin/writes/time_limit.h"
@@ -87,12 +88,6 @@ std::vector<FirmwareFramebuffer> firmware_framebuffers_on(const HostPaths& paths
     if (claimed_on(*iomem, *memory, known.claims)) found.insert(found.end(), of_driver.begin(), of_driver.end());
   }
   return found;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
 }
 
 std::int64_t now_seconds() {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "plugin/base/finding.h"
+#include "plugin/base/printable.h"
 #include "plugin/base/sysfs_reader.h"
 
 namespace vfiohooks {
@@ -14,12 +15,6 @@ namespace vfiohooks {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
 
 std::string relative_to_root(const std::string& path) {
   std::size_t start = 0;

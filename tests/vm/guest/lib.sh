@@ -425,10 +425,41 @@ listen_addr = "127.0.0.1"
 auth_tcp = "none"
 CONF
     fi
-    pgrep -x virtlogd >/dev/null || virtlogd -d || fail "virtlogd did not start"
-    libvirtd -d "${listen[@]}" || fail "libvirtd ${listen[*]} did not start"
+    if [[ -d /run/systemd/system ]]; then
+        start_libvirt_units "${listen[@]}"
+    else
+        pgrep -x virtlogd >/dev/null || virtlogd -d || fail "virtlogd did not start"
+        libvirtd -d "${listen[@]}" || fail "libvirtd ${listen[*]} did not start"
+    fi
     wait_for_libvirtd
     ((${#listen[@]} == 0)) || assert_tcp_listener
+}
+
+# start_libvirt_units [--listen] — under systemd, libvirtd and virtlogd as the services a host runs
+# them as; units of the lab's own when the machine's libvirt package ships none (libvirt-daemon
+# without libvirt-daemon-system), shaped like upstream's (Type=notify, KillMode=process).
+start_libvirt_units() {
+    if ! systemctl cat libvirtd.service >/dev/null 2>&1; then
+        cat >/etc/systemd/system/virtlogd.service <<'UNIT'
+[Unit]
+Description=libvirt's logging daemon (the lab's unit)
+[Service]
+ExecStart=/usr/sbin/virtlogd
+UNIT
+        cat >/etc/systemd/system/libvirtd.service <<UNIT
+[Unit]
+Description=libvirt's daemon (the lab's unit)
+Wants=virtlogd.service
+After=virtlogd.service
+[Service]
+Type=notify
+ExecStart=/usr/sbin/libvirtd $*
+KillMode=process
+UNIT
+        systemctl daemon-reload || fail "systemctl daemon-reload failed"
+    fi
+    systemctl start libvirtd.service || fail "systemctl start libvirtd.service failed: $(systemctl status libvirtd.service 2>&1 | tail -n 5)"
+    ok "libvirtd.service started by systemd"
 }
 
 assert_tcp_listener() {
