@@ -425,6 +425,7 @@ listen_addr = "127.0.0.1"
 auth_tcp = "none"
 CONF
     fi
+    seed_libvirt_capabilities
     if [[ -d /run/systemd/system ]]; then
         start_libvirt_units "${listen[@]}"
     else
@@ -432,7 +433,30 @@ CONF
         libvirtd -d "${listen[@]}" || fail "libvirtd ${listen[*]} did not start"
     fi
     wait_for_libvirtd
+    keep_libvirt_capabilities
     ((${#listen[@]} == 0)) || assert_tcp_listener
+}
+
+# libvirt's QEMU capabilities as an earlier boot probed them (~10 s under TCG), kept by the lab in
+# LAB_LIBVIRT_CAPS (tests/vm/lab): libvirt checks each against the QEMU and libvirtd binaries, the
+# kernel and the CPU, and probes again when anything differs.
+readonly LIBVIRT_CAPS_DIR=/var/cache/libvirt/qemu/capabilities
+seed_libvirt_capabilities() {
+    [[ -n ${LAB_LIBVIRT_CAPS:-} ]] && compgen -G "$LAB_LIBVIRT_CAPS/*.xml" >/dev/null || return 0
+    mkdir -p "$LIBVIRT_CAPS_DIR"
+    cp "$LAB_LIBVIRT_CAPS"/*.xml "$LIBVIRT_CAPS_DIR/"
+}
+
+# Prints each capabilities file this boot's libvirtd probed anew as one console line
+# (`LAB-LIBVIRT-CAPS NAME BASE64-OF-GZIP`), which the lab saves for the next boots.
+keep_libvirt_capabilities() {
+    [[ -n ${LAB_LIBVIRT_CAPS:-} ]] || return 0
+    local file
+    for file in "$LIBVIRT_CAPS_DIR"/*.xml; do
+        [[ -f $file ]] || continue
+        cmp -s "$file" "$LAB_LIBVIRT_CAPS/${file##*/}" && continue
+        echo "LAB-LIBVIRT-CAPS ${file##*/} $(gzip -c "$file" | base64 -w0)"
+    done
 }
 
 # start_libvirt_units [--listen] — under systemd, libvirtd and virtlogd as the services a host runs
