@@ -814,8 +814,9 @@ TEST_F(VfioctlOnFakeKernel, RestoreAllGivesBackAConsoleAHookLeftReleasedWithoutI
   ASSERT_TRUE(hand_over_console(env, "desktop", {*console, {}}));
   ASSERT_FALSE(fake.fbcon_bound());
 
-  EXPECT_THAT(vfioctl({"doctor"}).out, HasSubstr("consoles: 1 released, 1 left released with no device held, 0 "
-                                                 "unreadable; fix: vfioctl restore --all gives them back"));
+  EXPECT_THAT(vfioctl({"doctor"}).out, HasSubstr("consoles: 1 released, 1 left released with no device held "
+                                                 "(0000:00:02.0: fbcon on vtcon0), 0 unreadable; fix: vfioctl "
+                                                 "restore --all gives them back"));
   EXPECT_EQ(vfioctl({"--dry-run", "restore", "--all"}).out,
             "would give back the host console on 0000:00:02.0 (fbcon on vtcon0)\n");
   EXPECT_FALSE(fake.fbcon_bound());

@@ -31,12 +31,13 @@ TEST(ConfigFileTest, EmptyFileGivesTheDefaults) {
 }
 
 TEST(ConfigFileTest, GlobalKeys) {
-  const auto config = parse("mode = validate\ncompanions = bind\nunbind_timeout_ms = 2500\nguard_timeout_ms = 800\n");
+  const auto config = parse("mode = validate\ncompanions = bind\nunbind_timeout_ms = 2500\nguard_timeout_ms = 800\nunit_timeout_ms = 3000\n");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->defaults.mode, Mode::validate);
   EXPECT_EQ(config->defaults.companions, Companions::bind);
   EXPECT_EQ(config->defaults.unbind_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(config->defaults.guard_timeout, std::chrono::milliseconds(800));
+  EXPECT_EQ(config->defaults.unit_timeout, std::chrono::milliseconds(3000));
   EXPECT_EQ(config->policy_for("win10", {}).guard_timeout, std::chrono::milliseconds(800));
 }
 
@@ -149,6 +150,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{"unbind_timeout_ms = 99\n", "'99' is not a number from 100 to 600000"},
                       BadInput{"unbind_timeout_ms = 600001\n", "'600001' is not a number from 100 to 600000"},
                       BadInput{"guard_timeout_ms = 0\n", "guard_timeout_ms '0' is not a number from 1 to 600000"},
+                      BadInput{"unit_timeout_ms = 30s\n", "unit_timeout_ms '30s' is not a number from 100 to 600000"},
+                      BadInput{"[domain.win10]\nunit_timeout_ms = 500\n", "unknown setting 'unit_timeout_ms'"},
                       BadInput{"guard_timeout_ms = 5s\n", "guard_timeout_ms '5s' is not a number from 1 to 600000"},
                       BadInput{"[domain.win10]\nguard_timeout_ms = 500\n", "unknown setting 'guard_timeout_ms'"},
                       BadInput{"mode bind\n", "mode bind"}));
