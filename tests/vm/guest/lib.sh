@@ -324,6 +324,19 @@ hook_pids() {
     ps -eo pid=,comm= | awk '$2 == "vfio-hooks-qemu" || $2 == "vfio-hooks-engi" { print $1; found = 1 } END { exit !found }'
 }
 
+# hook_binds_and_restores BDF DRIVER DOMAIN — the hook run by hand takes BDF now (prepare begin)
+# and gives it back to DRIVER (release end), with no override and no record left.
+hook_binds_and_restores() {
+    local bdf=$1 driver=$2 dom=$3
+    hook "$dom" prepare begin || fail "prepare refused $bdf once nothing held it"
+    assert_driver "$bdf" vfio-pci
+    assert_hook_record "$bdf" "$dom" "$driver"
+    hook "$dom" release end || fail "release end failed"
+    assert_driver "$bdf" "$driver"
+    assert_no_override "$bdf"
+    assert_no_hook_record "$bdf"
+}
+
 # The hook's record of a device it holds (plugin/records/state_store.h): JSON with the address, the domain,
 # the original driver and driver_override, and the phase.
 hook_record_of() { echo "/run/vfio-hooks/devices/$1.json"; }

@@ -30,17 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# bind_and_give_back BDF DRIVER DOMAIN — the hook takes BDF now and release gives it back.
-bind_and_give_back() {
-    local bdf=$1 driver=$2 dom=$3
-    hook "$dom" prepare begin || fail "prepare refused $bdf once its holder was gone"
-    assert_driver "$bdf" vfio-pci
-    assert_hook_record "$bdf" "$dom" "$driver"
-    hook "$dom" release end || fail "release end failed"
-    assert_driver "$bdf" "$driver"
-    assert_no_override "$bdf"
-}
-
 # bdf_of_ids VENDOR DEVICE — the first PCI function with these ids ("0x1b36" "0x0002"), or nothing.
 bdf_of_ids() {
     local dev
@@ -95,7 +84,7 @@ assert_driver "$nic" e1000e
 shown ip route flush table 100
 shown ip addr flush dev "$ifname"
 step "with neither, the NIC binds and comes back"
-bind_and_give_back "$nic" e1000e with-nic
+hook_binds_and_restores "$nic" e1000e with-nic
 ifname=$(wait_for_net "$nic")
 
 # ---- another network namespace ------------------------------------------------------------------
@@ -132,7 +121,7 @@ step "ip netns del: the namespace dies and the kernel gives the NIC back to the 
 shown ip netns del lab
 ifname=$(wait_for_net "$nic")
 note "back as $ifname"
-bind_and_give_back "$nic" e1000e with-nic
+hook_binds_and_restores "$nic" e1000e with-nic
 ifname=$(wait_for_net "$nic")
 
 # ---- Open vSwitch -------------------------------------------------------------------------------
@@ -165,7 +154,7 @@ assert_finding "$SHOWN_OUTPUT" "$nic" \
 assert_driver "$nic" e1000e
 step "out of the bridge, the NIC binds and comes back"
 shown vsctl del-port br-lab "$ifname"
-bind_and_give_back "$nic" e1000e with-nic
+hook_binds_and_restores "$nic" e1000e with-nic
 ifname=$(wait_for_net "$nic")
 vsctl del-br br-lab
 
@@ -194,7 +183,7 @@ assert_driver "$serial" "$serial_driver"
 step "the getty gone, the card binds and comes back with its port"
 kill "$getty"
 for ((i = 0; i < 50; i++)); do kill -0 "$getty" 2>/dev/null || break; sleep 0.1; done
-bind_and_give_back "$serial" "$serial_driver" with-serial
+hook_binds_and_restores "$serial" "$serial_driver" with-serial
 check "/dev/$tty is back" test -e "/sys/class/tty/$tty/device"
 
 # ---- a USB serial adapter on an xHCI controller -------------------------------------------------

@@ -49,16 +49,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# bind_and_give_back DOMAIN BDF DRIVER DISK — the holder is gone: prepare binds, release gives the
-# device back to DRIVER with its disk DISK under the same name (no claim of ours kept the old one).
-bind_and_give_back() {
+# disk_binds_and_comes_back DOMAIN BDF DRIVER DISK — the holder is gone: prepare binds, release gives
+# the device back to DRIVER with its disk DISK under the same name (no claim of ours kept the old one).
+disk_binds_and_comes_back() {
     local dom=$1 bdf=$2 driver=$3 disk=$4
-    hook "$dom" prepare begin || fail "prepare refused $bdf once nothing held it"
-    assert_driver "$bdf" vfio-pci
-    assert_hook_record "$bdf" "$dom" "$driver"
-    hook "$dom" release end || fail "release end failed"
-    assert_driver "$bdf" "$driver"
-    assert_no_hook_record "$bdf"
+    hook_binds_and_restores "$bdf" "$driver" "$dom"
     for ((i = 0; i < 50; i++)); do [[ -b /dev/$disk ]] && break; sleep 0.2; done
     check "/dev/$disk is back under its name" test -b "/dev/$disk"
 }
@@ -77,7 +72,7 @@ assert_driver "$disk_dev" virtio-pci
 check "the filesystem is still there" ls /mnt/raw/lost+found
 umount /mnt/raw
 losetup -d "$loop"
-bind_and_give_back with-disk "$disk_dev" virtio-pci vda
+disk_binds_and_comes_back with-disk "$disk_dev" virtio-pci vda
 
 # ---- a mount namespace kept only by its nsfs file ------------------------------------------------
 step "the disk mounted in a mount namespace no process is in, kept by /run/ns/x"
@@ -94,7 +89,7 @@ assert_finding "$SHOWN_OUTPUT" "$disk_dev" \
 assert_driver "$disk_dev" virtio-pci
 shown_sh 'nsenter --mount=/run/ns/x grep -c " /mnt/data " /proc/self/mountinfo'
 umount /run/ns/x  # the namespace's last reference: its mounts go with it
-bind_and_give_back with-disk "$disk_dev" virtio-pci vda
+disk_binds_and_comes_back with-disk "$disk_dev" virtio-pci vda
 
 # ---- what only the kernel knows -------------------------------------------------------------------
 step "device-mapper over the disk, nothing mounted: the kernel holds it"
@@ -128,7 +123,7 @@ assert_finding "$(head -1 <<<"$SHOWN_OUTPUT")" "$nvme_dev" \
 assert_driver "$nvme_dev" nvme
 kill "$holder"
 wait "$holder" 2>/dev/null || true
-bind_and_give_back with-nvme "$nvme_dev" nvme nvme0n1
+disk_binds_and_comes_back with-nvme "$nvme_dev" nvme nvme0n1
 
 # ---- a FUSE filesystem that stopped answering -----------------------------------------------------
 step "a FUSE filesystem whose daemon is stopped, a file and a working directory on it"
