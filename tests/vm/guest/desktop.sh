@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers for the desktop scenarios (topology `desktop`: systemd as PID 1, one card with a VGA and
-# an HDA audio function in one IOMMU group), sourced after lib.sh. The desktop is what a one-GPU
-# host runs: a display server started by systemd as display-manager.service holding the card's DRM
-# node, and an audio player (as a session's sound server would) in a unit of its own holding the
-# card's PCM node. Both run from the programs `lab fetch` unpacked (VM_LAB_DESKTOP).
+# an HDA audio function in one IOMMU group), sourced instead of lib.sh, which it sources. The
+# desktop is what a one-GPU host runs: a display server started by systemd as
+# display-manager.service holding the card's DRM node, and an audio player (as a session's sound
+# server would) in a unit of its own holding the card's PCM node. Both run from the programs `lab fetch` unpacked (VM_LAB_DESKTOP).
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly DM_UNIT=display-manager.service AUDIO_UNIT=audio-session.service
 readonly DM_NODE=/dev/dri/card0 AUDIO_NODE=/dev/snd/pcmC0D0p
@@ -22,6 +24,16 @@ card_audio_of() {
     local audio=${1%.*}.1
     [[ $(cat "$SYS_PCI/$audio/class" 2>/dev/null) == 0x0403* ]] || fail "no HDA audio function at $audio"
     echo "$audio"
+}
+
+# desktop_card — "GPU AUDIO": the boot VGA device and the HDA function in its slot, in one IOMMU
+# group as a real card's.
+desktop_card() {
+    local gpu audio
+    gpu=$(boot_gpu_bdf)
+    audio=$(card_audio_of "$gpu")
+    [[ $(iommu_group_of "$audio") == "$(iommu_group_of "$gpu")" ]] || fail "$gpu and $audio are not in one IOMMU group"
+    echo "$gpu $audio"
 }
 
 # install_desktop — the display server and aplay, copied into the guest's own root (a tmpfs layer).

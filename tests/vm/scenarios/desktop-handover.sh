@@ -8,17 +8,14 @@
 # check). Then the display manager fails to start after the VM: the card and the console are back,
 # the failure is in the journal, vfioctl status and doctor, and vfioctl restore starts it once it
 # can. Needs VFIO_HOOKS_QEMU, VFIOCTL and VM_LAB_DESKTOP.
-# shellcheck source=../guest/lib.sh
-source "$(dirname "$0")/../guest/lib.sh"
 # shellcheck source=../guest/desktop.sh
 source "$(dirname "$0")/../guest/desktop.sh"
 require_hook
 require_vfioctl
 
-gpu=$(boot_gpu_bdf)
-audio=$(card_audio_of "$gpu")
+card=$(desktop_card)
+gpu=${card% *} audio=${card#* }
 group=$(iommu_group_of "$gpu")
-[[ $(iommu_group_of "$audio") == "$group" ]] || fail "$gpu and $audio are not in one IOMMU group"
 
 step "the desktop: systemd runs Xorg on $gpu and aplay on $audio (one IOMMU group, $group)"
 start_desktop "$gpu"

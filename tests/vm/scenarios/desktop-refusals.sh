@@ -9,15 +9,13 @@
 #    the start is refused within the hook's limit, the display manager runs again, and systemd
 #    starts the stubborn unit again once its stop ends (SIGKILL at TimeoutStopSec).
 # Needs VFIO_HOOKS_QEMU, VFIOCTL and VM_LAB_DESKTOP.
-# shellcheck source=../guest/lib.sh
-source "$(dirname "$0")/../guest/lib.sh"
 # shellcheck source=../guest/desktop.sh
 source "$(dirname "$0")/../guest/desktop.sh"
 require_hook
 require_vfioctl
 
-gpu=$(boot_gpu_bdf)
-audio=$(card_audio_of "$gpu")
+card=$(desktop_card)
+gpu=${card% *} audio=${card#* }
 
 # assert_nothing_changed — the card on its drivers with fbcon, both units running on their nodes,
 # no record, no QEMU.
