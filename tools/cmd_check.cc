@@ -34,6 +34,7 @@ struct CheckResult {
   std::vector<PlannedDevice> to_bind;
   std::vector<ConsoleHandover> consoles;       // handed over before the bind (console = release)
   std::vector<ConsoleHandover> with_release;   // what console = release would hand over, when the console refuses
+  std::vector<std::string> after_handover;     // holders that must let go once the console is handed over
   std::string note;  // why the hook would do nothing, when it would
 };
 
@@ -75,6 +76,7 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
                              {"to_bind", bind},
                              {"consoles", consoles_json(verdict.consoles)},
                              {"with_console_release", consoles_json(verdict.with_release)},
+                             {"after_handover", verdict.after_handover},
                              {"note", verdict.note},
                              {"facts", facts ? Json(facts->source()) : Json(nullptr)},
                              {"unchecked", facts ? Json(facts->unchecked()) : Json::array()}});
@@ -93,6 +95,11 @@ int report(Context& ctx, const CheckResult& verdict, const HostFacts* facts) {
                  "and a managed NVMe disk, itself)\n";
     } else {
       print_consoles(ctx.out, "domain " + verdict.domain + ": the hook would first hand over", verdict.consoles);
+      if (!verdict.after_handover.empty()) {
+        ctx.out << "domain " << verdict.domain
+                << ": then each of these must have let go, or it gives the console back and refuses:\n";
+        for (const auto& holder : verdict.after_handover) ctx.out << "  " << holder << '\n';
+      }
       ctx.out << "domain " << verdict.domain << ": the hook would bind";
       for (const auto& planned : verdict.to_bind) {
         ctx.out << ' ' << planned.device.address.str() << (planned.companion ? " (companion)" : "");
@@ -170,7 +177,10 @@ int run_check(Context& ctx, const po::variables_map& vm, const Operands& operand
   }
   verdict.findings = std::move(plan.findings);
   verdict.to_bind = std::move(plan.to_bind);
-  if (!has_errors(verdict.findings)) verdict.consoles = std::move(plan.consoles);
+  if (!has_errors(verdict.findings)) {
+    verdict.consoles = std::move(plan.consoles);
+    verdict.after_handover = std::move(plan.after_handover);
+  }
   if (policy.mode == Mode::validate && !has_errors(verdict.findings)) {
     verdict.note = "passes; policy mode is validate, so libvirt binds the devices itself";
   }

@@ -253,7 +253,10 @@ class Planner {
     const bool recorded = std::any_of(held_.begin(), held_.end(), [&](const Record& r) { return r.address == device.address; });
     // /proc and the host's tables are read the first time a device is to be checked.
     for (const auto& use : host_.uses(device, recorded)) {
-      if (after_handover && use.kind == HostUse::Kind::process) continue;
+      if (after_handover && use.kind == HostUse::Kind::process) {
+        plan_.after_handover.push_back(device.address.str() + ": " + use.text);
+        continue;
+      }
       Finding finding;
       switch (use.kind) {
         case HostUse::Kind::process:

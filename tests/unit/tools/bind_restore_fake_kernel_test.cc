@@ -776,6 +776,23 @@ TEST_F(VfioctlOnFakeKernel, CheckSaysWhatConsoleReleaseWouldHandOver) {
   EXPECT_TRUE(fake.fbcon_bound());  // checking changed nothing
 }
 
+// The display server holding the card now is checked again after the hand-over: check names it,
+// with its unit, so that a missing stop_units entry shows before a start.
+TEST_F(VfioctlOnFakeKernel, CheckNamesWhatMustLetGoOfTheCardAfterTheHandOver) {
+  topology::bochs_boot_gpu(fake);
+  fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}, .cgroup = "/system.slice/gdm.service"});
+  std::ofstream(fake.root() / "desktop.xml") << domain_xml("desktop", {topology::kBochsGpu});
+  const std::string file = (fake.root() / "desktop.xml").string();
+  write_config("console = release\n");
+  const auto passes = vfioctl_without_libvirt({"check", "--xml", file});
+  EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
+  EXPECT_THAT(passes.out, HasSubstr("domain desktop: then each of these must have let go, or it gives the console back "
+                                    "and refuses:\n  0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through "
+                                    "/dev/dri/card0\n"));
+  const auto json = nlohmann::json::parse(vfioctl_without_libvirt({"--json", "check", "--xml", file}).out);
+  EXPECT_EQ(json["after_handover"][0], "0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through /dev/dri/card0");
+}
+
 TEST_F(VfioctlOnFakeKernel, BindHandsTheConsoleOverStatusShowsItRestoreGivesItBack) {
   topology::bochs_boot_gpu(fake);
   write_config("console = release\n");
