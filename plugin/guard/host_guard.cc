@@ -56,6 +56,7 @@ struct HostGuard::Snapshot {
   NetworkNamespaces networks;
   bool networks_readable = true;
   std::unique_ptr<SocketHolders> socket_holders;  // refers to `scan` and `networks`
+  std::unique_ptr<NetworkUses> network_uses;      // refers to `networks` and `socket_holders`
   SysfsHolds sysfs_holds;
   std::vector<std::string> blind;          // what hides processes, mounts or networks: every device
   std::vector<std::string> storage_blind;  // what hides stacked storage: storage devices only
@@ -166,6 +167,7 @@ HostGuard::Snapshot& HostGuard::snapshot() {
     snap.networks_readable = false;
   }
   snap.socket_holders = std::make_unique<SocketHolders>(paths_, snap.scan, snap.networks);
+  snap.network_uses = std::make_unique<NetworkUses>(snap.networks, *snap.socket_holders);
   blind.insert(blind.end(), snap.networks.unseen.begin(), snap.networks.unseen.end());
   blind.insert(blind.end(), snap.sysfs_holds.unseen.begin(), snap.sysfs_holds.unseen.end());
   snap.storage_blind = snap.storage->unseen();
@@ -261,8 +263,8 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   blind.insert(blind.end(), device_blind.begin(), device_blind.end());
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
-  auto network_found = snap.networks_readable ? network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)
-                                              : std::vector<HostUse>{};
+  auto network_found =
+      snap.networks_readable ? snap.network_uses->of(device, nodes.has_uio) : std::vector<HostUse>{};
   for (auto& use : network_found) {
     if (use.kind == HostUse::Kind::unseen)
       blind.push_back(std::move(use.text));
