@@ -201,8 +201,13 @@ void add_counted(std::vector<HostUse>& uses, std::vector<HostUse> more, Rest res
 
 std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks) {
   if (sight_ == Sight::none) return {};
+  return uses(device, held_by_vfio_hooks, directories_.of(device.address));
+}
+
+std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks,
+                                     const std::optional<fs::path>& device_dir) {
+  if (sight_ == Sight::none) return {};
   std::vector<HostUse> found;
-  const auto device_dir = directories_.of(device.address);
   if (!device_dir) {
     // It was read a moment ago: a function that is gone now is not to be taken either.
     return {{HostUse::Kind::unseen, "cannot find its directory in sysfs", ""}};

@@ -82,7 +82,10 @@ std::string PciDevice::ids() const {
   return buffer;
 }
 
-Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address) {
+namespace {
+
+// What sysfs shows of the function; no record is looked at.
+Expected<PciDevice> read_from_sysfs(const HostPaths& paths, const PciAddress& address) {
   // Opened once (resolving the /sys/bus/pci/devices link once); each attribute is read relative to it.
   const fs::path path = paths.pci_device(address);
   const OpenDirectory dir(path);
@@ -113,10 +116,29 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   std::sort(device.virtfns.begin(), device.virtfns.end());
   device.physfn = address_of_link(dir, "physfn");
   device.reset_method = dir.attribute("reset_method");  // reset_method_show takes no lock
-  if (auto record = StateStore(paths.state_dir()).find(address);
+  return device;
+}
+
+// A write vfio-hooks abandoned on the device, from its record, while its writer is still stuck.
+void note_blocked_write(const HostPaths& paths, PciDevice& device) {
+  if (auto record = StateStore(paths.state_dir()).find(device.address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;
   }
+}
+
+}  // namespace
+
+Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address) {
+  auto device = read_from_sysfs(paths, address);
+  if (device) note_blocked_write(paths, *device);
+  return device;
+}
+
+Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address,
+                                    const std::set<PciAddress>& recorded) {
+  auto device = read_from_sysfs(paths, address);
+  if (device && recorded.contains(address)) note_blocked_write(paths, *device);
   return device;
 }
 
