@@ -95,7 +95,11 @@ Expected<PciDevice> read_from_sysfs(const HostPaths& paths, const PciAddress& ad
   const auto modalias = dir.attribute("modalias");
   if (!modalias || !parse_modalias(*modalias, device))
     return fail("no PCI device " + address.str() + " on this host", ENODEV);
-  read_header_type(dir, device);
+  device.physfn = address_of_link(dir, "physfn");
+  // FACTS (PCIe SR-IOV 1.1, 3.1): a VF has a type 0 header. Taking one for an endpoint is the
+  // careful side anyway: a bridge is viable in a group, an endpoint on a host driver is not, and
+  // vfio-pci refuses a bridge. An SR-IOV host's thousands of VFs are spared two lookups each.
+  if (!device.physfn) read_header_type(dir, device);
   // The link, modalias, iommu_group, vfio-dev, boot_vga and reset_method never take the device lock.
   device.driver = dir.link_name("driver").value_or("");
   // A vfio driver's device (class vfio-dev, 6.1) lives below the function only while it is bound.
@@ -114,7 +118,6 @@ Expected<PciDevice> read_from_sysfs(const HostPaths& paths, const PciAddress& ad
     }
   }
   std::sort(device.virtfns.begin(), device.virtfns.end());
-  device.physfn = address_of_link(dir, "physfn");
   device.reset_method = dir.attribute("reset_method");  // reset_method_show takes no lock
   return device;
 }
