@@ -85,14 +85,7 @@ class Scanner {
     const std::string dir = proc_ + "/" + std::to_string(pid) + "/";
     ProcessInfo info;
     info.pid = pid;
-    // Every read below relative to one descriptor of its directory: one walk through /proc.
-    const auto opened = view_.open_process(dir);
-    if (!opened) {
-      if (!process_vanished(opened.error().code)) unseen(info, "the /proc directory", opened.error().code);
-      return;
-    }
-    const ProcessDirectory& process = **opened;
-    if (auto ns = process.read_link("ns/mnt")) {
+    if (auto ns = view_.read_link(dir + "ns/mnt")) {
       info.mount_ns = std::move(*ns);
     } else if (process_vanished(ns.error().code)) {
       return;
@@ -102,8 +95,8 @@ class Scanner {
     // Its root and working directory pin their filesystems too. (Its executable is nearly always
     // on a mounted filesystem, and a process rarely runs from a disk without a file or directory
     // of it open: /proc/PID/exe is not read, saving a lookup per process.)
-    auto root = process.read_link("root");
-    auto root_mount = root ? process.mount_id("root") : tl::unexpected(root.error());
+    auto root = view_.read_link(dir + "root");
+    auto root_mount = root ? view_.mount_id(dir + "root") : tl::unexpected(root.error());
     if (root && root_mount) {
       info.root_path = std::move(*root);
       info.root_mount = *root_mount;
@@ -117,13 +110,13 @@ class Scanner {
     if (pid == scan_.self) return;
 
     if (info.root_mount) scan_.held.push_back({index, dir + "root", info.root_path, info.root_mount, std::nullopt});
-    if (auto cwd = process.mount_id("cwd")) {
+    if (auto cwd = view_.mount_id(dir + "cwd")) {
       scan_.held.push_back({index, dir + "cwd", "", *cwd, std::nullopt});
     } else if (!process_vanished(cwd.error().code)) {
       unseen(info, "the working directory", cwd.error().code);
     }
     const std::string fd_dir = dir + "fd";
-    auto files = process.open_files();
+    auto files = view_.open_files(fd_dir);
     if (!files) {
       if (!process_vanished(files.error().code)) unseen(info, "the open files", files.error().code);
       return;

@@ -235,17 +235,16 @@ Expected<unsigned> opened_mount_id(int dir, const std::string& name) {
   return *parsed;
 }
 
-// The mount id of what `name` (relative to `dir`, or AT_FDCWD) leads to: a handle's, else an
-// O_PATH open's.
-Expected<unsigned> mount_id_at(int dir, const std::string& name) {
-  auto id = handle_mount_id(dir, name);
+}  // namespace
+
+Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
+  auto id = handle_mount_id(AT_FDCWD, path);
   if (id || id.error().code != EOPNOTSUPP) return id;
-  return opened_mount_id(dir, name);
+  return opened_mount_id(AT_FDCWD, path);
 }
 
-// The open descriptors in the directory `fd_dir` (relative to `at`, or AT_FDCWD).
-Expected<std::vector<OpenFile>> open_files_at(int at, const std::string& fd_dir) {
-  const int dir = ::openat(at, fd_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+Expected<std::vector<OpenFile>> LinuxKernelView::open_files(const std::string& fd_dir) const {
+  const int dir = ::open(fd_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return os_error("cannot list", fd_dir, errno);
   Descriptor held(dir);
   const int listed = ::dup(dir);
@@ -278,39 +277,6 @@ Expected<std::vector<OpenFile>> open_files_at(int at, const std::string& fd_dir)
   }
   ::closedir(stream);
   return files;
-}
-
-class LinuxProcessDirectory : public ProcessDirectory {
- public:
-  explicit LinuxProcessDirectory(int fd) : fd_(fd) {}
-  Expected<std::string> read_link(const std::string& name) const override {
-    std::string target(4096, '\0');
-    const ssize_t length = ::readlinkat(fd_.get(), name.c_str(), target.data(), target.size());
-    if (length < 0) return os_error("cannot read the link", name, errno);
-    target.resize(static_cast<std::size_t>(length));
-    return target;
-  }
-  Expected<unsigned> mount_id(const std::string& name) const override { return mount_id_at(fd_.get(), name); }
-  Expected<std::vector<OpenFile>> open_files() const override { return open_files_at(fd_.get(), "fd"); }
-
- private:
-  Descriptor fd_;
-};
-
-}  // namespace
-
-Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const { return mount_id_at(AT_FDCWD, path); }
-
-Expected<std::vector<OpenFile>> LinuxKernelView::open_files(const std::string& fd_dir) const {
-  return open_files_at(AT_FDCWD, fd_dir);
-}
-
-Expected<std::unique_ptr<ProcessDirectory>> LinuxKernelView::open_process(const std::string& dir) const {
-  // FACTS (fs/open.c, do_o_path): an O_PATH open of /proc/PID calls no open of the directory; the
-  // reads relative to it look the process up through the directory's inode, not its pid.
-  const int fd = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return os_error("cannot open", dir, errno);
-  return std::make_unique<LinuxProcessDirectory>(fd);
 }
 
 Expected<std::unique_ptr<KernelHold>> LinuxKernelView::claim_block_device(const std::string& node,

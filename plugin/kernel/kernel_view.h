@@ -80,20 +80,6 @@ class NetworkNamespaceReader {
   virtual Expected<std::string> packet_sockets() = 0;
 };
 
-// One process's /proc/PID, opened once (O_PATH): each read below is relative to it, so that a scan
-// of every process walks /proc to the process once rather than once per read, and every read is of
-// that process even if its pid is reused meanwhile (they then fail with ENOENT or ESRCH).
-class ProcessDirectory {
- public:
-  virtual ~ProcessDirectory() = default;
-  // readlink(2) of an entry ("ns/mnt", "root"), as KernelView::read_link.
-  virtual Expected<std::string> read_link(const std::string& name) const = 0;
-  // The mount id of what an entry ("root", "cwd") leads to, as KernelView::mount_id.
-  virtual Expected<unsigned> mount_id(const std::string& name) const = 0;
-  // Its open descriptors ("fd"), as KernelView::open_files.
-  virtual Expected<std::vector<OpenFile>> open_files() const = 0;
-};
-
 // What the kernel says about files, beyond their contents: stat(2) (which follows /proc's magic
 // links into other processes' roots and open files), readlink(2), a directory listing with its errno
 // (hidepid and LSMs refuse /proc/PID/fd with EACCES), a whole file with its errno, a loop device's
@@ -126,9 +112,6 @@ class KernelView {
   // looked up relative to the directory (one path walk through /proc per process, not per file).
   // Fails with the errno of the directory (EACCES under hidepid or an LSM, ENOENT once it exited).
   virtual Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const = 0;
-  // Opens `dir` (/proc/PID/) for ProcessDirectory's reads. Fails with the errno (ENOENT once the
-  // process exited).
-  virtual Expected<std::unique_ptr<ProcessDirectory>> open_process(const std::string& dir) const = 0;
   // Opens the block device `node` (which must be `rdev`) read-only with O_EXCL and keeps it open:
   // while held, the kernel refuses every other exclusive claim of it (a mount, swapon, md, dm).
   // Fails with EBUSY while the kernel holds it exclusively already: a mounted filesystem in any
@@ -164,7 +147,6 @@ class LinuxKernelView : public KernelView {
   Expected<std::string> read(const std::string& path) const override;
   Expected<unsigned> mount_id(const std::string& path) const override;
   Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const override;
-  Expected<std::unique_ptr<ProcessDirectory>> open_process(const std::string& dir) const override;
   Expected<std::unique_ptr<KernelHold>> claim_block_device(const std::string& node, DevNumber rdev) const override;
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;

@@ -70,20 +70,6 @@ class FakeNetworkNamespace : public NetworkNamespaceReader {
   std::string file_, id_;
 };
 
-// A process's /proc directory: every read is the view's own of the whole path, so that faults and
-// the call log name it as before; the process gone since the open shows as its files gone.
-class FakeProcessDirectory : public ProcessDirectory {
- public:
-  FakeProcessDirectory(const FakeKernelView& view, std::string dir) : view_(view), dir_(std::move(dir)) {}
-  Expected<std::string> read_link(const std::string& name) const override { return view_.read_link(dir_ + name); }
-  Expected<unsigned> mount_id(const std::string& name) const override { return view_.mount_id(dir_ + name); }
-  Expected<std::vector<OpenFile>> open_files() const override { return view_.open_files(dir_ + "fd"); }
-
- private:
-  const FakeKernelView& view_;
-  std::string dir_;  // ends in '/'
-};
-
 }  // namespace
 
 FakeKernelView::FakeKernelView(fs::path root) : root_(std::move(root)), owner_pid_(::getpid()) {}
@@ -327,15 +313,6 @@ Expected<std::vector<OpenFile>> FakeKernelView::open_files(const std::string& fd
     files.push_back(std::move(file));
   }
   return files;
-}
-
-Expected<std::unique_ptr<ProcessDirectory>> FakeKernelView::open_process(const std::string& dir) const {
-  if (auto no = denied("open", dir); !no) return tl::unexpected(no.error());
-  std::string path = dir;
-  if (!path.ends_with('/')) path += '/';
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return os_error(dir, errno);
-  return std::make_unique<FakeProcessDirectory>(*this, path);
 }
 
 bool FakeKernelView::busy(DevNumber device) const {

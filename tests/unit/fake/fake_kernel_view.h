@@ -39,8 +39,6 @@ class FakeKernelView : public KernelView {
   Expected<std::string> read(const std::string& path) const override;
   Expected<unsigned> mount_id(const std::string& path) const override;
   Expected<std::vector<OpenFile>> open_files(const std::string& fd_dir) const override;
-  // Its reads are this view's of the path under `dir`, logged and failed by that path.
-  Expected<std::unique_ptr<ProcessDirectory>> open_process(const std::string& dir) const override;
   Expected<std::unique_ptr<KernelHold>> claim_block_device(const std::string& node, DevNumber rdev) const override;
   Expected<std::unique_ptr<NamespaceVisit>> visit_mount_namespace(
       const std::string& nsfs_file, std::chrono::steady_clock::time_point deadline) const override;
@@ -52,8 +50,7 @@ class FakeKernelView : public KernelView {
   // Calls are named "OP PATH" with the path as the host names it: "stat /proc/812/fd/3",
   // "readlink ...", "list ...", "read ...", "loop /dev/loop0", "netns /proc/812/ns/net" (entering),
   // "netlink NS TYPE" (NS the ns_file, TYPE 18 links, 22 addresses, 26 routes, 106 nexthops),
-  // "packet NS", "list_entries ...", "mountid ...", "claim /dev/vda", "visit NSFS_FILE",
-  // "open /proc/812/" (open_process; the reads relative to it are named by their whole path).
+  // "packet NS", "list_entries ...", "mountid ...", "claim /dev/vda", "visit NSFS_FILE".
   void fail_call(const std::string& call, int error) { call_faults_[call] = error; }
   void clear_call_faults() { call_faults_.clear(); }
   void record_calls(bool on);
