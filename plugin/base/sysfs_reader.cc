@@ -139,7 +139,8 @@ std::vector<std::string> list_directory(const fs::path& path) {
   DIR* stream = ::opendir(path.c_str());
   if (stream == nullptr) return names;
   while (const dirent* entry = ::readdir(stream)) {
-    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) names.emplace_back(entry->d_name);
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+      names.emplace_back(entry->d_name);
   }
   ::closedir(stream);
   std::sort(names.begin(), names.end());

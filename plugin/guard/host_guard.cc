@@ -268,8 +268,7 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   blind.insert(blind.end(), device_blind.begin(), device_blind.end());
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
-  auto network_found =
-      snap.networks_readable ? snap.network_uses->of(device, nodes.has_uio) : std::vector<HostUse>{};
+  auto network_found = snap.networks_readable ? snap.network_uses->of(device, nodes.has_uio) : std::vector<HostUse>{};
   for (auto& use : network_found) {
     if (use.kind == HostUse::Kind::unseen)
       blind.push_back(std::move(use.text));

@@ -19,8 +19,8 @@ const Expected<PciDevice>& HostSnapshot::device(const PciAddress& address) {
     // Most of the host's devices will be read: the state directory is listed once instead of
     // looked up per device.
     if (lookup_ == HostGuard::Lookup::whole_host && !recorded_) recorded_ = StateStore(paths_.state_dir()).recorded();
-    found = devices_.emplace(address, recorded_ ? read_pci_device(paths_, address, *recorded_)
-                                                : read_pci_device(paths_, address)).first;
+    auto read = recorded_ ? read_pci_device(paths_, address, *recorded_) : read_pci_device(paths_, address);
+    found = devices_.emplace(address, std::move(read)).first;
   }
   return found->second;
 }

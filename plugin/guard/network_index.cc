@@ -28,7 +28,8 @@ NetworkIndex::NetworkIndex(const NetworkNamespace& ns) : ns_(ns) {
       if (through.empty() || through.back() != i) through.push_back(i);  // once however many hops
     }
   }
-  for (std::size_t i = 0; i < ns.packet_sockets.size(); ++i) packet_sockets_[ns.packet_sockets[i].interface].push_back(i);
+  for (std::size_t i = 0; i < ns.packet_sockets.size(); ++i)
+    packet_sockets_[ns.packet_sockets[i].interface].push_back(i);
 }
 
 template <typename Item>

@@ -232,7 +232,8 @@ std::vector<HostUse> NetworkUses::of(const PciDevice& device, bool has_uio) cons
                         other.ns().owner});
       }
     }
-    for (const std::size_t at : in_order(interfaces, [&](int interface) { return index.packet_sockets_on(interface); })) {
+    for (const std::size_t at :
+         in_order(interfaces, [&](int interface) { return index.packet_sockets_on(interface); })) {
       const PacketSocket& socket = ns.packet_sockets[at];
       const NetLink* link = index.link(socket.interface);
       const std::string on = "a packet socket on " + (link ? link->name : std::to_string(socket.interface));

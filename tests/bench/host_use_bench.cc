@@ -2,15 +2,16 @@
 // The cost of the host guard's look at the host: one scan of /proc (every process's namespace,
 // root, working directory and open files) and every mount namespace's table, on a fake host with
 // ~2000 processes; and, for comparison, on this machine's own /proc (read-only).
-#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+
+#include <benchmark/benchmark.h>
+#include <sys/wait.h>
 
 #include "plugin/guard/host_guard.h"
 #include "plugin/guard/mount_namespaces.h"

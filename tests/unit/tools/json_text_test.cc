@@ -33,7 +33,7 @@ Json sample() {
   row["nested"]["list"] = Json::array({Json::object(), Json::array(), 1, Json::array({2})});
   // What dump() escapes: quotes, backslashes, control characters; UTF-8 as it is; DEL.
   row["escaped"] = "a \"quoted\" C:\\path\twith\ttabs\nand\x01 control \x7f";
-  row["unicode"] = "Gr\xc3\xa4" "fikkarte \xe2\x80\x94 GPU";
+  row["unicode"] = "Gr\u00e4fikkarte \u2014 GPU";
   row["key \"quoted\""] = "value";
   return row;
 }
