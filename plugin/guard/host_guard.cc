@@ -52,6 +52,7 @@ bool can_trace_everyone(const HostPaths& paths) {
 struct HostGuard::Snapshot {
   ProcessScan scan;
   MountNamespaces namespaces;
+  std::set<DevNumber> mounted;            // the filesystems of every mount table
   std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
   NetworkNamespaces networks;
   bool networks_readable = true;
@@ -118,6 +119,7 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   const KernelView& view = paths_.view();
   snap.scan = scan_processes(paths_, deadline_);
   snap.namespaces = read_mount_namespaces(paths_, snap.scan, deadline_);
+  for (const auto& seen : snap.namespaces.mounts) snap.mounted.insert(seen.mount.device);
   identify_held_files(paths_, snap.scan, snap.namespaces, deadline_);
   // Before the storage stacks, whose questions may wait until the deadline.
   snap.sysfs_holds = find_sysfs_holds(paths_, snap.scan, deadline_);
@@ -236,13 +238,11 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
       nodes_of(char_nodes_, device, *device_dir, held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
   const Dependents dependents =
       storage ? snap.storage->dependents(blocks_below, virtios_below, device_blind) : Dependents{};
-  std::set<DevNumber> mounted;
-  for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
   std::set<DevNumber> blocks, unmounted;
   std::map<DevNumber, std::string> labels;
   for (const auto& [number, dependent] : dependents) {
     if (dependent.block) blocks.insert(number);
-    if (!mounted.contains(number)) unmounted.insert(number);
+    if (!snap.mounted.contains(number)) unmounted.insert(number);
     labels[number] = dependent.label;
   }
   auto storage_found = storage_uses(dependents);
