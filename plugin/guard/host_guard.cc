@@ -415,6 +415,9 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
                                              const std::map<DevNumber, std::string>& labels, bool& storage_in_use) {
   using Type = FileIdentity::Type;
   std::vector<HostUse> uses;
+  // Nothing to hold (a VF, most NICs): no need to look through every process's files, which vfioctl
+  // list would do once per device.
+  if (char_nodes.empty() && block_nodes.empty() && unmounted_filesystems.empty()) return uses;
   const Snapshot& snap = *snapshot_;
   std::set<std::size_t> named;
   for (const auto& file : snap.scan.held) {
