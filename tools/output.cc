@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "tools/json_text.h"
+
 namespace vfiohooks::vfioctl {
 
 void print_table(std::ostream& out, const std::vector<std::string>& header,
@@ -37,16 +39,11 @@ void print_json_streaming(std::ostream& out, const Json& head, std::string_view 
   if (!head.empty()) text.resize(text.size() - 2);
   out << text << (head.empty() ? "\n  " : ",\n  ") << Json(std::string(key)).dump() << ": [";
   bool any = false;
-  std::string indented;
+  std::string item_text;
   while (auto item = next()) {
-    const std::string lines = item->dump(2);
-    indented.assign(any ? ",\n    " : "\n    ");
-    for (std::size_t from = 0, at; from < lines.size(); from = at + 1) {
-      at = std::min(lines.find('\n', from), lines.size());
-      indented.append(lines, from, at - from);
-      if (at < lines.size()) indented += "\n    ";
-    }
-    out << indented;
+    item_text.assign(any ? ",\n    " : "\n    ");
+    append_json(item_text, *item, 4);
+    out << item_text;
     any = true;
   }
   out << (any ? "\n  ]\n}\n" : "]\n}\n");

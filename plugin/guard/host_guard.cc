@@ -52,10 +52,12 @@ bool can_trace_everyone(const HostPaths& paths) {
 struct HostGuard::Snapshot {
   ProcessScan scan;
   MountNamespaces namespaces;
+  std::set<DevNumber> mounted;            // the filesystems of every mount table
   std::unique_ptr<StorageStack> storage;  // refers to `namespaces`
   NetworkNamespaces networks;
   bool networks_readable = true;
   std::unique_ptr<SocketHolders> socket_holders;  // refers to `scan` and `networks`
+  std::unique_ptr<NetworkUses> network_uses;      // refers to `networks` and `socket_holders`
   SysfsHolds sysfs_holds;
   std::vector<std::string> blind;          // what hides processes, mounts or networks: every device
   std::vector<std::string> storage_blind;  // what hides stacked storage: storage devices only
@@ -117,6 +119,7 @@ HostGuard::Snapshot& HostGuard::snapshot() {
   const KernelView& view = paths_.view();
   snap.scan = scan_processes(paths_, deadline_);
   snap.namespaces = read_mount_namespaces(paths_, snap.scan, deadline_);
+  for (const auto& seen : snap.namespaces.mounts) snap.mounted.insert(seen.mount.device);
   identify_held_files(paths_, snap.scan, snap.namespaces, deadline_);
   // Before the storage stacks, whose questions may wait until the deadline.
   snap.sysfs_holds = find_sysfs_holds(paths_, snap.scan, deadline_);
@@ -166,6 +169,7 @@ HostGuard::Snapshot& HostGuard::snapshot() {
     snap.networks_readable = false;
   }
   snap.socket_holders = std::make_unique<SocketHolders>(paths_, snap.scan, snap.networks);
+  snap.network_uses = std::make_unique<NetworkUses>(snap.networks, *snap.socket_holders);
   blind.insert(blind.end(), snap.networks.unseen.begin(), snap.networks.unseen.end());
   blind.insert(blind.end(), snap.sysfs_holds.unseen.begin(), snap.sysfs_holds.unseen.end());
   snap.storage_blind = snap.storage->unseen();
@@ -199,8 +203,13 @@ void add_counted(std::vector<HostUse>& uses, std::vector<HostUse> more, Rest res
 
 std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks) {
   if (sight_ == Sight::none) return {};
+  return uses(device, held_by_vfio_hooks, directories_.of(device.address));
+}
+
+std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_hooks,
+                                     const std::optional<fs::path>& device_dir) {
+  if (sight_ == Sight::none) return {};
   std::vector<HostUse> found;
-  const auto device_dir = directories_.of(device.address);
   if (!device_dir) {
     // It was read a moment ago: a function that is gone now is not to be taken either.
     return {{HostUse::Kind::unseen, "cannot find its directory in sysfs", ""}};
@@ -229,13 +238,11 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
       nodes_of(char_nodes_, device, *device_dir, held_by_vfio_hooks ? VfioGroupNode::skip : VfioGroupNode::count);
   const Dependents dependents =
       storage ? snap.storage->dependents(blocks_below, virtios_below, device_blind) : Dependents{};
-  std::set<DevNumber> mounted;
-  for (const auto& seen : snap.namespaces.mounts) mounted.insert(seen.mount.device);
   std::set<DevNumber> blocks, unmounted;
   std::map<DevNumber, std::string> labels;
   for (const auto& [number, dependent] : dependents) {
     if (dependent.block) blocks.insert(number);
-    if (!mounted.contains(number)) unmounted.insert(number);
+    if (!snap.mounted.contains(number)) unmounted.insert(number);
     labels[number] = dependent.label;
   }
   auto storage_found = storage_uses(dependents);
@@ -261,8 +268,7 @@ std::vector<HostUse> HostGuard::uses(const PciDevice& device, bool held_by_vfio_
   blind.insert(blind.end(), device_blind.begin(), device_blind.end());
   if (storage) blind.insert(blind.end(), snap.storage_blind.begin(), snap.storage_blind.end());
   blind.insert(blind.end(), nodes.unseen.begin(), nodes.unseen.end());
-  auto network_found = snap.networks_readable ? network_uses(snap.networks, *snap.socket_holders, device, nodes.has_uio)
-                                              : std::vector<HostUse>{};
+  auto network_found = snap.networks_readable ? snap.network_uses->of(device, nodes.has_uio) : std::vector<HostUse>{};
   for (auto& use : network_found) {
     if (use.kind == HostUse::Kind::unseen)
       blind.push_back(std::move(use.text));
@@ -409,6 +415,9 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
                                              const std::map<DevNumber, std::string>& labels, bool& storage_in_use) {
   using Type = FileIdentity::Type;
   std::vector<HostUse> uses;
+  // Nothing to hold (a VF, most NICs): no need to look through every process's files, which vfioctl
+  // list would do once per device.
+  if (char_nodes.empty() && block_nodes.empty() && unmounted_filesystems.empty()) return uses;
   const Snapshot& snap = *snapshot_;
   std::set<std::size_t> named;
   for (const auto& file : snap.scan.held) {

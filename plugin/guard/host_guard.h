@@ -64,6 +64,10 @@ class HostGuard {
   // `held_by_vfio_hooks`: a record says vfio-hooks bound it for a domain, whose QEMU holds its
   // /dev/vfio/N by right (the planner reports the record instead).
   std::vector<HostUse> uses(const PciDevice& device, bool held_by_vfio_hooks = false);
+  // The same for a device whose sysfs directory the caller has found already (PciDirectories::of;
+  // nullopt: it has none).
+  std::vector<HostUse> uses(const PciDevice& device, bool held_by_vfio_hooks,
+                            const std::optional<std::filesystem::path>& device_dir);
 
   // The O_EXCL claims uses() made on `device`'s disks (Claims::keep), empty for anything else.
   // Each is released when its last holder is gone.

@@ -5,6 +5,7 @@
 
 #include "plugin/base/sysfs_reader.h"
 #include "plugin/kernel/iommu_group.h"
+#include "plugin/records/state_store.h"
 
 namespace vfiohooks {
 
@@ -14,7 +15,13 @@ HostSnapshot::HostSnapshot(HostPaths paths, HostGuard::Lookup lookup, HostGuard:
 
 const Expected<PciDevice>& HostSnapshot::device(const PciAddress& address) {
   auto found = devices_.find(address);
-  if (found == devices_.end()) found = devices_.emplace(address, read_pci_device(paths_, address)).first;
+  if (found == devices_.end()) {
+    // Most of the host's devices will be read: the state directory is listed once instead of
+    // looked up per device.
+    if (lookup_ == HostGuard::Lookup::whole_host && !recorded_) recorded_ = StateStore(paths_.state_dir()).recorded();
+    auto read = recorded_ ? read_pci_device(paths_, address, *recorded_) : read_pci_device(paths_, address);
+    found = devices_.emplace(address, std::move(read)).first;
+  }
   return found->second;
 }
 
@@ -78,7 +85,7 @@ const std::vector<HostUse>& HostSnapshot::uses(const PciDevice& device, bool hel
   auto found = uses_.find(key);
   if (found == uses_.end()) {
     if (!guard_) guard_.emplace(paths_, lookup_, sight_, deadline_, claims_);
-    found = uses_.emplace(key, guard_->uses(device, held_by_vfio_hooks)).first;
+    found = uses_.emplace(key, guard_->uses(device, held_by_vfio_hooks, device_directory(device.address))).first;
   }
   return found->second;
 }

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ class HostSnapshot {
   Deadline deadline_;
   HostGuard::Claims claims_;
   std::map<PciAddress, Expected<PciDevice>> devices_;
+  std::optional<std::set<PciAddress>> recorded_;  // whole_host: the devices with a state record
   std::optional<PciDirectories> directories_;
   std::map<PciAddress, std::optional<std::filesystem::path>> device_directories_;
   std::optional<std::optional<std::string>> kernel_release_;

@@ -155,13 +155,6 @@ class Reader {
 
 }  // namespace
 
-const NetLink* NetworkNamespace::link(int index) const {
-  for (const auto& link : links) {
-    if (link.index == index) return &link;
-  }
-  return nullptr;
-}
-
 std::string NetworkNamespace::name() const {
   if (host) return "the host's network namespace";
   return by_mount ? "the network namespace " + owner : "the network namespace of " + owner;

@@ -31,7 +31,6 @@ struct NetworkNamespace {
   std::vector<NetRoute> routes;  // a route through nexthop objects lists their interfaces
   std::vector<PacketSocket> packet_sockets;
 
-  const NetLink* link(int index) const;
   // How findings name it: "the network namespace of nginx (pid 812)", "the network namespace /run/netns/blue".
   std::string name() const;
 };

@@ -41,24 +41,21 @@ std::string table_suffix(unsigned table) {
   return table == RT_TABLE_MAIN ? "" : " (table " + std::to_string(table) + ")";
 }
 
-// What the host does through `link` of `ns`, most telling first; empty when nothing.
-std::string fact(const NetworkNamespace& ns, const NetLink& link) {
+// What the host does through `link` of the namespace, most telling first; empty when nothing.
+std::string fact(const NetworkIndex& ns, const NetLink& link) {
   std::optional<unsigned> default_table, route_table;
-  for (const auto& route : ns.routes) {
-    if (!counts(route) ||
-        std::find(route.interfaces.begin(), route.interfaces.end(), link.index) == route.interfaces.end()) {
-      continue;
-    }
-    if (route.is_default() && (!default_table || route.table == RT_TABLE_MAIN)) default_table = route.table;
-    if (!route_table || route.table == RT_TABLE_MAIN) route_table = route.table;
+  for (const NetRoute* route : ns.routes_through(link.index)) {
+    if (!counts(*route)) continue;
+    if (route->is_default() && (!default_table || route->table == RT_TABLE_MAIN)) default_table = route->table;
+    if (!route_table || route->table == RT_TABLE_MAIN) route_table = route->table;
   }
   if (default_table) {
     return (*default_table == RT_TABLE_MAIN ? "carries the default route" : "carries a default route") +
            table_suffix(*default_table);
   }
   std::vector<std::string> addresses;
-  for (const auto& address : ns.addresses) {
-    if (address.index == link.index && !address.link_local) addresses.push_back(address.text);
+  for (const NetAddress* address : ns.addresses_on(link.index)) {
+    if (!address->link_local) addresses.push_back(address->text);
   }
   if (!addresses.empty()) {
     return "has the address " + addresses.front() +
@@ -78,7 +75,7 @@ struct Reached {
 // team, VRF, Open vSwitch datapath), interfaces whose lower they are (VLAN, macvlan, ipvlan), and
 // for an Open vSwitch port every internal port of the datapath (the bridges' own interfaces have
 // no master link to it: they belong to it as vports).
-std::vector<Reached> stacked_on(const NetworkNamespace& ns, const std::vector<int>& own) {
+std::vector<Reached> stacked_on(const NetworkIndex& ns, const std::vector<int>& own) {
   std::vector<std::string> own_names;
   for (const int index : own) {
     if (const NetLink* link = ns.link(index)) own_names.push_back(link->name);
@@ -102,21 +99,17 @@ std::vector<Reached> stacked_on(const NetworkNamespace& ns, const std::vector<in
         openvswitch = openvswitch || master->kind == "openvswitch";
       }
     }
-    for (const auto& upper : ns.links) {
-      if (upper.lower == link->index && !upper.lower_elsewhere) add(upper, upper.name);
-    }
+    for (const NetLink* upper : ns.uppers_of(link->index)) add(*upper, upper->name);
     if (i + 1 == reached.size() && openvswitch) {
       openvswitch = false;
-      for (const auto& port : ns.links) {
-        if (port.kind == "openvswitch") add(port, "Open vSwitch port " + port.name);
-      }
+      for (const NetLink* port : ns.openvswitch()) add(*port, "Open vSwitch port " + port->name);
     }
   }
   return reached;
 }
 
 // The host namespace: one line per interface that carries something, else one per membership.
-void host_lines(const NetworkNamespace& ns, const std::vector<int>& own, std::vector<HostUse>& uses) {
+void host_lines(const NetworkIndex& ns, const std::vector<int>& own, std::vector<HostUse>& uses) {
   const auto reached = stacked_on(ns, own);
   const std::size_t before = uses.size();
   for (const auto& [index, via] : reached) {
@@ -134,13 +127,24 @@ void host_lines(const NetworkNamespace& ns, const std::vector<int>& own, std::ve
       uses.push_back({HostUse::Kind::network,
                       "network interface " + link->name + " is a port of " + kind_and_name(*master), link->name});
     }
-    for (const auto& upper : ns.links) {
-      if (upper.lower == index && !upper.lower_elsewhere) {
-        uses.push_back({HostUse::Kind::network, "network interface " + link->name + " carries " + kind_and_name(upper),
-                        link->name});
-      }
+    for (const NetLink* upper : ns.uppers_of(index)) {
+      uses.push_back({HostUse::Kind::network, "network interface " + link->name + " carries " + kind_and_name(*upper),
+                      link->name});
     }
   }
+}
+
+// The positions `positions_of` gives for each of `interfaces`, each once, in the dump's order.
+template <typename PositionsOf>
+std::vector<std::size_t> in_order(const std::vector<int>& interfaces, PositionsOf positions_of) {
+  std::vector<std::size_t> all;
+  for (const int interface : interfaces) {
+    const auto& positions = positions_of(interface);
+    all.insert(all.end(), positions.begin(), positions.end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
 }
 
 }  // namespace
@@ -176,11 +180,15 @@ std::optional<std::string> SocketHolders::holder(std::uint64_t inode) {
   return found->second;
 }
 
-std::vector<HostUse> network_uses(const NetworkNamespaces& networks, SocketHolders& holders, const PciDevice& device,
-                                  bool has_uio) {
+NetworkUses::NetworkUses(const NetworkNamespaces& networks, SocketHolders& holders)
+    : networks_(networks), holders_(holders) {
+  for (const auto& ns : networks.namespaces) indexes_.emplace_back(ns);
+}
+
+std::vector<HostUse> NetworkUses::of(const PciDevice& device, bool has_uio) const {
   std::vector<HostUse> uses;
-  const auto own = networks.by_function.find(device.address);
-  if (own == networks.by_function.end()) {
+  const auto own = networks_.by_function.find(device.address);
+  if (own == networks_.by_function.end()) {
     // FACTS: a network driver bound to a function registers its interfaces at probe; none in any
     // namespace means one the guard could not read (or not enter) has them.
     const bool network_driver = (device.class_code >> 16) == 0x02 && device.is_bound() && !device.vfio_variant &&
@@ -194,15 +202,16 @@ std::vector<HostUse> network_uses(const NetworkNamespaces& networks, SocketHolde
   }
   std::map<std::size_t, std::vector<int>> by_namespace;
   for (const auto& ref : own->second) by_namespace[ref.ns].push_back(ref.index);
-  for (const auto& [index, interfaces] : by_namespace) {
-    const NetworkNamespace& ns = networks.namespaces[index];
+  for (const auto& [position, interfaces] : by_namespace) {
+    const NetworkIndex& index = indexes_[position];
+    const NetworkNamespace& ns = index.ns();
     if (ns.host) {
-      host_lines(ns, interfaces, uses);
+      host_lines(index, interfaces, uses);
     } else {
       for (const int interface : interfaces) {
-        const NetLink* link = ns.link(interface);
+        const NetLink* link = index.link(interface);
         if (link == nullptr) continue;
-        const std::string what = fact(ns, *link);
+        const std::string what = fact(index, *link);
         uses.push_back({HostUse::Kind::process,
                         "in use by a container: network interface " + link->name + " " +
                             (what.empty() ? "is in " : what + " in ") + ns.name(),
@@ -212,25 +221,23 @@ std::vector<HostUse> network_uses(const NetworkNamespaces& networks, SocketHolde
     // A VLAN, macvlan or ipvlan on it that was moved into another namespace: rtnetlink names its
     // lower by index in a namespace it knows by a local id only (IFLA_LINK_NETNSID), so any
     // namespace's interface on this index counts (veth peers aside: a veth's "lower" is its peer).
-    for (const auto& other : networks.namespaces) {
-      if (&other == &ns) continue;
-      for (const auto& upper : other.links) {
-        if (!upper.lower_elsewhere || upper.kind == "veth" ||
-            std::find(interfaces.begin(), interfaces.end(), upper.lower) == interfaces.end()) {
-          continue;
-        }
-        const NetLink* lower = ns.link(upper.lower);
+    for (const auto& other : indexes_) {
+      if (&other == &index) continue;
+      for (const std::size_t at : in_order(interfaces, [&](int interface) { return other.moved_onto(interface); })) {
+        const NetLink& upper = other.ns().links[at];
+        const NetLink* lower = index.link(upper.lower);
         uses.push_back({HostUse::Kind::process,
                         "in use by a container: network interface " + upper.name + " (" + upper.kind + " on " +
-                            (lower ? lower->name : "?") + ") is in " + other.name(),
-                        other.owner});
+                            (lower ? lower->name : "?") + ") is in " + other.ns().name(),
+                        other.ns().owner});
       }
     }
-    for (const auto& socket : ns.packet_sockets) {
-      if (std::find(interfaces.begin(), interfaces.end(), socket.interface) == interfaces.end()) continue;
-      const NetLink* link = ns.link(socket.interface);
+    for (const std::size_t at :
+         in_order(interfaces, [&](int interface) { return index.packet_sockets_on(interface); })) {
+      const PacketSocket& socket = ns.packet_sockets[at];
+      const NetLink* link = index.link(socket.interface);
       const std::string on = "a packet socket on " + (link ? link->name : std::to_string(socket.interface));
-      if (const auto who = holders.holder(socket.inode)) {
+      if (const auto who = holders_.holder(socket.inode)) {
         uses.push_back({HostUse::Kind::process, "in use by " + *who + " through " + on, *who});
       } else {
         uses.push_back({HostUse::Kind::process, "in use through " + on + " that no process shows", ""});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "plugin/guard/host_use.h"
+#include "plugin/guard/network_index.h"
 #include "plugin/guard/network_namespaces.h"
 #include "plugin/guard/process_scan.h"
 #include "plugin/kernel/host_paths.h"
@@ -45,7 +46,17 @@ class SocketHolders {
 // - packet sockets bound to the interface, named by their process;
 // - a function on a network driver with no interface anywhere: unseen (blind, not free).
 // `has_uio`: a userspace driver (uio) drives the function, which then has no interface by design.
-std::vector<HostUse> network_uses(const NetworkNamespaces& networks, SocketHolders& holders, const PciDevice& device,
-                                  bool has_uio);
+// Each namespace is indexed once (network_index.h): a device's look costs its own interfaces.
+// Refers to `networks` and `holders`, which must outlive it.
+class NetworkUses {
+ public:
+  NetworkUses(const NetworkNamespaces& networks, SocketHolders& holders);
+  std::vector<HostUse> of(const PciDevice& device, bool has_uio) const;
+
+ private:
+  const NetworkNamespaces& networks_;
+  SocketHolders& holders_;
+  std::vector<NetworkIndex> indexes_;  // one per namespace, in order
+};
 
 }  // namespace vfiohooks

@@ -235,6 +235,28 @@ Expected<unsigned> opened_mount_id(int dir, const std::string& name) {
   return *parsed;
 }
 
+// The descriptor `fd` of the fd directory `dir`, and the mount of what it leads to.
+OpenFile open_file_at(int dir, const char* fd) {
+  OpenFile file{fd, std::nullopt, 0};
+  char target[16];  // enough to tell a path from "socket:[N]"
+  auto mount = handle_mount_id(dir, file.fd);
+  if (!mount && mount.error().code == EOPNOTSUPP) {
+    // FACTS (fs/d_path.c): sockets, pipes and anonymous inodes read "socket:[N]", "pipe:[N]",
+    // "anon_inode:[eventfd]"; a file on a filesystem reads as a path.
+    const ssize_t length = ::readlinkat(dir, file.fd.c_str(), target, sizeof target);
+    if (length < 0)
+      mount = os_error("cannot read the link", file.fd, errno);
+    else if (target[0] == '/')
+      mount = opened_mount_id(dir, file.fd);
+  }
+  if (mount) {
+    file.mount = *mount;
+  } else if (mount.error().code != EOPNOTSUPP) {
+    file.error = mount.error().code;
+  }
+  return file;
+}
+
 }  // namespace
 
 Expected<unsigned> LinuxKernelView::mount_id(const std::string& path) const {
@@ -247,35 +269,21 @@ Expected<std::vector<OpenFile>> LinuxKernelView::open_files(const std::string& f
   const int dir = ::open(fd_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return os_error("cannot list", fd_dir, errno);
   Descriptor held(dir);
-  const int listed = ::dup(dir);
-  DIR* stream = listed < 0 ? nullptr : ::fdopendir(listed);
-  if (stream == nullptr) {
-    if (listed >= 0) ::close(listed);
-    return os_error("cannot list", fd_dir, errno);
-  }
   std::vector<OpenFile> files;
-  char target[16];
-  while (const dirent* entry = ::readdir(stream)) {
-    if (entry->d_name[0] == '.') continue;
-    OpenFile file{entry->d_name, std::nullopt, 0};
-    auto mount = handle_mount_id(dir, file.fd);
-    if (!mount && mount.error().code == EOPNOTSUPP) {
-      // FACTS (fs/d_path.c): sockets, pipes and anonymous inodes read "socket:[N]", "pipe:[N]",
-      // "anon_inode:[eventfd]"; a file on a filesystem reads as a path.
-      const ssize_t length = ::readlinkat(dir, file.fd.c_str(), target, sizeof target);
-      if (length < 0)
-        mount = os_error("cannot read the link", file.fd, errno);
-      else if (target[0] == '/')
-        mount = opened_mount_id(dir, file.fd);
+  // getdents64(2) on the descriptor the lookups are relative to: readdir(3) would need a second
+  // descriptor (fdopendir takes its own) and four more calls per process to set it up.
+  alignas(dirent64) char entries[32768];
+  for (;;) {
+    const ssize_t got = ::getdents64(dir, entries, sizeof entries);
+    if (got < 0) return os_error("cannot list", fd_dir, errno);
+    if (got == 0) break;
+    for (ssize_t at = 0; at < got;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+      at += entry->d_reclen;
+      if (entry->d_name[0] == '.') continue;
+      files.push_back(open_file_at(dir, entry->d_name));
     }
-    if (mount) {
-      file.mount = *mount;
-    } else if (mount.error().code != EOPNOTSUPP) {
-      file.error = mount.error().code;
-    }
-    files.push_back(std::move(file));
   }
-  ::closedir(stream);
   return files;
 }
 

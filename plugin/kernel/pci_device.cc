@@ -82,7 +82,10 @@ std::string PciDevice::ids() const {
   return buffer;
 }
 
-Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address) {
+namespace {
+
+// What sysfs shows of the function; no record is looked at.
+Expected<PciDevice> read_from_sysfs(const HostPaths& paths, const PciAddress& address) {
   // Opened once (resolving the /sys/bus/pci/devices link once); each attribute is read relative to it.
   const fs::path path = paths.pci_device(address);
   const OpenDirectory dir(path);
@@ -92,7 +95,11 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
   const auto modalias = dir.attribute("modalias");
   if (!modalias || !parse_modalias(*modalias, device))
     return fail("no PCI device " + address.str() + " on this host", ENODEV);
-  read_header_type(dir, device);
+  device.physfn = address_of_link(dir, "physfn");
+  // FACTS (PCIe SR-IOV 1.1, 3.1): a VF has a type 0 header. Taking one for an endpoint is the
+  // careful side anyway: a bridge is viable in a group, an endpoint on a host driver is not, and
+  // vfio-pci refuses a bridge. An SR-IOV host's thousands of VFs are spared two lookups each.
+  if (!device.physfn) read_header_type(dir, device);
   // The link, modalias, iommu_group, vfio-dev, boot_vga and reset_method never take the device lock.
   device.driver = dir.link_name("driver").value_or("");
   // A vfio driver's device (class vfio-dev, 6.1) lives below the function only while it is bound.
@@ -111,12 +118,30 @@ Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& ad
     }
   }
   std::sort(device.virtfns.begin(), device.virtfns.end());
-  device.physfn = address_of_link(dir, "physfn");
   device.reset_method = dir.attribute("reset_method");  // reset_method_show takes no lock
-  if (auto record = StateStore(paths.state_dir()).find(address);
+  return device;
+}
+
+// A write vfio-hooks abandoned on the device, from its record, while its writer is still stuck.
+void note_blocked_write(const HostPaths& paths, PciDevice& device) {
+  if (auto record = StateStore(paths.state_dir()).find(device.address);
       record && record->blocked_write && still_blocked(paths, *record->blocked_write)) {
     device.blocked_write = record->blocked_write;
   }
+}
+
+}  // namespace
+
+Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address) {
+  auto device = read_from_sysfs(paths, address);
+  if (device) note_blocked_write(paths, *device);
+  return device;
+}
+
+Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address,
+                                    const std::set<PciAddress>& recorded) {
+  auto device = read_from_sysfs(paths, address);
+  if (device && recorded.contains(address)) note_blocked_write(paths, *device);
   return device;
 }
 

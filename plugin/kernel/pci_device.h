@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,10 @@ struct PciDevice {
 // lock (see plugin/records/blocked_write.h): it reads no attribute that takes it. Never wakes it from
 // runtime suspend: it reads config space only through read_config (plugin/kernel/config_space.h).
 Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address);
+// The same for a caller that reads many devices and listed the state directory once
+// (StateStore::recorded): only a device with a record there can have a blocked write.
+Expected<PciDevice> read_pci_device(const HostPaths& paths, const PciAddress& address,
+                                    const std::set<PciAddress>& recorded);
 // Every PCI function on the host, in address order.
 std::vector<PciAddress> list_pci_addresses(const HostPaths& paths);
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,17 @@ class IndexedRecords {
     auto record = format_.parse(*text);
     if (!record || format_.address(*record) != address) return std::nullopt;
     return *record;
+  }
+
+  // The devices with a record, from one listing of the directory (no record is read).
+  std::set<PciAddress> addresses() const {
+    std::set<PciAddress> found;
+    for (const auto& name : list_directory(dir_)) {
+      if (!name.ends_with(kRecordSuffix)) continue;  // index entries, temp files
+      if (auto address = parse_pci_address(std::string_view(name).substr(0, name.size() - kRecordSuffix.size())))
+        found.insert(*address);
+    }
+    return found;
   }
 
   struct Contents {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ class StateStore {
   // Deletes the device's record; succeeds when there was none.
   Expected<void> remove(const PciAddress& address) { return records_.remove(address); }
   std::optional<Record> find(const PciAddress& address) const { return records_.find(address); }
+  // The devices with a record, from one listing (find() is one open per device).
+  std::set<PciAddress> recorded() const { return records_.addresses(); }
 
   using Contents = IndexedRecords<Record>::Contents;
   Contents load() const { return records_.load(); }

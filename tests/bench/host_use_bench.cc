@@ -2,7 +2,16 @@
 // The cost of the host guard's look at the host: one scan of /proc (every process's namespace,
 // root, working directory and open files) and every mount namespace's table, on a fake host with
 // ~2000 processes; and, for comparison, on this machine's own /proc (read-only).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 #include <benchmark/benchmark.h>
+#include <sys/wait.h>
 
 #include "plugin/guard/host_guard.h"
 #include "plugin/guard/mount_namespaces.h"
@@ -106,6 +115,66 @@ void scan_this_machine(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(scan_processes(paths));
 }
 BENCHMARK(scan_this_machine)->Unit(benchmark::kMillisecond);
+
+// The scan of this machine's real /proc with ~2000 processes: what the kernel's answers cost, which
+// the fake host's scan (scan_processes_2000) does not measure (each of its calls costs more than
+// the kernel's). Children are spawned until the machine has that many, each a `sleep` holding
+// open files as the fake's workers do (a log, a state file, /dev/null); they are killed after.
+class SleepingProcesses {
+ public:
+  explicit SleepingProcesses(std::size_t total) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp != nullptr ? tmp : "/tmp") + "/sleepers.XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) return;
+    dir_ = dir;
+    const std::string log = dir + "/app.log", state = dir + "/state.db";
+    for (const auto& file : {log, state}) ::close(::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    char sleep[] = "sleep", forever[] = "600";
+    char* argv[] = {sleep, forever, nullptr};
+    while (scan_processes(HostPaths("/")).processes.size() < total) {
+      posix_spawn_file_actions_t files;
+      posix_spawn_file_actions_init(&files);
+      posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+      posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_APPEND, 0);
+      posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
+      posix_spawn_file_actions_addopen(&files, 3, state.c_str(), O_RDONLY, 0);
+      posix_spawn_file_actions_addopen(&files, 4, dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
+      posix_spawn_file_actions_addopen(&files, 5, "/dev/null", O_RDWR, 0);
+      for (int i = 0; i < 100; ++i) {
+        pid_t pid = 0;
+        if (::posix_spawnp(&pid, "sleep", &files, nullptr, argv, environ) != 0) break;
+        pids_.push_back(pid);
+      }
+      posix_spawn_file_actions_destroy(&files);
+      if (pids_.size() % 100 != 0) break;  // the machine will not start more
+    }
+  }
+  ~SleepingProcesses() {
+    for (const pid_t pid : pids_) ::kill(pid, SIGKILL);
+    for (const pid_t pid : pids_) ::waitpid(pid, nullptr, 0);
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  SleepingProcesses(const SleepingProcesses&) = delete;
+  SleepingProcesses& operator=(const SleepingProcesses&) = delete;
+
+ private:
+  std::string dir_;
+  std::vector<pid_t> pids_;
+};
+
+void scan_2000_processes_this_machine(benchmark::State& state) {
+  const HostPaths paths("/");
+  const SleepingProcesses children(kProcesses);
+  std::size_t processes = 0;
+  for (auto _ : state) {
+    auto scan = scan_processes(paths);
+    processes = scan.processes.size();
+    benchmark::DoNotOptimize(scan);
+  }
+  state.counters["processes"] = static_cast<double>(processes);
+}
+BENCHMARK(scan_2000_processes_this_machine)->Unit(benchmark::kMillisecond);
 
 void scan_and_identify_this_machine(benchmark::State& state) {
   const HostPaths paths("/");
