@@ -10,16 +10,11 @@
 #include <cstring>
 
 #include "plugin/base/finding.h"
+#include "plugin/base/printable.h"
 
 namespace vfiohooks {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
 
 // How a stacked interface is named in a finding: "bridge br0", "Open vSwitch (ovs-system)".
 std::string kind_and_name(const NetLink& link) {
