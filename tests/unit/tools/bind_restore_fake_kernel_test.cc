@@ -86,6 +86,14 @@ class VfioctlOnFakeKernel : public ::testing::Test {
 
   std::vector<Record> records() const { return StateStore(fake.paths().state_dir()).load().records; }
 
+  // `vfioctl check --xml FILE` with console = release, which passes: its text and its JSON.
+  std::pair<std::string, nlohmann::json> checked_with_console_release(const std::string& file) {
+    write_config("console = release\n");
+    const auto passes = vfioctl_without_libvirt({"check", "--xml", file});
+    EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
+    return {passes.out, nlohmann::json::parse(vfioctl_without_libvirt({"--json", "check", "--xml", file}).out)};
+  }
+
   // The hook installed as the package does (the link to the front, the engine beside it), before
   // libvirtd started, so that doctor's last checks pass.
   void install_hook_and_daemon() {
@@ -764,13 +772,10 @@ TEST_F(VfioctlOnFakeKernel, CheckSaysWhatConsoleReleaseWouldHandOver) {
   EXPECT_THAT(refused.out, HasSubstr("domain desktop: the hook would refuse to start it\n"
                                      "with console = release it would hand over the host console on 0000:00:02.0: "
                                      "unbind fbcon from vtcon0\n"));
-  write_config("console = release\n");
-  const auto passes = vfioctl_without_libvirt({"check", "--xml", file});
-  EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
-  EXPECT_THAT(passes.out, HasSubstr("domain desktop: the hook would first hand over the host console on 0000:00:02.0: "
-                                    "unbind fbcon from vtcon0\ndomain desktop: the hook would bind 0000:00:02.0 to "
-                                    "vfio-pci\n"));
-  const auto json = nlohmann::json::parse(vfioctl_without_libvirt({"--json", "check", "--xml", file}).out);
+  const auto [passes, json] = checked_with_console_release(file);
+  EXPECT_THAT(passes, HasSubstr("domain desktop: the hook would first hand over the host console on 0000:00:02.0: "
+                                "unbind fbcon from vtcon0\ndomain desktop: the hook would bind 0000:00:02.0 to "
+                                "vfio-pci\n"));
   EXPECT_EQ(json["consoles"][0]["gpu"], "0000:00:02.0");
   EXPECT_EQ(json["consoles"][0]["vtconsoles"][0], "vtcon0");
   EXPECT_TRUE(fake.fbcon_bound());  // checking changed nothing
@@ -782,14 +787,10 @@ TEST_F(VfioctlOnFakeKernel, CheckNamesWhatMustLetGoOfTheCardAfterTheHandOver) {
   topology::bochs_boot_gpu(fake);
   fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}, .cgroup = "/system.slice/gdm.service"});
   std::ofstream(fake.root() / "desktop.xml") << domain_xml("desktop", {topology::kBochsGpu});
-  const std::string file = (fake.root() / "desktop.xml").string();
-  write_config("console = release\n");
-  const auto passes = vfioctl_without_libvirt({"check", "--xml", file});
-  EXPECT_EQ(passes.status, 0) << passes.out << passes.err;
-  EXPECT_THAT(passes.out, HasSubstr("domain desktop: then each of these must have let go, or it gives the console back "
-                                    "and refuses:\n  0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through "
-                                    "/dev/dri/card0\n"));
-  const auto json = nlohmann::json::parse(vfioctl_without_libvirt({"--json", "check", "--xml", file}).out);
+  const auto [passes, json] = checked_with_console_release((fake.root() / "desktop.xml").string());
+  EXPECT_THAT(passes, HasSubstr("domain desktop: then each of these must have let go, or it gives the console back "
+                                "and refuses:\n  0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through "
+                                "/dev/dri/card0\n"));
   EXPECT_EQ(json["after_handover"][0], "0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through /dev/dri/card0");
 }
 
