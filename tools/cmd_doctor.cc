@@ -157,10 +157,7 @@ std::vector<Check> run_checks(const Context& ctx) {
   for (const auto& console : consoles.records) {
     const bool held = std::any_of(state.records.begin(), state.records.end(),
                                   [&](const Record& r) { return r.address == console.gpu; });
-    if (held) continue;
-    std::string left;
-    for (const auto& step : console.steps) left += (left.empty() ? "" : ", ") + step.describe();
-    stranded.push_back(console.gpu.str() + ": " + left);
+    if (!held) stranded.push_back(console.gpu.str() + ": " + console.describe_steps());
   }
   std::string stranded_text = std::to_string(stranded.size()) + " left released with no device held";
   if (!stranded.empty()) stranded_text += " (" + join(stranded, "; ") + ")";

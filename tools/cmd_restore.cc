@@ -20,8 +20,7 @@ std::string target_text(const Record& record) {
 }
 
 std::string steps_text(const ConsoleRecord& console) {
-  std::string text;
-  for (const auto& step : console.steps) text += (text.empty() ? "" : ", ") + step.describe();
+  const std::string text = console.describe_steps();
   return text.empty() ? "nothing left to rebind" : text;
 }
 

@@ -58,8 +58,7 @@ int run_status(Context& ctx, const po::variables_map&, const Operands&) {
     ctx.out << "\nhost consoles handed over (console = release):\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : consoles.records) {
-      std::string released;
-      for (const auto& step : c.steps) released += (released.empty() ? "" : ", ") + step.describe();
+      const std::string released = c.describe_steps();
       rows.push_back({c.gpu.str(), c.domain, released.empty() ? "-" : released, format_time(c.since)});
     }
     print_table(ctx.out, {"GPU", "DOMAIN", "RELEASED", "SINCE"}, rows);

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/base/printable.h"
+
 
 namespace vfiohooks {
 
@@ -69,6 +71,12 @@ std::string ConsoleStep::describe() const {
     case Kind::unit: return name;
   }
   return name;
+}
+
+std::string ConsoleRecord::describe_steps() const {
+  std::vector<std::string> parts;
+  for (const auto& step : steps) parts.push_back(step.describe());
+  return join(parts, ", ");
 }
 
 // The console records keep a domain index of their own, by the device records' rule (state_index.h):

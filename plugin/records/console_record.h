@@ -43,6 +43,10 @@ struct ConsoleRecord {
   std::vector<std::string> wait_for;
   std::vector<ConsoleStep> steps;
   std::int64_t since = 0;  // seconds since the epoch
+
+  // What is still released, in the order it was taken: "fbcon on vtcon1, gdm.service"; empty when
+  // nothing is.
+  std::string describe_steps() const;
 };
 
 // The console records beside the device records, written the same crash-safe way and indexed the
