@@ -80,7 +80,7 @@ class HookRun {
       env_.log.error("refused to start domain " + domain_);
     } else {
       Host host{env_.paths, env_.kernel, env_.log, policy.unbind_timeout};
-      ConsoleEnv console{host, consoles_, services()};
+      ConsoleEnv console{host, consoles_, services(policy.unit_timeout)};
       failures = take_devices(console, store_,
                               env_.holders ? env_.holders : process_holders(env_.paths, false, policy.guard_timeout),
                               domain_, plan);
@@ -100,8 +100,9 @@ class HookRun {
       return report(err_, env_.log,
                     {Severity::error, "state", lock.error().message, "run vfioctl restore --all", "lock"});
     }
-    Host host{env_.paths, env_.kernel, env_.log, timeout()};
-    ConsoleEnv console{host, consoles_, services()};
+    const Policy configured = configured_defaults();
+    Host host{env_.paths, env_.kernel, env_.log, configured.unbind_timeout};
+    ConsoleEnv console{host, consoles_, services(configured.unit_timeout)};
     const auto failures =
         give_back(console, store_, records_of(load_state(), domain_), records_of(consoles_.load(), domain_));
     for (const auto& failure : failures) err_ << failure.line() << '\n';
@@ -134,18 +135,17 @@ class HookRun {
     return contents;
   }
 
-  ServiceManager& services() {
+  // systemd, each systemctl call bounded by `limit` (unit_timeout_ms).
+  ServiceManager& services(std::chrono::milliseconds limit) {
     if (env_.services != nullptr) return *env_.services;
-    if (!systemctl_) {
-      auto config = load_config(env_.paths.config_file());
-      systemctl_.emplace(env_.paths, config ? config->defaults.unit_timeout : Policy{}.unit_timeout);
-    }
+    if (!systemctl_) systemctl_.emplace(env_.paths, limit);
     return *systemctl_;
   }
 
-  std::chrono::milliseconds timeout() const {
+  // The config file's global settings, or the defaults when it cannot be read.
+  Policy configured_defaults() const {
     auto config = load_config(env_.paths.config_file());
-    return config ? config->defaults.unbind_timeout : Policy{}.unbind_timeout;
+    return config ? config->defaults : Policy{};
   }
 
   const HookEnvironment& env_;
