@@ -483,16 +483,6 @@ std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevi
   GpuConsole console;
   console.gpu = device.address;
   console.framebuffers = firmware_framebuffers_on(paths, device);
-  for (const char* kind : {"drm", "graphics"}) {
-    if (!list_directory(paths.pci_device(device.address) / kind).empty()) console.own_devices.emplace_back(kind);
-  }
-  // The card's other functions in its slot: its HDMI/DP audio's sound card.
-  for (std::uint8_t function = 0; function < 8; ++function) {
-    PciAddress other = device.address;
-    other.function = function;
-    if (other == device.address) continue;
-    if (!list_directory(paths.pci_device(other) / "sound").empty()) console.own_devices.push_back(other.str() + "/sound");
-  }
   std::vector<VtConsole> fbcon;
   for (const auto& vt : read_vtconsoles(paths)) {
     if (vt.bound && vt.on_framebuffer()) fbcon.push_back(vt);
@@ -505,6 +495,16 @@ std::optional<GpuConsole> find_gpu_console(const HostPaths& paths, const PciDevi
                        (fbcon_on && (*fbcon_on == device.address.str() || (fbcon_on->empty() && device.boot_vga)));
   if (!carries) return std::nullopt;
   console.vtconsoles = std::move(fbcon);
+  for (const char* kind : {"drm", "graphics"}) {
+    if (!list_directory(paths.pci_device(device.address) / kind).empty()) console.own_devices.emplace_back(kind);
+  }
+  // The card's other functions in its slot: its HDMI/DP audio's sound card.
+  for (std::uint8_t function = 0; function < 8; ++function) {
+    PciAddress other = device.address;
+    other.function = function;
+    if (other == device.address) continue;
+    if (!list_directory(paths.pci_device(other) / "sound").empty()) console.own_devices.push_back(other.str() + "/sound");
+  }
   return console;
 }
 

@@ -2,6 +2,7 @@
 #include "plugin/plan/assignment.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "plugin/plan/binder.h"
@@ -24,16 +25,17 @@ std::vector<Finding> undo_consoles(ConsoleEnv& env, StateStore& store, const std
 
 // The devices of the plan in the IOMMU group of a GPU whose console was handed over: its card.
 std::vector<PlannedDevice> on_cards(const Plan& plan, const std::vector<PciAddress>& gpus) {
+  const auto is_gpu = [&](const PlannedDevice& planned) {
+    return std::find(gpus.begin(), gpus.end(), planned.device.address) != gpus.end();
+  };
   std::set<unsigned> groups;
   for (const auto& planned : plan.to_bind) {
-    const bool gpu = std::find(gpus.begin(), gpus.end(), planned.device.address) != gpus.end();
-    if (gpu && planned.device.iommu_group) groups.insert(*planned.device.iommu_group);
+    if (is_gpu(planned) && planned.device.iommu_group) groups.insert(*planned.device.iommu_group);
   }
   std::vector<PlannedDevice> card;
-  for (const auto& planned : plan.to_bind) {
-    const bool on_card = planned.device.iommu_group && groups.contains(*planned.device.iommu_group);
-    if (on_card || std::find(gpus.begin(), gpus.end(), planned.device.address) != gpus.end()) card.push_back(planned);
-  }
+  std::copy_if(plan.to_bind.begin(), plan.to_bind.end(), std::back_inserter(card), [&](const PlannedDevice& planned) {
+    return is_gpu(planned) || (planned.device.iommu_group && groups.contains(*planned.device.iommu_group));
+  });
   return card;
 }
 
