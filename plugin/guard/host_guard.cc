@@ -435,7 +435,7 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
     const std::string who = process.label(paths_);
-    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who});
+    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who, process.unit(paths_)});
   }
   return uses;
 }
@@ -446,10 +446,11 @@ std::vector<HostUse> HostGuard::register_uses(const PciDevice& device) {
   const auto holds = snap.sysfs_holds.by_function.find(device.address);
   if (holds == snap.sysfs_holds.by_function.end()) return uses;
   for (const auto& hold : holds->second) {
-    const std::string who = snap.scan.processes[hold.process].label(paths_);
+    const ProcessInfo& process = snap.scan.processes[hold.process];
+    const std::string who = process.label(paths_);
     uses.push_back({HostUse::Kind::process,
                     "in use by " + who + " through its sysfs " + hold.file + (hold.mapped ? ", mapped" : ", open"),
-                    who});
+                    who, process.unit(paths_)});
   }
   return uses;
 }

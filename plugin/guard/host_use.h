@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "plugin/guard/process_unit.h"
 
 namespace vfiohooks {
 
@@ -14,6 +17,7 @@ struct HostUse {
   Kind kind = Kind::mount;
   std::string text;    // "backs the filesystem at / (ext4 on dm-0)", "in use by Xorg (pid 1234) through /dev/dri/card1"
   std::string holder;  // who or what, in a few words for tables: "/", "Xorg (pid 1234)"; empty for unseen
+  std::optional<ProcessUnit> unit = std::nullopt;  // a holding process's systemd unit, for the fix to name
 };
 
 }  // namespace vfiohooks

@@ -154,9 +154,13 @@ std::string ProcessInfo::label(const HostPaths& paths) const {
   const std::filesystem::path dir = paths.proc() / std::to_string(pid);
   const auto comm = read_attribute(dir / "comm");
   if (!comm) return "pid " + std::to_string(pid);
-  const auto cgroup = read_file(dir / "cgroup");
-  const auto unit = cgroup ? unit_from_cgroup(*cgroup) : std::nullopt;
-  return *comm + " (pid " + std::to_string(pid) + (unit ? ", " + unit->describe() : "") + ")";
+  const auto in = unit(paths);
+  return *comm + " (pid " + std::to_string(pid) + (in ? ", " + in->describe() : "") + ")";
+}
+
+std::optional<ProcessUnit> ProcessInfo::unit(const HostPaths& paths) const {
+  const auto cgroup = read_file(paths.proc() / std::to_string(pid) / "cgroup");
+  return cgroup ? unit_from_cgroup(*cgroup) : std::nullopt;
 }
 
 ProcessScan scan_processes(const HostPaths& paths, const Deadline& deadline) { return Scanner(paths, deadline).run(); }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "plugin/base/deadline.h"
+#include "plugin/guard/process_unit.h"
 #include "plugin/kernel/host_paths.h"
 #include "plugin/kernel/kernel_view.h"
 
@@ -28,6 +29,8 @@ struct ProcessInfo {
   // (process_unit.h), read now (only the few processes a finding names are worth the read);
   // "pid 1234" once it has exited.
   std::string label(const HostPaths& paths) const;
+  // Its systemd unit, read now; nullopt in none or once it has exited.
+  std::optional<ProcessUnit> unit(const HostPaths& paths) const;
 };
 
 // A file a process holds: an open descriptor, its working directory or root.

@@ -44,8 +44,8 @@ shown "$VFIOCTL" check desktop-refused || fail "vfioctl check refused before the
 assert_contains "$SHOWN_OUTPUT" "$audio: in use by aplay (pid $aplay_pid, unit $AUDIO_UNIT) through $AUDIO_NODE" \
     "vfioctl check lists aplay among what must let go after the hand-over"
 if shown virsh start desktop-refused; then fail "virsh start was not refused"; fi
-assert_finding "$SHOWN_OUTPUT" "$audio" "in use by aplay \\(pid $aplay_pid, unit $AUDIO_UNIT\\) through $AUDIO_NODE" \
-    "virsh shows the hook's line naming the process and its unit"
+assert_finding "$SHOWN_OUTPUT" "$audio" "in use by aplay \\(pid $aplay_pid, unit $AUDIO_UNIT\\) through $AUDIO_NODE; fix: add $AUDIO_UNIT to stop_units in vfio-hooks.conf and start the domain again" \
+    "virsh shows the hook's line naming the process, its unit and the unit stop_units lacks"
 [[ $(unit_pid "$DM_UNIT") != "$dm_before" ]] || fail "$DM_UNIT was never stopped (same pid $dm_before): the refusal came before the hand-over"
 ok "$DM_UNIT was stopped and started again (pid $dm_before, now $(unit_pid "$DM_UNIT"))"
 assert_nothing_changed

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "plugin/guard/holder_check.h"
 #include "plugin/guard/host_guard.h"
 #include "plugin/guard/host_snapshot.h"
 #include "plugin/plan/planner.h"
@@ -250,9 +251,40 @@ TEST_F(HostUseTest, AHolderIsNamedWithItsSystemdUnitSoTheFixCanStopIt) {
                     .cgroup = "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service"});
   EXPECT_THAT(lines(plan({requested(topo::kGpu), requested(topo::kGpuAudio)})),
               ElementsAre("vfio-hooks: 0000:01:00.1: in use by aplay (pid 2100, unit audio-session.service) through "
-                          "/dev/snd/pcmC1D3p; fix: stop it and start the domain again",
+                          "/dev/snd/pcmC1D3p; fix: stop it (systemctl stop audio-session.service) and start the "
+                          "domain again",
                           "vfio-hooks: 0000:01:00.1: in use by pipewire (pid 2200, user unit pipewire.service of "
                           "user@1000.service) through /dev/snd/controlC1; fix: stop it and start the domain again"));
+}
+
+// After a console hand-over (take_devices' check), what still holds the card is what stop_units
+// lacks: the fix names the unit to add, for a user's sound server their user manager.
+TEST_F(HostUseTest, AfterAHandOverTheFixNamesTheUnitToAddToStopUnits) {
+  topo::gpu_with_audio(host);
+  host.add_process({.pid = 2100, .comm = "aplay", .open = {"/dev/snd/pcmC1D3p"}, .cgroup = "/system.slice/audio-session.service"});
+  host.add_process({.pid = 2200, .comm = "pipewire", .open = {"/dev/snd/controlC1"},
+                    .cgroup = "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service"});
+  host.add_process({.pid = 2300, .comm = "gnome-shell", .open = {"/dev/dri/card0"},
+                    .cgroup = "/user.slice/user-1000.slice/session-2.scope"});
+  host.add_process({.pid = 2400, .comm = "glxgears", .open = {"/dev/dri/renderD128"}});
+  const HolderCheck holders = process_holders(host.paths(), false, std::chrono::seconds(5));
+  std::vector<std::string> found;
+  for (const char* address : {topo::kGpu, topo::kGpuAudio}) {
+    const auto device = read_pci_device(host.paths(), parse_pci_address(address).value());
+    ASSERT_TRUE(device) << address;
+    for (const auto& finding : holders(*device)) found.push_back(finding.line());
+  }
+  EXPECT_THAT(found,
+              ElementsAre("vfio-hooks: 0000:01:00.0: in use by gnome-shell (pid 2300, unit session-2.scope) through "
+                          "/dev/dri/card0; fix: stop it (or log out of the graphical session) and start the domain again",
+                          "vfio-hooks: 0000:01:00.0: in use by glxgears (pid 2400) through /dev/dri/renderD128; fix: "
+                          "stop it (or log out of the graphical session) and start the domain again",
+                          "vfio-hooks: 0000:01:00.1: in use by aplay (pid 2100, unit audio-session.service) through "
+                          "/dev/snd/pcmC1D3p; fix: add audio-session.service to stop_units in vfio-hooks.conf and start "
+                          "the domain again",
+                          "vfio-hooks: 0000:01:00.1: in use by pipewire (pid 2200, user unit pipewire.service of "
+                          "user@1000.service) through /dev/snd/controlC1; fix: add user@1000.service to stop_units in "
+                          "vfio-hooks.conf (it stops the user's pipewire.service) and start the domain again"));
 }
 
 TEST_F(HostUseTest, ACompanionHeldByAProcessIsNamedWithItsAddress) {
