@@ -9,6 +9,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly DM_UNIT=display-manager.service AUDIO_UNIT=audio-session.service
+# In a logind desktop (start_session_desktop): root's user manager and the sound server as its unit,
+# named as unit_pid takes them.
+readonly USER_MANAGER=user@0.service SESSION_AUDIO_UNIT=sound-server.service
+readonly SESSION_AUDIO=$USER_MANAGER/$SESSION_AUDIO_UNIT
 readonly DM_NODE=/dev/dri/card0 AUDIO_NODE=/dev/snd/pcmC0D0p
 # The display manager's unit refuses to start while this file exists (flow: a unit that fails to
 # start after the VM).
@@ -72,7 +76,17 @@ UNIT
     systemctl daemon-reload || fail "systemctl daemon-reload failed"
 }
 
-unit_pid() { systemctl show -p MainPID --value "$1"; }
+# unit_pid UNIT — its main process; for MANAGER/UNIT, the process of a user manager's unit (its
+# cgroup's, in app.slice where user units run unless they say otherwise).
+unit_pid() {
+    if [[ $1 == user@*/* ]]; then
+        local uid=${1#user@}
+        uid=${uid%%.*}
+        head -n 1 "/sys/fs/cgroup/user.slice/user-$uid.slice/${1%%/*}/app.slice/${1#*/}/cgroup.procs" 2>/dev/null || true
+        return 0
+    fi
+    systemctl show -p MainPID --value "$1"
+}
 
 # unit_holds UNIT NODE — the unit's main process has NODE open (its /proc/PID/fd shows it).
 unit_holds() {
@@ -122,6 +136,63 @@ assert_desktop_back() {
     [[ -n $(ls "$SYS_PCI/$audio/sound" 2>/dev/null) ]] || fail "$audio has no sound card"
     wait_for_unit_holding "$DM_UNIT" "$DM_NODE"
     wait_for_unit_holding "$AUDIO_UNIT" "$AUDIO_NODE"
+}
+
+# start_session_desktop GPU — the desktop the way a display manager builds one: D-Bus and
+# systemd-logind run; the display manager's unit opens a PAM session (PAMName=login), so logind
+# moves Xorg into session-N.scope and starts root's user manager, user@0.service, whose own
+# sound-server.service (enabled for every user, as pipewire is) plays on the card. Replaces the
+# system units of start_desktop when they run.
+start_session_desktop() {
+    local gpu=$1 audio
+    audio=$(card_audio_of "$gpu")
+    require_systemd
+    install_desktop
+    [[ -n $(ls "$SYS_PCI/$gpu/graphics" 2>/dev/null) ]] || load_bochs "$gpu"
+    modprobe snd_hda_intel || fail "modprobe snd_hda_intel failed"
+    wait_for_sound_card "$audio"
+    systemctl stop "$DM_UNIT" "$AUDIO_UNIT" 2>/dev/null || true
+    rm -f "/etc/systemd/system/$AUDIO_UNIT"
+    systemctl start dbus.service systemd-logind.service || fail "D-Bus and systemd-logind did not start"
+    cat >"/etc/systemd/system/$DM_UNIT" <<UNIT
+[Unit]
+Description=The lab's display manager: Xorg (modesetting) on the card, in a logind session
+[Service]
+User=root
+PAMName=login
+TTYPath=/dev/tty7
+UtmpIdentifier=tty7
+ExecStartPre=/bin/sh -c '! test -e $DM_BROKEN'
+ExecStart=/usr/lib/xorg/Xorg :0 -nolisten tcp vt7 -novtswitch -logfile /var/log/Xorg.0.log
+UNIT
+    mkdir -p /etc/systemd/user
+    cat >"/etc/systemd/user/$SESSION_AUDIO_UNIT" <<UNIT
+[Unit]
+Description=The session's sound server: aplay on the card's HDMI-like audio
+[Service]
+ExecStart=/usr/bin/aplay -q -D hw:0,0 -f S16_LE -c 2 -r 48000 -t raw /dev/zero
+[Install]
+WantedBy=default.target
+UNIT
+    systemctl --global enable "$SESSION_AUDIO_UNIT" >/dev/null 2>&1 || fail "cannot enable $SESSION_AUDIO_UNIT for every user"
+    systemctl daemon-reload || fail "systemctl daemon-reload failed"
+    systemctl start "$DM_UNIT" || fail "$DM_UNIT did not start"
+    assert_session_desktop_back "$gpu"
+}
+
+# assert_session_desktop_back GPU — the card on its drivers with fbcon, Xorg holding card0 from a
+# logind session, the user manager's sound server holding the PCM node.
+assert_session_desktop_back() {
+    local gpu=$1 audio xorg
+    audio=$(card_audio_of "$gpu")
+    assert_gpu_console "$gpu" bochs-drm
+    assert_driver "$audio" snd_hda_intel
+    wait_for_unit_holding "$DM_UNIT" "$DM_NODE"
+    xorg=$(unit_pid "$DM_UNIT")
+    grep -qE '^0::/user\.slice/user-0\.slice/session-[0-9]+\.scope$' "/proc/$xorg/cgroup" ||
+        fail "Xorg (pid $xorg) is not in a logind session: $(cat "/proc/$xorg/cgroup")"
+    ok "Xorg (pid $xorg) runs in logind's $(sed 's|.*/||' "/proc/$xorg/cgroup")"
+    wait_for_unit_holding "$SESSION_AUDIO" "$AUDIO_NODE"
 }
 
 assert_unit_inactive() {
