@@ -108,16 +108,23 @@ wait_for_unit_holding() {
     fail "$1 does not hold $2 after 60 s: $(systemctl status "$1" --no-pager 2>&1 | tail -n 8 | tr '\n' ' ')"
 }
 
-# start_desktop GPU — the card on its drivers (bochs-drm with fbcon, snd_hda_intel with its sound
-# card), then the display manager and the sound server, each holding the card's node.
-start_desktop() {
-    local gpu=$1 audio
-    audio=$(card_audio_of "$gpu")
+# prepare_card GPU — the desktop's programs in the root, the card on its drivers: bochs-drm with
+# fbcon, snd_hda_intel with its sound card.
+prepare_card() {
+    local gpu=$1
     require_systemd
     install_desktop
     [[ -n $(ls "$SYS_PCI/$gpu/graphics" 2>/dev/null) ]] || load_bochs "$gpu"
     modprobe snd_hda_intel || fail "modprobe snd_hda_intel failed"
-    wait_for_sound_card "$audio"
+    wait_for_sound_card "$(card_audio_of "$gpu")"
+}
+
+# start_desktop GPU — the card on its drivers, then the display manager and the sound server as
+# system units, each holding the card's node.
+start_desktop() {
+    local gpu=$1 audio
+    audio=$(card_audio_of "$gpu")
+    prepare_card "$gpu"
     assert_gpu_console "$gpu" bochs-drm
     assert_driver "$audio" snd_hda_intel
     write_desktop_units
@@ -144,13 +151,8 @@ assert_desktop_back() {
 # sound-server.service (enabled for every user, as pipewire is) plays on the card. Replaces the
 # system units of start_desktop when they run.
 start_session_desktop() {
-    local gpu=$1 audio
-    audio=$(card_audio_of "$gpu")
-    require_systemd
-    install_desktop
-    [[ -n $(ls "$SYS_PCI/$gpu/graphics" 2>/dev/null) ]] || load_bochs "$gpu"
-    modprobe snd_hda_intel || fail "modprobe snd_hda_intel failed"
-    wait_for_sound_card "$audio"
+    local gpu=$1
+    prepare_card "$gpu"
     systemctl stop "$DM_UNIT" "$AUDIO_UNIT" 2>/dev/null || true
     rm -f "/etc/systemd/system/$AUDIO_UNIT"
     systemctl start dbus.service systemd-logind.service || fail "D-Bus and systemd-logind did not start"
