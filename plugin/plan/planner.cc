@@ -129,7 +129,7 @@ class Planner {
                                      "assign one of its VFs instead, or disable them first (echo 0 > "
                                      "/sys/bus/pci/devices/" + subject + "/sriov_numvfs)"));
     }
-    auto console = find_gpu_console(host_.paths(), device);
+    auto console = console_of(device);
     if (!requested.allow_host_critical) {
       check_host_use(subject, device, hands_over(console, mode) || on_handed_over_card(device, mode));
     }
@@ -232,15 +232,23 @@ class Planner {
   }
 
   // Whether `device` shares its IOMMU group with a GPU whose console this plan hands over: a card's
-  // audio function, whose sound server ends with the session the display manager's stop ends.
+  // audio function, whose sound server stops with the units stop_units names (the display manager,
+  // and for a session's sound server the user manager it runs under).
   bool on_handed_over_card(const PciDevice& device, Mode mode) {
     if (policy_.console != Console::release || mode != Mode::bind || !device.iommu_group) return false;
     for (const auto& address : host_.group_members(*device.iommu_group)) {
       if (address == device.address) continue;
       const auto& member = host_.device(address);
-      if (member && find_gpu_console(host_.paths(), *member)) return true;
+      if (member && console_of(*member)) return true;
     }
     return false;
+  }
+
+  // find_gpu_console, asked once per device and plan: each function of a card asks about its GPU.
+  std::optional<GpuConsole> console_of(const PciDevice& device) {
+    auto known = consoles_.find(device.address);
+    if (known == consoles_.end()) known = consoles_.emplace(device.address, find_gpu_console(host_.paths(), device)).first;
+    return known->second;
   }
 
   // One finding per way the host uses the device, the most important first: the first line is what
@@ -333,7 +341,7 @@ class Planner {
       }
       if (!member || is_viable_member(*member)) continue;
       if (policy_.companions == Companions::bind && mode == Mode::bind && !member->is_bridge()) {
-        auto console = find_gpu_console(host_.paths(), *member);
+        auto console = console_of(*member);
         check_host_use(subject, *member, hands_over(console, mode) || on_handed_over_card(*member, mode));
         check_console(subject, *member, std::move(console), mode, false);
         companions.push_back(*member);
@@ -381,6 +389,7 @@ class Planner {
   const std::vector<Record>& held_;
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
+  std::map<PciAddress, std::optional<GpuConsole>> consoles_;  // console_of's answers
   std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };
