@@ -12,14 +12,15 @@ namespace {
 // What stops the process for good: its unit (a session's scope is ended by logging out).
 std::string stop_advice(const HostUse& use, bool display, HolderSeen seen) {
   const std::string or_log_out = display ? " (or log out of the graphical session)" : "";
-  if (!use.unit || use.unit->unit.ends_with(".scope")) return "stop it" + or_log_out;
-  const ProcessUnit& unit = *use.unit;
+  const auto stopping = use.unit ? use.unit->stopping_unit() : std::nullopt;
+  if (!stopping) return "stop it" + or_log_out;
+  const std::string& user_unit = use.unit->user_unit;
   if (seen == HolderSeen::after_handover) {
-    return "add " + unit.unit + " to stop_units in vfio-hooks.conf" +
-           (unit.user_unit.empty() ? "" : " (it stops the user's " + unit.user_unit + ")");
+    return "add " + *stopping + " to stop_units in vfio-hooks.conf" +
+           (user_unit.empty() ? "" : " (it stops the user's " + user_unit + ")");
   }
-  if (!unit.user_unit.empty()) return "stop it" + or_log_out;
-  return "stop it (systemctl stop " + unit.unit + ")";
+  if (!user_unit.empty()) return "stop it" + or_log_out;
+  return "stop it (systemctl stop " + *stopping + ")";
 }
 
 }  // namespace

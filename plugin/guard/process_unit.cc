@@ -50,6 +50,11 @@ std::string ProcessUnit::describe() const {
   return "user unit " + user_unit + " of " + unit;
 }
 
+std::optional<std::string> ProcessUnit::stopping_unit() const {
+  if (user_unit.empty() && unit.ends_with(".scope")) return std::nullopt;
+  return unit;
+}
+
 std::optional<ProcessUnit> unit_from_cgroup(std::string_view cgroup) {
   const auto path = systemd_cgroup(cgroup);
   if (!path) return std::nullopt;

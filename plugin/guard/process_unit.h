@@ -15,6 +15,9 @@ struct ProcessUnit {
 
   // "unit audio-session.service", "user unit pipewire.service of user@1000.service".
   std::string describe() const;
+  // The system unit whose stop ends the process: its service, or for a user's unit their user
+  // manager (user@UID.service); nullopt for a scope (a session ends when its user logs out).
+  std::optional<std::string> stopping_unit() const;
 };
 
 // Reads the unit from a /proc/PID/cgroup text: the unified hierarchy's line ("0::/system.slice/

@@ -216,8 +216,8 @@ void StorageStack::read_btrfs() {
          {}});
     answer_to_.push_back([this, members_of, index = btrfs_.size() - 1](const Expected<FileIdentity>& id) {
       if (!id || id->type != FileIdentity::Type::block_device) return;
-      const auto members = members_of.find(block_name(id->rdev));
-      if (members != members_of.end()) btrfs_[index].members = members->second;
+      const auto found = members_of.find(block_name(id->rdev));
+      if (found != members_of.end()) btrfs_[index].members = found->second;
     });
   }
 }

@@ -262,7 +262,12 @@ class Planner {
     // /proc and the host's tables are read the first time a device is to be checked.
     for (const auto& use : host_.uses(device, recorded)) {
       if (after_handover && use.kind == HostUse::Kind::process) {
-        plan_.after_handover.push_back(device.address.str() + ": " + use.text);
+        std::string holder = device.address.str() + ": " + use.text;
+        const auto stopping = use.unit ? use.unit->stopping_unit() : std::nullopt;
+        if (stopping && std::find(policy_.stop_units.begin(), policy_.stop_units.end(), *stopping) == policy_.stop_units.end()) {
+          holder += "; fix: add " + *stopping + " to stop_units";
+        }
+        plan_.after_handover.push_back(std::move(holder));
         continue;
       }
       Finding finding;

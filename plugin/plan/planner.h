@@ -29,7 +29,8 @@ struct Plan {
   // The host consoles to hand over before binding (console = release), one per GPU that carries one.
   std::vector<ConsoleHandover> consoles;
   // The processes holding a card whose console is handed over, as seen now: checked again after
-  // the hand-over, when each must have let go ("0000:01:00.1: in use by pipewire (pid 2100, ...)").
+  // the hand-over, when each must have let go ("0000:01:00.1: in use by pipewire (pid 2100, ...)"),
+  // with "; fix: add UNIT to stop_units" when stop_units lacks the unit whose stop ends it.
   std::vector<std::string> after_handover;
   // The O_EXCL claims on the disks of the devices to bind, made by the look and held until each
   // device is unbound (take_devices releases them on every path). Shared by copies of the plan.

@@ -782,7 +782,7 @@ TEST_F(VfioctlOnFakeKernel, CheckSaysWhatConsoleReleaseWouldHandOver) {
 }
 
 // The display server holding the card now is checked again after the hand-over: check names it,
-// with its unit, so that a missing stop_units entry shows before a start.
+// with its unit, so that a missing stop_units entry shows before a start — and says it is missing.
 TEST_F(VfioctlOnFakeKernel, CheckNamesWhatMustLetGoOfTheCardAfterTheHandOver) {
   topology::bochs_boot_gpu(fake);
   fake.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card0"}, .cgroup = "/system.slice/gdm.service"});
@@ -790,8 +790,14 @@ TEST_F(VfioctlOnFakeKernel, CheckNamesWhatMustLetGoOfTheCardAfterTheHandOver) {
   const auto [passes, json] = checked_with_console_release((fake.root() / "desktop.xml").string());
   EXPECT_THAT(passes, HasSubstr("domain desktop: then each of these must have let go, or it gives the console back "
                                 "and refuses:\n  0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through "
-                                "/dev/dri/card0\n"));
-  EXPECT_EQ(json["after_handover"][0], "0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through /dev/dri/card0");
+                                "/dev/dri/card0; fix: add gdm.service to stop_units\n"));
+  EXPECT_EQ(json["after_handover"][0],
+            "0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through /dev/dri/card0; fix: add gdm.service to "
+            "stop_units");
+  std::filesystem::create_directories(fake.at("/run/systemd/system"));  // systemd runs this host
+  write_config("console = release\nstop_units = gdm.service\n");
+  const auto listed = vfioctl_without_libvirt({"check", "--xml", (fake.root() / "desktop.xml").string()});
+  EXPECT_THAT(listed.out, HasSubstr("  0000:00:02.0: in use by Xorg (pid 1234, unit gdm.service) through /dev/dri/card0\n"));
 }
 
 TEST_F(VfioctlOnFakeKernel, BindHandsTheConsoleOverStatusShowsItRestoreGivesItBack) {

@@ -41,8 +41,8 @@ configure_release "$DM_UNIT"
 dm_before=$(unit_pid "$DM_UNIT")
 aplay_pid=$(unit_pid "$AUDIO_UNIT")
 shown "$VFIOCTL" check desktop-refused || fail "vfioctl check refused before the hand-over"
-assert_contains "$SHOWN_OUTPUT" "$audio: in use by aplay (pid $aplay_pid, unit $AUDIO_UNIT) through $AUDIO_NODE" \
-    "vfioctl check lists aplay among what must let go after the hand-over"
+assert_contains "$SHOWN_OUTPUT" "$audio: in use by aplay (pid $aplay_pid, unit $AUDIO_UNIT) through $AUDIO_NODE; fix: add $AUDIO_UNIT to stop_units" \
+    "vfioctl check lists aplay among what must let go after the hand-over, and the unit stop_units lacks"
 if shown virsh start desktop-refused; then fail "virsh start was not refused"; fi
 assert_finding "$SHOWN_OUTPUT" "$audio" "in use by aplay \\(pid $aplay_pid, unit $AUDIO_UNIT\\) through $AUDIO_NODE; fix: add $AUDIO_UNIT to stop_units in vfio-hooks.conf and start the domain again" \
     "virsh shows the hook's line naming the process, its unit and the unit stop_units lacks"

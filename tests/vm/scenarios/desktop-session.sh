@@ -31,6 +31,10 @@ step "stop_units names only the display manager: the user's sound server outlive
 configure_release "$DM_UNIT"
 xorg_before=$(unit_pid "$DM_UNIT")
 aplay_pid=$(unit_pid "$SESSION_AUDIO")
+shown "$VFIOCTL" check desktop-session || fail "vfioctl check refused before the hand-over"
+assert_contains "$SHOWN_OUTPUT" "$gpu: in use by Xorg (pid $xorg_before, unit session-" "vfioctl check lists Xorg in its session"
+assert_contains "$SHOWN_OUTPUT" "$audio: in use by aplay (pid $aplay_pid, user unit $SESSION_AUDIO_UNIT of $USER_MANAGER) through $AUDIO_NODE; fix: add $USER_MANAGER to stop_units" \
+    "vfioctl check says, before the start, which unit stop_units lacks"
 if shown virsh start desktop-session; then fail "virsh start was not refused"; fi
 assert_finding "$SHOWN_OUTPUT" "$audio" "in use by aplay \\(pid $aplay_pid, user unit $SESSION_AUDIO_UNIT of $USER_MANAGER\\) through $AUDIO_NODE; fix: add $USER_MANAGER to stop_units in vfio-hooks.conf \\(it stops the user's $SESSION_AUDIO_UNIT\\) and start the domain again" \
     "virsh shows the hook's line naming aplay, its user unit and the unit stop_units lacks"

@@ -129,7 +129,9 @@ TEST_F(StorageGuardTest, TheClaimsAreLetGoBeforeARollbackGivesTheDiskBack) {
   EXPECT_THAT(take(result), Contains(Field(&Finding::code, "bind-failed")));
   EXPECT_EQ(host.driver_of(topo::kVirtioDisk), "virtio-pci");
   for (const auto& line : host.claims_at_writes()) {
-    if (line.find("virtio-pci/bind") != std::string::npos) EXPECT_THAT(line, Not(HasSubstr("254:0"))) << line;
+    if (line.find("virtio-pci/bind") != std::string::npos) {
+      EXPECT_THAT(line, Not(HasSubstr("254:0"))) << line;
+    }
   }
   EXPECT_THAT(kernel().claimed(), IsEmpty());
 }
@@ -280,8 +282,8 @@ INSTANTIATE_TEST_SUITE_P(
                      h.fail_read("/proc/4500/mountinfo", EIO);
                    },
                    "cannot read the mount table of systemd (pid 1): Input/output error"}),
-    [](const ::testing::TestParamInfo<FailedRead>& info) {
-      std::string name = info.param.name;
+    [](const ::testing::TestParamInfo<FailedRead>& param) {
+      std::string name = param.param.name;
       for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
       return name;
     });

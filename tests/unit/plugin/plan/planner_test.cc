@@ -21,6 +21,7 @@ namespace {
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -336,6 +337,27 @@ TEST_F(PlannerTest, AProcessOnTheAudioOfACardWhoseConsoleIsHandedOverWaitsForThe
   EXPECT_THAT(codes(released), Not(Contains("in-use")));
   policy.console = Console::keep;
   EXPECT_THAT(codes(plan({requested(topo::kNvidiaGpu), requested(topo::kNvidiaAudio)})), Contains("in-use"));
+}
+
+// What must let go after the hand-over is listed with the unit stop_units lacks: the user manager
+// for a user's sound server, nothing for a session's scope (the display manager's stop ends it).
+TEST_F(PlannerTest, WhatMustLetGoAfterTheHandOverSaysWhichUnitStopUnitsLacks) {
+  topo::nvidia_gpu_on_efifb(host);
+  host.add_char_device(topo::kNvidiaAudio, "sound", "sound/card1/pcmC1D3p", "116:35", "/dev/snd/pcmC1D3p");
+  host.add_process({.pid = 2100, .comm = "pipewire", .open = {"/dev/snd/pcmC1D3p"},
+                    .cgroup = "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service"});
+  host.add_process({.pid = 2200, .comm = "gnome-shell", .open = {"/dev/snd/pcmC1D3p"},
+                    .cgroup = "/user.slice/user-1000.slice/session-2.scope"});
+  policy.console = Console::release;
+  policy.stop_units = {"gdm.service"};
+  EXPECT_THAT(plan({requested(topo::kNvidiaGpu), requested(topo::kNvidiaAudio)}).after_handover,
+              ElementsAre("0000:0a:00.1: in use by pipewire (pid 2100, user unit pipewire.service of user@1000.service) "
+                          "through /dev/snd/pcmC1D3p; fix: add user@1000.service to stop_units",
+                          "0000:0a:00.1: in use by gnome-shell (pid 2200, unit session-2.scope) through "
+                          "/dev/snd/pcmC1D3p"));
+  policy.stop_units = {"gdm.service", "user@1000.service"};
+  EXPECT_THAT(plan({requested(topo::kNvidiaGpu), requested(topo::kNvidiaAudio)}).after_handover,
+              ElementsAre(EndsWith("through /dev/snd/pcmC1D3p"), EndsWith("through /dev/snd/pcmC1D3p")));
 }
 
 TEST_F(PlannerTest, AProcessOnAGpuWithoutTheConsoleIsRefusedEvenWithConsoleRelease) {
