@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,29 @@ Systemctl::Systemctl(HostPaths paths, std::chrono::milliseconds limit, std::file
     : paths_(std::move(paths)), limit_(limit), program_(std::move(program)) {}
 
 bool systemd_running(const HostPaths& paths) { return path_exists(paths.under("/run/systemd/system")); }
+
+std::string unit_id(const HostPaths& paths, std::string_view unit) {
+  std::string name(unit);
+  // An alias may name another alias; systemd follows the chain, a loop ends after a few links.
+  for (int link = 0; link < 8; ++link) {
+    std::optional<std::string> target;
+    for (const char* dir : {"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+                            "/usr/lib/systemd/system", "/lib/systemd/system"}) {
+      std::error_code error;
+      const auto file = paths.under(std::string(dir) + "/" + name);
+      if (!std::filesystem::is_symlink(std::filesystem::symlink_status(file, error))) {
+        if (std::filesystem::exists(std::filesystem::symlink_status(file, error))) return name;
+        continue;
+      }
+      const auto linked = std::filesystem::read_symlink(file, error).filename().string();
+      if (!error && linked != name && linked != "null") target = linked;  // a link to /dev/null masks it
+      break;
+    }
+    if (!target) return name;
+    name = *target;
+  }
+  return name;
+}
 
 bool Systemctl::available() const { return systemd_running(paths_); }
 

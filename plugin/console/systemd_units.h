@@ -15,6 +15,12 @@ namespace vfiohooks {
 // True when systemd runs the host under `paths` (sd_booted(3): /run/systemd/system exists).
 bool systemd_running(const HostPaths& paths);
 
+// The name systemd knows `unit` by: for an alias — a symlink in the unit search path, as
+// display-manager.service links to gdm3.service or sddm.service — the unit it links to; else
+// `unit`. Read from the unit files under `paths` (systemd.unit(5)'s system search path), not asked
+// of systemd: a process's cgroup names the unit, never its alias.
+std::string unit_id(const HostPaths& paths, std::string_view unit);
+
 // The service manager, for the units `stop_units` names (a display manager holding the GPU).
 // Production asks systemd through systemctl; unit tests hand in a fake.
 class ServiceManager {

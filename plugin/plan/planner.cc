@@ -244,6 +244,19 @@ class Planner {
     return false;
   }
 
+  // The units a hand-over stops, each by its name in stop_units and by the name its processes'
+  // cgroups show (an alias such as display-manager.service resolved to gdm3.service).
+  const std::set<std::string>& stopped_units() {
+    if (!stopped_units_) {
+      stopped_units_.emplace();
+      for (const auto& unit : policy_.stop_units) {
+        stopped_units_->insert(unit);
+        stopped_units_->insert(unit_id(host_.paths(), unit));
+      }
+    }
+    return *stopped_units_;
+  }
+
   // find_gpu_console, asked once per device and plan: each function of a card asks about its GPU.
   std::optional<GpuConsole> console_of(const PciDevice& device) {
     auto known = consoles_.find(device.address);
@@ -264,9 +277,7 @@ class Planner {
       if (after_handover && use.kind == HostUse::Kind::process) {
         std::string holder = device.address.str() + ": " + use.text;
         const auto stopping = use.unit ? use.unit->stopping_unit() : std::nullopt;
-        if (stopping && std::find(policy_.stop_units.begin(), policy_.stop_units.end(), *stopping) == policy_.stop_units.end()) {
-          holder += "; fix: add " + *stopping + " to stop_units";
-        }
+        if (stopping && !stopped_units().contains(*stopping)) holder += "; fix: add " + *stopping + " to stop_units";
         plan_.after_handover.push_back(std::move(holder));
         continue;
       }
@@ -395,6 +406,7 @@ class Planner {
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
   std::map<PciAddress, std::optional<GpuConsole>> consoles_;  // console_of's answers
+  std::optional<std::set<std::string>> stopped_units_;        // stopped_units' answer
   std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };

@@ -360,6 +360,25 @@ TEST_F(PlannerTest, WhatMustLetGoAfterTheHandOverSaysWhichUnitStopUnitsLacks) {
               ElementsAre(EndsWith("through /dev/snd/pcmC1D3p"), EndsWith("through /dev/snd/pcmC1D3p")));
 }
 
+// A display manager named by its alias is the unit its processes' cgroups name: SDDM runs its X
+// server in sddm.service, which Debian's display-manager.service links to.
+TEST_F(PlannerTest, AStopUnitNamedByItsAliasCoversTheUnitItLinksTo) {
+  topo::nvidia_gpu_on_efifb(host);
+  host.add_char_device(topo::kNvidiaGpu, "drm", "drm/card0", "226:0", "/dev/dri/card0");
+  host.add_process({.pid = 1500, .comm = "Xorg", .open = {"/dev/dri/card0"}, .cgroup = "/system.slice/sddm.service"});
+  std::filesystem::create_directories(host.at("/lib/systemd/system"));
+  std::filesystem::create_directories(host.at("/etc/systemd/system"));
+  std::ofstream(host.at("/lib/systemd/system/sddm.service")) << "[Service]\nExecStart=/usr/bin/sddm\n";
+  std::filesystem::create_symlink("/lib/systemd/system/sddm.service", host.at("/etc/systemd/system/display-manager.service"));
+  policy.console = Console::release;
+  policy.stop_units = {"display-manager.service"};
+  EXPECT_THAT(plan({requested(topo::kNvidiaGpu)}).after_handover,
+              ElementsAre("0000:0a:00.0: in use by Xorg (pid 1500, unit sddm.service) through /dev/dri/card0"));
+  policy.stop_units = {"lightdm.service"};
+  EXPECT_THAT(plan({requested(topo::kNvidiaGpu)}).after_handover,
+              ElementsAre(EndsWith("; fix: add sddm.service to stop_units")));
+}
+
 TEST_F(PlannerTest, AProcessOnAGpuWithoutTheConsoleIsRefusedEvenWithConsoleRelease) {
   topo::secondary_gpu(host);
   host.add_process({.pid = 1234, .comm = "Xorg", .open = {"/dev/dri/card1"}});
