@@ -434,8 +434,9 @@ std::vector<HostUse> HostGuard::process_uses(const std::set<DevNumber>& char_nod
     std::string through = shortened(path ? *path : file.link.substr(file.link.rfind('/') + 1));
     if (unmounted) through += " (on " + labels.at(id.device) + ", unmounted)";
     const ProcessInfo& process = snap.scan.processes[file.process];
-    const std::string who = process.label(paths_);
-    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who, process.unit(paths_)});
+    auto unit = process.unit(paths_);
+    const std::string who = process.label(paths_, unit);
+    uses.push_back({HostUse::Kind::process, "in use by " + who + " through " + through, who, std::move(unit)});
   }
   return uses;
 }
@@ -447,10 +448,11 @@ std::vector<HostUse> HostGuard::register_uses(const PciDevice& device) {
   if (holds == snap.sysfs_holds.by_function.end()) return uses;
   for (const auto& hold : holds->second) {
     const ProcessInfo& process = snap.scan.processes[hold.process];
-    const std::string who = process.label(paths_);
+    auto unit = process.unit(paths_);
+    const std::string who = process.label(paths_, unit);
     uses.push_back({HostUse::Kind::process,
                     "in use by " + who + " through its sysfs " + hold.file + (hold.mapped ? ", mapped" : ", open"),
-                    who, process.unit(paths_)});
+                    who, std::move(unit)});
   }
   return uses;
 }

@@ -150,11 +150,11 @@ class Scanner {
 
 }  // namespace
 
-std::string ProcessInfo::label(const HostPaths& paths) const {
-  const std::filesystem::path dir = paths.proc() / std::to_string(pid);
-  const auto comm = read_attribute(dir / "comm");
+std::string ProcessInfo::label(const HostPaths& paths) const { return label(paths, unit(paths)); }
+
+std::string ProcessInfo::label(const HostPaths& paths, const std::optional<ProcessUnit>& in) const {
+  const auto comm = read_attribute(paths.proc() / std::to_string(pid) / "comm");
   if (!comm) return "pid " + std::to_string(pid);
-  const auto in = unit(paths);
   return *comm + " (pid " + std::to_string(pid) + (in ? ", " + in->describe() : "") + ")";
 }
 

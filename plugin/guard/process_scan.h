@@ -29,6 +29,8 @@ struct ProcessInfo {
   // (process_unit.h), read now (only the few processes a finding names are worth the read);
   // "pid 1234" once it has exited.
   std::string label(const HostPaths& paths) const;
+  // The same with its unit as unit() read it, for a caller that keeps the unit too.
+  std::string label(const HostPaths& paths, const std::optional<ProcessUnit>& unit) const;
   // Its systemd unit, read now; nullopt in none or once it has exited.
   std::optional<ProcessUnit> unit(const HostPaths& paths) const;
 };

@@ -244,17 +244,12 @@ class Planner {
     return false;
   }
 
-  // The units a hand-over stops, each by its name in stop_units and by the name its processes'
-  // cgroups show (an alias such as display-manager.service resolved to gdm3.service).
-  const std::set<std::string>& stopped_units() {
-    if (!stopped_units_) {
-      stopped_units_.emplace();
-      for (const auto& unit : policy_.stop_units) {
-        stopped_units_->insert(unit);
-        stopped_units_->insert(unit_id(host_.paths(), unit));
-      }
-    }
-    return *stopped_units_;
+  // Whether the hand-over stops `unit`, named as a process's cgroup shows it: stop_units names it,
+  // or an alias of it (display-manager.service linking to gdm3.service).
+  bool stops(const std::string& unit) const {
+    return std::any_of(policy_.stop_units.begin(), policy_.stop_units.end(), [&](const std::string& listed) {
+      return listed == unit || unit_id(host_.paths(), listed) == unit;
+    });
   }
 
   // find_gpu_console, asked once per device and plan: each function of a card asks about its GPU.
@@ -277,7 +272,7 @@ class Planner {
       if (after_handover && use.kind == HostUse::Kind::process) {
         std::string holder = device.address.str() + ": " + use.text;
         const auto stopping = use.unit ? use.unit->stopping_unit() : std::nullopt;
-        if (stopping && !stopped_units().contains(*stopping)) holder += "; fix: add " + *stopping + " to stop_units";
+        if (stopping && !stops(*stopping)) holder += "; fix: add " + *stopping + " to stop_units";
         plan_.after_handover.push_back(std::move(holder));
         continue;
       }
@@ -406,7 +401,6 @@ class Planner {
   std::set<PciAddress> active_;
   std::set<PciAddress> reported_members_;
   std::map<PciAddress, std::optional<GpuConsole>> consoles_;  // console_of's answers
-  std::optional<std::set<std::string>> stopped_units_;        // stopped_units' answer
   std::vector<PciDevice> resettable_checks_;  // requested devices without an error of their own
   Plan plan_;
 };

@@ -5,7 +5,6 @@
 
 #include "plugin/base/printable.h"
 
-
 namespace vfiohooks {
 
 namespace fs = std::filesystem;

@@ -14,6 +14,9 @@ readonly DM_UNIT=display-manager.service AUDIO_UNIT=audio-session.service
 readonly USER_MANAGER=user@0.service SESSION_AUDIO_UNIT=sound-server.service
 readonly SESSION_AUDIO=$USER_MANAGER/$SESSION_AUDIO_UNIT
 readonly DM_NODE=/dev/dri/card0 AUDIO_NODE=/dev/snd/pcmC0D0p
+# What both desktops run: the display server on the card, and the sound server on its audio.
+readonly XORG_COMMAND='/usr/lib/xorg/Xorg :0 -nolisten tcp vt7 -novtswitch -logfile /var/log/Xorg.0.log'
+readonly APLAY_COMMAND='/usr/bin/aplay -q -D hw:0,0 -f S16_LE -c 2 -r 48000 -t raw /dev/zero'
 # The display manager's unit refuses to start while this file exists (flow: a unit that fails to
 # start after the VM).
 readonly DM_BROKEN=/run/lab-display-manager-broken
@@ -65,13 +68,13 @@ write_desktop_units() {
 Description=The lab's display manager: Xorg (modesetting) on the card
 [Service]
 ExecStartPre=/bin/sh -c '! test -e $DM_BROKEN'
-ExecStart=/usr/lib/xorg/Xorg :0 -nolisten tcp vt7 -novtswitch -logfile /var/log/Xorg.0.log
+ExecStart=$XORG_COMMAND
 UNIT
     cat >"/etc/systemd/system/$AUDIO_UNIT" <<UNIT
 [Unit]
 Description=The lab's sound server: aplay on the card's HDMI-like audio
 [Service]
-ExecStart=/usr/bin/aplay -q -D hw:0,0 -f S16_LE -c 2 -r 48000 -t raw /dev/zero
+ExecStart=$APLAY_COMMAND
 UNIT
     systemctl daemon-reload || fail "systemctl daemon-reload failed"
 }
@@ -165,14 +168,14 @@ PAMName=login
 TTYPath=/dev/tty7
 UtmpIdentifier=tty7
 ExecStartPre=/bin/sh -c '! test -e $DM_BROKEN'
-ExecStart=/usr/lib/xorg/Xorg :0 -nolisten tcp vt7 -novtswitch -logfile /var/log/Xorg.0.log
+ExecStart=$XORG_COMMAND
 UNIT
     mkdir -p /etc/systemd/user
     cat >"/etc/systemd/user/$SESSION_AUDIO_UNIT" <<UNIT
 [Unit]
 Description=The session's sound server: aplay on the card's HDMI-like audio
 [Service]
-ExecStart=/usr/bin/aplay -q -D hw:0,0 -f S16_LE -c 2 -r 48000 -t raw /dev/zero
+ExecStart=$APLAY_COMMAND
 [Install]
 WantedBy=default.target
 UNIT
